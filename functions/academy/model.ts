@@ -1,0 +1,74 @@
+/** The academy's records, as stored and as answered by the admin API (PRODUCT.md "Concepts"). */
+
+export interface Environment {
+  readonly id: string;
+  readonly name: string;
+  /** The feature switch: every public LTI URL of an environment without it answers 403. */
+  readonly ltiEnabled: boolean;
+  /** Where single sign-on hands the user over (with a one-time `code`). */
+  readonly academyUrl: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export const activityTypes = ['e-learning', 'microlearning', 'learning-playlist', 'exam'] as const;
+export type ActivityType = (typeof activityTypes)[number];
+
+/** Academy-made types that may be offered to other LMSs as an LTI tool. */
+export const ltiOfferableTypes: readonly ActivityType[] = ['e-learning', 'microlearning', 'learning-playlist'];
+/** Types an external (LTI-hosted) activity may have. */
+export const externalTypes: readonly ActivityType[] = ['e-learning', 'exam'];
+
+/** How other LMSs reach an academy-made activity that is available for LTI. */
+export interface LtiAccess {
+  readonly lti12: { readonly key: string; readonly secret: string; readonly launchUrl: string };
+  readonly lti13: { readonly resourceUrl: string };
+}
+
+export interface ExternalLti12 {
+  readonly version: '1.2';
+  readonly key: string;
+  readonly secret: string;
+  readonly launchUrl: string;
+  readonly resourceLinkId: string;
+  readonly customParameters?: Readonly<Record<string, string>>;
+}
+
+export interface ExternalLti13 {
+  readonly version: '1.3';
+  readonly toolId: string;
+  readonly resourceUrl: string;
+  readonly customParameters?: Readonly<Record<string, string>>;
+}
+
+export type ExternalLti = ExternalLti12 | ExternalLti13;
+
+export interface Activity {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly type: ActivityType;
+  readonly title: string;
+  readonly description?: string;
+  readonly durationMinutes?: number;
+  /** External exams only: the lowest score in percent that passes. */
+  readonly minScore?: number;
+  readonly availableForLti: boolean;
+  /** Credentials other LMSs use; kept once generated, so turning LTI off and on again keeps them. */
+  readonly lti12Credentials?: { readonly key: string; readonly secret: string };
+  /** Set when the activity's content is hosted by an external LTI tool. */
+  readonly lti?: ExternalLti;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface User {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly email: string;
+  readonly givenName: string;
+  readonly familyName: string;
+  /** The ids other systems know this user by, keyed `lti12:{consumerKey}` or `lti13:{issuer}`. */
+  readonly externalIds: Readonly<Record<string, string>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

@@ -1,0 +1,61 @@
+/**
+ * Runtime configuration, parsed once from the process environment, typed and frozen. Deep code
+ * receives a `Config`; only this file reads `process.env`.
+ */
+import { tableEnvVar } from './tables';
+
+export interface Config {
+  /** Base URL that LMSs see: generated URLs and LTI 1.2 signature base strings start with it. */
+  readonly publicUrl: string;
+  readonly region: string;
+  readonly tables: { readonly data: string; readonly ephemeral: string };
+  /** KMS key ids (or ARNs/aliases); the first signs, all are published in the JWKS (rotation overlap). */
+  readonly signingKeyIds: readonly string[];
+  /** Set in local mode only: DynamoDB-compatible endpoint (embedded dynalite). */
+  readonly dynamoEndpoint?: string;
+  /** Set in local mode only: KMS-compatible endpoint (the local signing service). */
+  readonly kmsEndpoint?: string;
+  /** SQS queue for passback deliveries (AWS); absent in local mode, where an in-process queue runs. */
+  readonly passbackQueueUrl?: string;
+  /**
+   * Local mode accepts `http://` and loopback URLs for outbound calls; the AWS deployment requires
+   * `https://` and refuses loopback, private and link-local addresses.
+   */
+  readonly localMode: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+/** Parses the configuration; throws a `ConfigError` naming the first missing variable. */
+export function parseConfig(env: Env): Config {
+  const publicUrl = required(env, 'PUBLIC_URL').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+(\/.*)?$/.test(publicUrl)) throw new ConfigError('PUBLIC_URL must be an absolute http(s) URL');
+  return Object.freeze({
+    publicUrl,
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    tables: Object.freeze({ data: required(env, tableEnvVar.data), ephemeral: required(env, tableEnvVar.ephemeral) }),
+    signingKeyIds: Object.freeze((env.SIGNING_KEY_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    kmsEndpoint: env.KMS_ENDPOINT || undefined,
+    passbackQueueUrl: env.PASSBACK_QUEUE_URL || undefined,
+    localMode: env.LTI_BRIDGE_LOCAL === '1',
+  });
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use (once per cold start). */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,63 @@
+import { invalid, HttpError } from '../errors';
+import type { ApiEvent } from './types';
+
+/** The raw body as text (API Gateway base64-encodes form posts and binary bodies). */
+export function bodyText(event: ApiEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function header(event: ApiEvent, name: string): string | undefined {
+  return event.headers?.[name];
+}
+
+/** Parses a JSON object body; a 400 names the problem. */
+export function jsonBody(event: ApiEvent): Record<string, unknown> {
+  const contentType = header(event, 'content-type') ?? '';
+  if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
+    throw new HttpError(415, 'unsupported_media_type', 'the body must be application/json');
+  }
+  const text = bodyText(event);
+  if (!text.trim()) throw invalid('body', 'a JSON object body is required');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid('body', 'the body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('body', 'the body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body into ordered name/value pairs, keeping
+ * duplicates (OAuth 1.0a signs every pair, RFC 5849 §3.4.1.3.1).
+ */
+export function formPairs(event: ApiEvent): [string, string][] {
+  return [...new URLSearchParams(bodyText(event))];
+}
+
+/** The first value of each form field. */
+export function formFields(event: ApiEvent): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of formPairs(event)) if (!(name in fields)) fields[name] = value;
+  return fields;
+}
+
+/** A path parameter that the route template guarantees. */
+export function pathParam(event: ApiEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined || value === '') throw invalid(name, `path parameter ${name} is required`);
+  return value;
+}
+
+/** A cookie by name, from the payload 2.0 `cookies` array. */
+export function cookie(event: ApiEvent, name: string): string | undefined {
+  for (const entry of event.cookies ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq > 0 && entry.slice(0, eq).trim() === name) return entry.slice(eq + 1).trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * The one table of every HTTP route lti-bridge serves. The CDK stack creates an API Gateway route
+ * and a Lambda integration from each row, and the local server matches requests against the same
+ * rows, so the cloud and the local server cannot drift apart.
+ *
+ * This file is pure data: the CDK app and the local server both import it, so it must not import
+ * handler code or anything from the AWS SDK.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** `iam`: API Gateway IAM authorization (SigV4, service `execute-api`); `public`: open to browsers and LMSs. */
+export type Auth = 'iam' | 'public';
+
+/** What a Lambda function may touch; the stack grants exactly these and nothing else. */
+export type Permission =
+  | 'data:read'
+  | 'data:write'
+  | 'ephemeral:write'
+  | 'kms:sign'
+  | 'kms:publicKey'
+  | 'queue:send';
+
+export interface FunctionSpec {
+  /** Entry file under `functions/handlers/`, without extension. */
+  readonly entry: string;
+  readonly description: string;
+  readonly permissions: readonly Permission[];
+  readonly memorySize?: number;
+  readonly timeoutSeconds?: number;
+}
+
+/** Lambda functions, grouped by concern. */
+export const functions = {
+  jwks: {
+    entry: 'jwks',
+    description: 'GET /.well-known/jwks.json: the public half of every KMS signing key',
+    permissions: ['kms:publicKey'],
+  },
+  admin: {
+    entry: 'admin',
+    description: 'Admin API: environments, activities and users',
+    permissions: ['data:read', 'data:write'],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+export interface Route {
+  readonly method: HttpMethod;
+  /** API Gateway path template: `{name}` matches one path segment. */
+  readonly path: string;
+  readonly fn: FunctionName;
+  readonly auth: Auth;
+}
+
+export const routes: readonly Route[] = [
+  { method: 'GET', path: '/.well-known/jwks.json', fn: 'jwks', auth: 'public' },
+
+  { method: 'PUT', path: '/admin/environments/{env}', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/activities', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'PATCH', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
+  { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
+];
+
+/** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */
+export function routeKey(route: Pick<Route, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}

@@ -1,0 +1,42 @@
+/**
+ * The composition root: builds the adapters a handler needs from the configuration, once per cold
+ * start, on first use (no I/O at import time). Tests and the local server use the same path; the
+ * local server only sets the configuration's endpoints.
+ */
+import { config as loadConfig, type Config } from './config';
+import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
+import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
+import { KmsSigner } from './adapters/kms-signer';
+import { systemClock, type ActivityStore, type Clock, type EnvironmentStore, type Signer, type UserStore } from './ports';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly environments: EnvironmentStore;
+  readonly activities: ActivityStore;
+  readonly users: UserStore;
+  readonly signer: Signer;
+}
+
+function createRuntime(config: Config): Runtime {
+  const dynamo = dynamoDocumentClient(config);
+  const tables = config.tables;
+  return {
+    config,
+    clock: systemClock,
+    dynamo,
+    environments: new DynamoEnvironmentStore(dynamo, tables.data),
+    activities: new DynamoActivityStore(dynamo, tables.data),
+    users: new DynamoUserStore(dynamo, tables.data),
+    signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
+  };
+}
+
+let current: Runtime | undefined;
+
+export function runtime(): Runtime {
+  current ??= createRuntime(loadConfig());
+  return current;
+}
