@@ -1,0 +1,25 @@
+/**
+ * How every Lambda is bundled. The stack passes these options to `NodejsFunction` (local esbuild,
+ * never Docker) and `npm run bench` builds the same bundles with them, so the measured sizes and
+ * initialisation times are those of what gets deployed.
+ *
+ * The AWS SDK is bundled (not left to the Lambda runtime's built-in copy): the versions are pinned
+ * in package.json and tested, and a minified, tree-shaken bundle of only the clients a function
+ * uses loads faster than resolving the runtime's full SDK from disk.
+ */
+export const bundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  /** esbuild target: the Lambda runtime is Node.js 22. */
+  target: 'node22',
+  format: 'cjs',
+  /** Nothing external: every dependency is in the bundle. */
+  externalModules: [] as string[],
+  /** Prefer ESM entry points so esbuild can tree-shake them. */
+  mainFields: ['module', 'main'],
+} as const;
+
+/** The Lambda entry file of a function in the route table. */
+export function handlerEntry(rootDir: string, entry: string): string {
+  return `${rootDir}/functions/handlers/${entry}.ts`;
+}
