@@ -42,4 +42,12 @@ export const forbidden = (message: string): HttpError => new HttpError(403, 'for
 /** Thrown by stores when a conditional write loses (uniqueness, single use, concurrent change). */
 export class ConditionFailedError extends Error {
   override name = 'ConditionFailedError';
+
+  /** `reason` is a stable code (e.g. `email-taken`) for callers that must tell conditions apart. */
+  constructor(
+    message: string,
+    readonly reason = 'condition',
+  ) {
+    super(message);
+  }
 }

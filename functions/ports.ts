@@ -60,3 +60,74 @@ export interface UserStore {
    */
   save(user: User, previous: User | undefined): Promise<void>;
 }
+
+/** Where progress goes back to: the LMS that launched a user into an academy activity. */
+export interface Lti12Binding {
+  readonly version: '1.2';
+  readonly consumerKey: string;
+  /** `lis_outcome_service_url` */
+  readonly serviceUrl: string;
+  /** `lis_result_sourcedid` */
+  readonly sourcedId: string;
+}
+
+export interface Lti13Binding {
+  readonly version: '1.3';
+  readonly platformId: string;
+  /** The platform's user id (`sub`), AGS `userId`. */
+  readonly sub: string;
+  /** AGS endpoint claim (LTI AGS §3.1): a line item URL, the line items URL, the scopes granted. */
+  readonly lineitem?: string;
+  readonly lineitems?: string;
+  readonly scopes: readonly string[];
+}
+
+export type PassbackBinding = Lti12Binding | Lti13Binding;
+
+/** A stable key of a binding: one per LMS (consumer key or platform) for a user and activity. */
+export function bindingKey(binding: PassbackBinding): string {
+  return binding.version === '1.2' ? `lti12:${binding.consumerKey}` : `lti13:${binding.platformId}`;
+}
+
+/** What a launch tells the academy after single sign-on (`POST …/sso/exchange`). */
+export interface SsoGrant {
+  readonly environmentId: string;
+  readonly userId: string;
+  readonly activityId: string;
+  readonly created: boolean;
+  readonly launch: { readonly version: '1.2' | '1.3'; readonly roles: readonly string[]; readonly returnUrl?: string };
+}
+
+/** Everything a launch needs to read, fetched in one round trip. */
+export interface LaunchPrefetch {
+  readonly environment?: Environment;
+  readonly activity?: Activity;
+  /** The academy user this LMS's user id maps to, when it launched before. */
+  readonly knownUserId?: string;
+}
+
+export interface LaunchStore {
+  /** One read: the environment, the activity and the external id's user (BatchGetItem). */
+  prefetch(environmentId: string, activityId: string, externalKey: string, externalUserId: string): Promise<LaunchPrefetch>;
+  /** Remembers which academy user an LMS's user id is (and records it on the user). */
+  linkExternalId(environmentId: string, userId: string, externalKey: string, externalUserId: string): Promise<void>;
+  /**
+   * One write (BatchWriteItem): the enrollment (idempotent), the passback binding (the newest launch
+   * wins) and the single sign-on code (stored by its hash, expiring).
+   */
+  recordLaunch(input: {
+    readonly grant: SsoGrant;
+    readonly binding?: PassbackBinding;
+    readonly codeHash: string;
+    readonly expiresAt: number;
+    readonly now: number;
+  }): Promise<void>;
+  /** Consumes a single sign-on code once (a conditional delete); undefined when unknown, used or expired. */
+  consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined>;
+}
+
+/** Single-use values (OAuth nonces, JWT ids): one conditional write with an expiry. */
+export interface ReplayGuard {
+  /** True the first time `value` is seen in `scope` before `expiresAt` (epoch seconds); false on a replay. */
+  useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean>;
+}

@@ -39,8 +39,13 @@ export const functions = {
   },
   admin: {
     entry: 'admin',
-    description: 'Admin API: environments, activities and users',
-    permissions: ['data:read', 'data:write'],
+    description: 'Admin API: environments, activities, users, single sign-on exchange',
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
+  lti12Tool: {
+    entry: 'lti12-tool',
+    description: 'The academy as LTI 1.2 tool: basic launches from external LMSs',
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -67,6 +72,9 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/sso/exchange', fn: 'admin', auth: 'iam' },
+
+  { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
 ];
 
 /** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */

@@ -6,8 +6,18 @@
 import { config as loadConfig, type Config } from './config';
 import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
+import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { KmsSigner } from './adapters/kms-signer';
-import { systemClock, type ActivityStore, type Clock, type EnvironmentStore, type Signer, type UserStore } from './ports';
+import {
+  systemClock,
+  type ActivityStore,
+  type Clock,
+  type EnvironmentStore,
+  type LaunchStore,
+  type ReplayGuard,
+  type Signer,
+  type UserStore,
+} from './ports';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface Runtime {
@@ -17,6 +27,8 @@ export interface Runtime {
   readonly environments: EnvironmentStore;
   readonly activities: ActivityStore;
   readonly users: UserStore;
+  readonly launches: LaunchStore;
+  readonly replay: ReplayGuard;
   readonly signer: Signer;
 }
 
@@ -30,6 +42,8 @@ function createRuntime(config: Config): Runtime {
     environments: new DynamoEnvironmentStore(dynamo, tables.data),
     activities: new DynamoActivityStore(dynamo, tables.data),
     users: new DynamoUserStore(dynamo, tables.data),
+    launches: new DynamoLaunchStore(dynamo, tables),
+    replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
   };
 }

@@ -1,0 +1,218 @@
+/**
+ * DynamoDB stores for the academy's records, all in the `data` table (see `functions/tables.ts`).
+ *
+ * The key of every item is in `./keys.ts`.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionFailedError } from '../errors';
+import type { Activity, Environment, User } from '../academy/model';
+import { keys } from './keys';
+import type { ActivityStore, EnvironmentStore, UserStore } from '../ports';
+
+type Item = Record<string, unknown>;
+
+const keyAttributes = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind'];
+
+/** Strips the storage attributes from an item. */
+export function record<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const copy: Item = { ...item };
+  for (const name of keyAttributes) delete copy[name];
+  return copy as T;
+}
+
+/** Runs a conditional write, turning a lost condition into the domain's `ConditionFailedError`. */
+export async function conditional<T>(write: () => Promise<T>, message: string, reason?: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
+      throw new ConditionFailedError(message, reason);
+    }
+    throw error;
+  }
+}
+
+
+export class DynamoEnvironmentStore implements EnvironmentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(id: string): Promise<Environment | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.environment(id) }));
+    return record<Environment>(Item);
+  }
+
+  async put(environment: Environment): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { ...keys.environment(environment.id), kind: 'environment', ...environment } }),
+    );
+  }
+}
+
+export class DynamoActivityStore implements ActivityStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(environmentId: string, id: string): Promise<Activity | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.activity(environmentId, id) }));
+    return record<Activity>(Item);
+  }
+
+  async list(environmentId: string): Promise<Activity[]> {
+    const activities: Activity[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `ENV#${environmentId}`, ':prefix': 'ACT#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) activities.push(record<Activity>(item)!);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return activities;
+  }
+
+  async create(activity: Activity): Promise<void> {
+    await conditional(
+      () =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...keys.activity(activity.environmentId, activity.id), kind: 'activity', ...activity },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      'activity already exists',
+    );
+  }
+
+  async replace(activity: Activity, expectedUpdatedAt: string): Promise<void> {
+    await conditional(
+      () =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...keys.activity(activity.environmentId, activity.id), kind: 'activity', ...activity },
+            ConditionExpression: 'updatedAt = :expected',
+            ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+          }),
+        ),
+      'activity was changed or removed concurrently',
+    );
+  }
+
+  async delete(environmentId: string, id: string): Promise<boolean> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.activity(environmentId, id), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
+}
+
+export class DynamoUserStore implements UserStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(environmentId: string, id: string): Promise<User | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.user(environmentId, id) }));
+    return record<User>(Item);
+  }
+
+  async findByEmail(environmentId: string, email: string): Promise<User | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.email(environmentId, email) }));
+    if (!Item) return undefined;
+    return this.get(environmentId, Item.userId as string);
+  }
+
+  async save(user: User, previous: User | undefined): Promise<void> {
+    const env = user.environmentId;
+    const emailChanged = !previous || previous.email.toLowerCase() !== user.email.toLowerCase();
+    // Release the claim on failure only if this call made it: a concurrent creation of the same
+    // user id may share it.
+    const claimedHere = emailChanged && (await this.claimEmail(env, user.email, user.id));
+    try {
+      await conditional(
+        () =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...keys.user(env, user.id), kind: 'user', ...user },
+              ...(previous
+                ? { ConditionExpression: 'updatedAt = :expected', ExpressionAttributeValues: { ':expected': previous.updatedAt } }
+                : { ConditionExpression: 'attribute_not_exists(pk)' }),
+            }),
+          ),
+        'user was changed concurrently',
+      );
+    } catch (error) {
+      if (claimedHere) await this.releaseEmail(env, user.email, user.id);
+      throw error;
+    }
+    if (emailChanged && previous) await this.releaseEmail(env, previous.email, user.id);
+  }
+
+  /**
+   * Claims an email for a user with one conditional write. A claim whose user no longer exists (a
+   * crash between the two writes of `save`) is taken over, again conditionally.
+   */
+  private async claimEmail(env: string, email: string, userId: string): Promise<boolean> {
+    const put = (condition: string, values: Item) =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.email(env, email), kind: 'email', userId, claimedAt: Date.now() },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+    try {
+      const { Attributes } = await conditional(
+        () => put('attribute_not_exists(pk) OR userId = :me', { ':me': userId }),
+        'email taken',
+        'email-taken',
+      );
+      return Attributes === undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.email(env, email) }));
+      const owner = Item?.userId as string | undefined;
+      // A claim younger than a minute may belong to a creation still under way: never take it over.
+      const recent = typeof Item?.claimedAt === 'number' && Item.claimedAt > Date.now() - 60_000;
+      if (recent || (owner && (await this.get(env, owner)))) {
+        throw new ConditionFailedError('email belongs to another user', 'email-taken');
+      }
+      await conditional(() => put('userId = :stale', { ':stale': owner }), 'email belongs to another user', 'email-taken');
+      return true;
+    }
+  }
+
+  private async releaseEmail(env: string, email: string, userId: string): Promise<void> {
+    await conditional(
+      () =>
+        this.db.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: keys.email(env, email),
+            ConditionExpression: 'userId = :me',
+            ExpressionAttributeValues: { ':me': userId },
+          }),
+        ),
+      'email claim belongs to another user',
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * What an LTI launch into the academy reads and writes, shaped so that a returning learner's launch
+ * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the replay
+ * guard's conditional write, and one BatchWriteItem (enrollment, binding, single sign-on code).
+ */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type BatchGetCommandOutput,
+  type BatchWriteCommandOutput, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Activity, Environment } from '../academy/model';
+import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type ReplayGuard, type SsoGrant } from '../ports';
+import { conditional, record } from './dynamo-academy';
+import { keys } from './keys';
+import { ConditionFailedError } from '../errors';
+
+type Item = Record<string, unknown>;
+
+export class DynamoLaunchStore implements LaunchStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { readonly data: string; readonly ephemeral: string },
+  ) {}
+
+  async prefetch(environmentId: string, activityId: string, externalKey: string, externalUserId: string): Promise<LaunchPrefetch> {
+    const wanted = [
+      keys.environment(environmentId),
+      keys.activity(environmentId, activityId),
+      keys.externalId(environmentId, externalKey, externalUserId),
+    ];
+    const found: Item[] = [];
+    let request: Record<string, { Keys: Item[] }> | undefined = { [this.tables.data]: { Keys: wanted } };
+    // BatchGetItem may return part of the keys as unprocessed under throttling: ask again for those.
+    for (let attempt = 0; request && attempt < 5; attempt++) {
+      const answer: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+      found.push(...(answer.Responses?.[this.tables.data] ?? []));
+      const rest: Item[] | undefined = answer.UnprocessedKeys?.[this.tables.data]?.Keys;
+      request = rest?.length ? { [this.tables.data]: { Keys: rest as Item[] } } : undefined;
+    }
+    const item = (key: { pk: string; sk: string }) => found.find((i) => i.pk === key.pk && i.sk === key.sk);
+    const [environment, activity, external] = wanted.map(item);
+    return {
+      environment: record<Environment>(environment),
+      activity: record<Activity>(activity),
+      knownUserId: external?.userId as string | undefined,
+    };
+  }
+
+  async linkExternalId(environmentId: string, userId: string, externalKey: string, externalUserId: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tables.data,
+        Item: { ...keys.externalId(environmentId, externalKey, externalUserId), kind: 'external-id', userId },
+      }),
+    );
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.data,
+        Key: keys.user(environmentId, userId),
+        UpdateExpression: 'SET externalIds.#k = :v',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#k': externalKey },
+        ExpressionAttributeValues: { ':v': externalUserId },
+      }),
+    );
+  }
+
+  async recordLaunch(input: {
+    grant: SsoGrant;
+    binding?: PassbackBinding;
+    codeHash: string;
+    expiresAt: number;
+    now: number;
+  }): Promise<void> {
+    const { grant, binding } = input;
+    const learner = (sk: string) => ({
+      ...keys.learner(grant.environmentId, grant.activityId, grant.userId, sk),
+      ...keys.activityIndex(grant.environmentId, grant.activityId, grant.userId, sk),
+    });
+    const at = new Date(input.now).toISOString();
+    const data: Item[] = [
+      { ...learner('ENROLL'), kind: 'enrollment', userId: grant.userId, activityId: grant.activityId, lastLaunchAt: at },
+    ];
+    if (binding) {
+      data.push({ ...learner(`BIND#${bindingKey(binding)}`), kind: 'binding', userId: grant.userId, activityId: grant.activityId, binding, boundAt: at });
+    }
+    const ephemeral: Item[] = [{ ...keys.sso(grant.environmentId, input.codeHash), kind: 'sso', grant, expiresAt: input.expiresAt }];
+    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {
+      [this.tables.data]: data.map((Item) => ({ PutRequest: { Item } })),
+      [this.tables.ephemeral]: ephemeral.map((Item) => ({ PutRequest: { Item } })),
+    };
+    for (let attempt = 0; request; attempt++) {
+      const answer: BatchWriteCommandOutput = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
+      const rest = answer.UnprocessedItems;
+      request = rest && Object.keys(rest).length ? (rest as typeof request) : undefined;
+      if (request && attempt >= 5) throw new Error('launch records were not all written after retries');
+    }
+  }
+
+  async consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined> {
+    try {
+      const { Attributes } = await conditional(
+        () =>
+          this.db.send(
+            new DeleteCommand({
+              TableName: this.tables.ephemeral,
+              Key: keys.sso(environmentId, codeHash),
+              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
+        'code unknown, used or expired',
+      );
+      return Attributes?.grant as SsoGrant | undefined;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+  }
+}
+
+export class DynamoReplayGuard implements ReplayGuard {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean> {
+    try {
+      await conditional(
+        () =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...keys.once(scope, value), kind: 'once', expiresAt },
+              // An expired item counts as absent: DynamoDB's TTL deletes lazily, and dynalite never does.
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
+            }),
+          ),
+        'already used',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+}

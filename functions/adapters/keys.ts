@@ -1,0 +1,40 @@
+/**
+ * Every DynamoDB key lti-bridge writes, in one place. Keys of the `data` table start with the
+ * environment, so nothing is reachable through another one. Uniqueness rules are one item each
+ * (an email claim, an external id), so they are enforced by one conditional write.
+ *
+ * data table                                  pk                                     sk
+ * - environment                               ENV#{env}                              ENV
+ * - activity (listed by Query)                ENV#{env}                              ACT#{id}
+ * - user                                      ENV#{env}#USER#{id}                    USER
+ * - email claim                               ENV#{env}#EMAIL#{lower-case email}     EMAIL
+ * - external id (LMS user id → user)          ENV#{env}#EXT#{externalKey}#{id}       EXT
+ * - a user in an activity: enrollment,        ENV#{env}#ACT#{activity}#USER#{user}   ENROLL, PROGRESS,
+ *   progress, passback bindings, deliveries                                          BIND#{key}, DELIVERY#{key}
+ *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
+ *
+ * ephemeral table (every item has `expiresAt`, epoch seconds; expired items count as absent)
+ * - single-use value (nonce, jti)             ONCE#{scope}#{value}                   ONCE
+ * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
+ */
+export const keys = {
+  environment: (env: string) => ({ pk: `ENV#${env}`, sk: 'ENV' }),
+  activity: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `ACT#${id}` }),
+  user: (env: string, id: string) => ({ pk: `ENV#${env}#USER#${id}`, sk: 'USER' }),
+  email: (env: string, email: string) => ({ pk: `ENV#${env}#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
+  externalId: (env: string, externalKey: string, externalUserId: string) => ({
+    pk: `ENV#${env}#EXT#${externalKey}#${externalUserId}`,
+    sk: 'EXT',
+  }),
+  learner: (env: string, activityId: string, userId: string, sk: string) => ({
+    pk: `ENV#${env}#ACT#${activityId}#USER#${userId}`,
+    sk,
+  }),
+  /** gsi1 keys that list an activity's learners' items. */
+  activityIndex: (env: string, activityId: string, userId: string, sk: string) => ({
+    gsi1pk: `ENV#${env}#ACT#${activityId}`,
+    gsi1sk: `${userId}#${sk}`,
+  }),
+  once: (scope: string, value: string) => ({ pk: `ONCE#${scope}#${value}`, sk: 'ONCE' }),
+  sso: (env: string, codeHash: string) => ({ pk: `SSO#${env}#${codeHash}`, sk: 'SSO' }),
+};

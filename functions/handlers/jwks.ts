@@ -1,0 +1,18 @@
+/**
+ * `GET /.well-known/jwks.json`: the JSON Web Key Set (RFC 7517 §5) that platforms and tools fetch
+ * to verify lti-bridge's id_tokens and client assertions (the 1EdTech Security Framework's key set
+ * URL). It lists the public half of every configured KMS key, the signing key first.
+ */
+import { lambda } from '../http/lambda';
+import { json } from '../http/responses';
+import type { RouteHandler } from '../http/types';
+import { runtime } from '../runtime';
+
+/**
+ * Cacheable for five minutes: short enough that a key added for rotation is seen well before it
+ * signs, long enough that verifiers do not call KMS on every launch.
+ */
+export const getJwks: RouteHandler = async () =>
+  json(200, { keys: await runtime().signer.publicKeys() }, { 'cache-control': 'public, max-age=300' });
+
+export const handler = lambda({ 'GET /.well-known/jwks.json': getJwks }, 'json');

@@ -1,0 +1,121 @@
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec, Permission } from '../functions/routes';
+import { tableEnvVar, tables, type TableName } from '../functions/tables';
+import { bundlingOptions, handlerEntry } from './bundling';
+
+export interface LtiFunctionProps {
+  /** The function's name in `functions/routes.ts`; used in error messages. */
+  readonly name: string;
+  readonly spec: FunctionSpec;
+  /** Repository root: the entry is `functions/handlers/<entry>.ts` below it, next to package-lock.json. */
+  readonly rootDir: string;
+  /** Base URL that LMSs see (custom domain or the API's endpoint). */
+  readonly publicUrl: string;
+  readonly tables: Readonly<Record<TableName, ITable>>;
+  readonly signingKey: IKey;
+}
+
+/** Defaults a function spec may override. */
+const DEFAULT_MEMORY_MB = 512;
+const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/**
+ * One Lambda function of the route table: bundled locally with the shared esbuild options, on
+ * Node.js 22 / arm64, with its own log group and its own role that holds exactly the permissions
+ * its spec lists and nothing else (no AWS managed policy: logging is granted on its log group only).
+ */
+export class LtiFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: LtiFunctionProps) {
+    super(scope, id);
+    const permissions = new Set(props.spec.permissions);
+    if (permissions.has('queue:send')) {
+      throw new Error(
+        `function "${props.name}" asks for 'queue:send', but the stack has no passback queue yet; ` +
+          'add the SQS queue construct in lib/ before giving a function this permission',
+      );
+    }
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      // The group's name is generated, so a redeploy never collides with a leftover group.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `lti-bridge ${props.name}: ${props.spec.description}`.slice(0, 1000),
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Handler', {
+      entry: handlerEntry(props.rootDir, props.spec.entry),
+      handler: 'handler',
+      projectRoot: props.rootDir,
+      depsLockFilePath: `${props.rootDir}/package-lock.json`,
+      description: props.spec.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.spec.memorySize ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(props.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        PUBLIC_URL: props.publicUrl,
+        [tableEnvVar.data]: props.tables.data.tableName,
+        [tableEnvVar.ephemeral]: props.tables.ephemeral.tableName,
+        SIGNING_KEY_IDS: props.signingKey.keyArn,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: bundlingOptions.minify,
+        sourceMap: bundlingOptions.sourceMap,
+        target: bundlingOptions.target,
+        format: OutputFormat.CJS,
+        externalModules: [...bundlingOptions.externalModules],
+        mainFields: [...bundlingOptions.mainFields],
+        forceDockerBundling: false,
+      },
+    });
+    // The runtime is pinned to what the bundle targets (lib/bundling.ts: node22) and what is tested;
+    // moving to a newer runtime is a deliberate change of both.
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is pinned on purpose: the esbuild target in lib/bundling.ts and the tested runtime; upgrading is a deliberate change of both',
+    });
+
+    this.grant(permissions, props);
+  }
+
+  /** Grants exactly what the spec lists; a write permission includes reading, signing includes the public key. */
+  private grant(permissions: ReadonlySet<Permission>, props: LtiFunctionProps): void {
+    if (permissions.has('data:write')) this.grantTable('data', props.tables.data, 'readWrite');
+    else if (permissions.has('data:read')) this.grantTable('data', props.tables.data, 'read');
+    if (permissions.has('ephemeral:write')) this.grantTable('ephemeral', props.tables.ephemeral, 'readWrite');
+
+    if (permissions.has('kms:sign')) props.signingKey.grant(this.role, 'kms:Sign', 'kms:GetPublicKey');
+    else if (permissions.has('kms:publicKey')) props.signingKey.grant(this.role, 'kms:GetPublicKey');
+  }
+
+  private grantTable(name: TableName, table: ITable, access: 'read' | 'readWrite'): void {
+    if (access === 'read') table.grantReadData(this.role);
+    else table.grantReadWriteData(this.role);
+    if (tables[name].indexes.length === 0) return;
+    // Table grants cover the table's indexes as `<table ARN>/index/*`: the wildcard is bounded to
+    // this one table, whose indexes are all listed in functions/tables.ts.
+    const logicalId = Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+      reason: `queries use the ${name} table's global secondary indexes; the wildcard covers only indexes of that one table (functions/tables.ts)`,
+    });
+  }
+}
