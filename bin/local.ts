@@ -27,11 +27,9 @@ interface AdminKeys {
 const ADMIN_KEYS_FILE = 'admin-credentials.json';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-class UsageError extends Error {}
-
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`PORT must be a port number, not ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new Error(`PORT must be a port number, not ${JSON.stringify(value)}`);
   return port;
 }
 
@@ -46,18 +44,25 @@ async function adminKeys(dataDir: string): Promise<AdminKeys> {
   const secretAccessKey = process.env.ADMIN_SECRET_ACCESS_KEY?.trim();
   if (accessKeyId && secretAccessKey) return { accessKeyId, secretAccessKey, source: 'environment' };
   if (accessKeyId || secretAccessKey) {
-    throw new UsageError('set both ADMIN_ACCESS_KEY_ID and ADMIN_SECRET_ACCESS_KEY, or neither (a pair is then generated)');
+    throw new Error('set both ADMIN_ACCESS_KEY_ID and ADMIN_SECRET_ACCESS_KEY, or neither (a pair is then generated)');
   }
 
   const file = join(dataDir, ADMIN_KEYS_FILE);
-  try {
-    const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<AdminKeys>;
-    if (typeof saved.accessKeyId === 'string' && typeof saved.secretAccessKey === 'string') {
-      return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey, source: 'file', file };
+  const saved = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (saved !== undefined) {
+    let parsed: Partial<Record<'accessKeyId' | 'secretAccessKey', unknown>> = {};
+    try {
+      parsed = (JSON.parse(saved) as typeof parsed | null) ?? {};
+    } catch {
+      // reported below
     }
-    throw new UsageError(`${file} does not hold {accessKeyId, secretAccessKey}; fix or delete it`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string') {
+      throw new Error(`${file} does not hold {"accessKeyId", "secretAccessKey"}; fix or delete it`);
+    }
+    return { accessKeyId: parsed.accessKeyId, secretAccessKey: parsed.secretAccessKey, source: 'file', file };
   }
   const keys = generateAdminKeys();
   await mkdir(dataDir, { recursive: true });
@@ -153,6 +158,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`lti-bridge local mode could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (!(error instanceof UsageError) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  if (process.env.DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });

@@ -3,7 +3,7 @@
  * them against AWS; local mode points the same adapters at local endpoints (dynalite, the local KMS
  * endpoint), so the code path is the same in both.
  */
-import type { Activity, Environment, User } from './academy/model';
+import type { Activity, Environment, Progress, User } from './academy/model';
 
 /** Milliseconds since the epoch; injected so that tests control time. */
 export interface Clock {
@@ -130,4 +130,17 @@ export interface LaunchStore {
 export interface ReplayGuard {
   /** True the first time `value` is seen in `scope` before `expiresAt` (epoch seconds); false on a replay. */
   useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+export interface ProgressStore {
+  get(environmentId: string, activityId: string, userId: string): Promise<Progress | undefined>;
+  /** Every user's progress in an activity. */
+  list(environmentId: string, activityId: string): Promise<Progress[]>;
+  /**
+   * Records progress. With `onlyIfNewerScore`, the write is conditional: it is refused (answering
+   * false) when the stored `scoredAt` is newer than the new one (AGS §3.4: an older timestamp never
+   * overwrites a newer result).
+   */
+  put(progress: Progress, options?: { readonly onlyIfNewerScore?: boolean }): Promise<boolean>;
+  delete(environmentId: string, activityId: string, userId: string): Promise<void>;
 }

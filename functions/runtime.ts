@@ -7,6 +7,7 @@ import { config as loadConfig, type Config } from './config';
 import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
+import { DynamoProgressStore } from './adapters/dynamo-progress';
 import { KmsSigner } from './adapters/kms-signer';
 import {
   systemClock,
@@ -14,6 +15,7 @@ import {
   type Clock,
   type EnvironmentStore,
   type LaunchStore,
+  type ProgressStore,
   type ReplayGuard,
   type Signer,
   type UserStore,
@@ -28,6 +30,7 @@ export interface Runtime {
   readonly activities: ActivityStore;
   readonly users: UserStore;
   readonly launches: LaunchStore;
+  readonly progress: ProgressStore;
   readonly replay: ReplayGuard;
   readonly signer: Signer;
 }
@@ -43,6 +46,7 @@ function createRuntime(config: Config): Runtime {
     activities: new DynamoActivityStore(dynamo, tables.data),
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
+    progress: new DynamoProgressStore(dynamo, tables.data),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
   };

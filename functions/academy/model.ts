@@ -72,3 +72,22 @@ export interface User {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+export const progressStatuses = ['not-attempted', 'in-progress', 'completed', 'passed', 'failed'] as const;
+export type ProgressStatus = (typeof progressStatuses)[number];
+
+/** A user's state in an activity. */
+export interface Progress {
+  readonly environmentId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  readonly status: ProgressStatus;
+  /** 0..100, when there is one. */
+  readonly score?: number;
+  /**
+   * When the score was produced, as the scoring side says (AGS `timestamp`); an older one never
+   * overwrites a newer one.
+   */
+  readonly scoredAt?: string;
+  readonly updatedAt: string;
+}
