@@ -9,6 +9,7 @@ import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
 import { KmsSigner } from './adapters/kms-signer';
+import { createHttpClient, type HttpClient } from './http/outbound';
 import {
   systemClock,
   type ActivityStore,
@@ -33,6 +34,8 @@ export interface Runtime {
   readonly progress: ProgressStore;
   readonly replay: ReplayGuard;
   readonly signer: Signer;
+  /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
+  readonly http: HttpClient;
 }
 
 function createRuntime(config: Config): Runtime {
@@ -49,6 +52,7 @@ function createRuntime(config: Config): Runtime {
     progress: new DynamoProgressStore(dynamo, tables.data),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
+    http: createHttpClient({ allowPrivate: config.localMode }),
   };
 }
 
