@@ -9,7 +9,7 @@ const seen: { ua?: string } = {};
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.ua = req.headers['user-agent'];
-    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000).unref();
     if (req.url === '/big') return void res.end('x'.repeat(5000));
     let body = '';
     req.on('data', (c) => (body += c));
