@@ -62,20 +62,26 @@ export function bodyHash(body: string | Buffer, signatureMethod: SignatureMethod
   return createHash(signatureMethod === 'HMAC-SHA256' ? 'sha256' : 'sha1').update(body).digest('base64');
 }
 
-/** Parses an `Authorization: OAuth k="v", …` header (RFC 5849 §3.5.1) into pairs. */
+/**
+ * Parses an `Authorization: OAuth k="v", …` header (RFC 5849 §3.5.1) into pairs; undefined when it
+ * is missing, of another scheme or malformed (never a partial list, never a throw on bad `%XX`).
+ */
 export function parseAuthorizationHeader(header: string | undefined): [string, string][] | undefined {
   if (!header) return undefined;
   const match = /^\s*OAuth\s+(.*)$/is.exec(header);
   if (!match) return undefined;
   const pairs: [string, string][] = [];
   const re = /\s*([^=\s,]+)\s*=\s*"([^"]*)"\s*(?:,|$)/gy;
-  const text = match[1]!;
+  const text = match[1]!.trimEnd();
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    pairs.push([decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)]);
-    if (re.lastIndex >= text.length) break;
+  try {
+    while (re.lastIndex < text.length && (m = re.exec(text)) !== null) {
+      pairs.push([decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)]);
+    }
+  } catch {
+    return undefined; // URIError: a malformed percent-encoding
   }
-  return pairs;
+  return re.lastIndex === text.length ? pairs : undefined;
 }
 
 /** Builds an `Authorization: OAuth …` header value from OAuth parameters (RFC 5849 §3.5.1). */
