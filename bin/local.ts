@@ -157,7 +157,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`lti-bridge local mode could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const inUse = error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  const message = inUse
+    ? `port ${process.env.PORT?.trim() || '3000'} is already in use; stop what uses it or set PORT`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  process.stderr.write(`lti-bridge local mode could not start: ${message}\n`);
   if (process.env.DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });

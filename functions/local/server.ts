@@ -109,6 +109,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       configured
         .then(() => serve(req, res, { match, verifier, handlers, maxBodyBytes, region }))
         .catch((error: unknown) => {
+          if (error instanceof RequestAborted) return void res.destroy();
           logError('request failed', error);
           if (!res.headersSent) send(res, internalServerError);
           else res.destroy();
@@ -159,6 +160,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     };
   } catch (error) {
     await closeAll();
+    // Nothing was served, so no handler has read the configuration: another attempt may start.
+    started = false;
     throw error;
   }
 }
@@ -275,6 +278,9 @@ function handlerLoader(): (fn: FunctionName) => Promise<LambdaHandler> {
   };
 }
 
+/** The client went away before sending its whole body. */
+class RequestAborted extends Error {}
+
 /** The body, or `undefined` when it is larger than `limit` (the rest is then not read). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length']);
@@ -297,13 +303,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     });
     req.on('end', () => resolveBody(Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new RequestAborted());
+    });
   });
 }
 
 function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers },
     body: Buffer.from(JSON.stringify(body)),
   };
 }

@@ -59,7 +59,7 @@ async function start(dataDir: string, env: Record<string, string> = {}): Promise
     banner,
     baseUrl: field(banner, 'Base URL'),
     accessKeyId: field(banner, 'Access key id'),
-    secretAccessKey: field(banner, 'Secret access key'),
+    secretAccessKey: banner.includes('(not shown)') ? '' : field(banner, 'Secret access key'),
     region,
   };
 }
