@@ -144,3 +144,67 @@ export interface ProgressStore {
   put(progress: Progress, options?: { readonly onlyIfNewerScore?: boolean }): Promise<boolean>;
   delete(environmentId: string, activityId: string, userId: string): Promise<void>;
 }
+
+/** What an OAuth 2 access token issued to an LTI 1.3 tool grants (academy as platform). */
+export interface AccessTokenGrant {
+  readonly environmentId: string;
+  readonly toolId: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface AccessTokenStore {
+  /** Stores a grant under the token's hash (the token itself is never stored). */
+  save(tokenHash: string, grant: AccessTokenGrant): Promise<void>;
+  /** The grant of an unexpired token, or undefined. */
+  find(tokenHash: string, now: number): Promise<AccessTokenGrant | undefined>;
+}
+
+/** Academy as platform: a one-time launch ticket (`POST …/launches`), stored under its hash. */
+export interface LaunchTicket {
+  readonly environmentId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  /** Where the tool sends the learner back (`launch_presentation_return_url`); the academy URL when absent. */
+  readonly returnUrl?: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface TicketStore {
+  /** Stores a ticket under its hash (conditional: an existing hash is never overwritten). */
+  create(ticketHash: string, ticket: LaunchTicket): Promise<void>;
+  /** Consumes a ticket once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
+  consume(environmentId: string, ticketHash: string, now: number): Promise<LaunchTicket | undefined>;
+}
+
+/** The secret part of the `lis_result_sourcedid` handed to an LTI 1.2 tool for a user in an activity. */
+export interface ResultSourcedId {
+  readonly environmentId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  /** The tool's consumer key the sourcedId is bound to. */
+  readonly consumerKey: string;
+  readonly secret: string;
+  readonly createdAt: string;
+}
+
+/** What a platform launch or a Basic Outcomes request reads, in one round trip. */
+export interface PlatformContext {
+  readonly environment?: Environment;
+  readonly activity?: Activity;
+  readonly user?: User;
+  readonly sourcedId?: ResultSourcedId;
+}
+
+export interface PlatformStore {
+  /** One read (BatchGetItem) of the environment and, when given, the activity, the user and its sourcedId. */
+  context(environmentId: string, activityId?: string, userId?: string): Promise<PlatformContext>;
+  /**
+   * Stores a sourcedId when there is none, or when the stored one's secret is `replacing` (a key
+   * change); false when another write won (read it again).
+   */
+  putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean>;
+}

@@ -8,10 +8,12 @@ import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
+import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
 import { KmsSigner } from './adapters/kms-signer';
 import { createHttpClient, type HttpClient } from './http/outbound';
 import {
   systemClock,
+  type AccessTokenStore,
   type ActivityStore,
   type Clock,
   type EnvironmentStore,
@@ -32,6 +34,7 @@ export interface Runtime {
   readonly users: UserStore;
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
+  readonly accessTokens: AccessTokenStore;
   readonly replay: ReplayGuard;
   readonly signer: Signer;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -50,6 +53,7 @@ function createRuntime(config: Config): Runtime {
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
+    accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
     http: createHttpClient({ allowPrivate: config.localMode }),

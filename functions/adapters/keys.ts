@@ -12,10 +12,14 @@
  * - a user in an activity: enrollment,        ENV#{env}#ACT#{activity}#USER#{user}   ENROLL, PROGRESS,
  *   progress, passback bindings, deliveries                                          BIND#{key}, DELIVERY#{key}
  *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
+ * - result sourcedId given to an LTI 1.2    ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
+ *   tool (academy as platform)
  *
  * ephemeral table (every item has `expiresAt`, epoch seconds; expired items count as absent)
  * - single-use value (nonce, jti)             ONCE#{scope}#{value}                   ONCE
  * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
+ * - platform launch ticket                   TICKET#{env}#{sha256(ticket)}          TICKET
+ * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
  */
 export const keys = {
   environment: (env: string) => ({ pk: `ENV#${env}`, sk: 'ENV' }),
@@ -37,4 +41,6 @@ export const keys = {
   }),
   once: (scope: string, value: string) => ({ pk: `ONCE#${scope}#${value}`, sk: 'ONCE' }),
   sso: (env: string, codeHash: string) => ({ pk: `SSO#${env}#${codeHash}`, sk: 'SSO' }),
+  ticket: (env: string, ticketHash: string) => ({ pk: `TICKET#${env}#${ticketHash}`, sk: 'TICKET' }),
+  accessToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
 };
