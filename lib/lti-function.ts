@@ -79,6 +79,7 @@ export class LtiFunction extends Construct {
       bundling: {
         minify: bundlingOptions.minify,
         sourceMap: bundlingOptions.sourceMap,
+        sourcesContent: bundlingOptions.sourcesContent,
         target: bundlingOptions.target,
         format: OutputFormat.CJS,
         externalModules: [...bundlingOptions.externalModules],
