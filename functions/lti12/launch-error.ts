@@ -30,8 +30,8 @@ export const missing = (parameter: string, purpose: string): LaunchError =>
 export const badParameter = (parameter: string, message: string, purpose?: string): LaunchError =>
   new LaunchError(400, 'invalid_parameter', message, parameter, purpose);
 
-export const unauthorized = (message: string, parameter?: string): LaunchError =>
-  new LaunchError(401, 'unauthorized', message, parameter);
+export const unauthorized = (message: string, parameter?: string, purpose?: string): LaunchError =>
+  new LaunchError(401, 'unauthorized', message, parameter, purpose);
 
 export const ltiDisabled = (): LaunchError =>
   new LaunchError(403, 'lti_disabled', 'LTI is not enabled in this environment.');
@@ -47,8 +47,12 @@ const titles: Record<number, string> = {
 export function launchErrorPage(error: HttpError): ApiResult {
   const title = titles[error.status] ?? 'This launch cannot be completed';
   const parts = [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(error.message)}</p>`];
-  if (error instanceof LaunchError && error.purpose) {
-    parts.push(`<p>What <code>${escapeHtml(error.parameter ?? '')}</code> is for: ${escapeHtml(error.purpose)}</p>`);
+  if (error instanceof LaunchError && error.parameter) {
+    parts.push(
+      error.purpose
+        ? `<p>What <code>${escapeHtml(error.parameter)}</code> is for: ${escapeHtml(error.purpose)}</p>`
+        : `<p>The parameter at fault: <code>${escapeHtml(error.parameter)}</code></p>`,
+    );
   }
   parts.push('<p>If you are a learner, please tell the administrator of the system you came from.</p>');
   return html(error.status, page(title, parts.join('')));

@@ -100,7 +100,7 @@ const activityAvailable: Check = (launch) => {
 
 const keyBelongsToActivity: Check = (launch) => {
   if (launch.params.oauth_consumer_key !== launch.activity!.lti12Credentials!.key) {
-    throw unauthorized('The oauth_consumer_key is not the LTI 1.2 key of this activity.', 'oauth_consumer_key');
+    throw unauthorized('The oauth_consumer_key is not the LTI 1.2 key of this activity.', 'oauth_consumer_key', purposes.oauth_consumer_key);
   }
 };
 
@@ -124,7 +124,11 @@ const validSignature: Check = (launch) => {
     launch.activity!.lti12Credentials!.secret,
   );
   if (!signaturesMatch(expected, launch.params.oauth_signature!)) {
-    throw unauthorized('The OAuth signature is not valid: check the key, the secret and the launch URL in the LMS.', 'oauth_signature');
+    throw unauthorized(
+      'The OAuth signature (oauth_signature) is not valid: check the key, the secret and the launch URL in the LMS.',
+      'oauth_signature',
+      purposes.oauth_signature,
+    );
   }
 };
 
@@ -132,7 +136,11 @@ const freshTimestamp: Check = (launch, deps) => {
   const timestamp = Number(launch.params.oauth_timestamp);
   const now = deps.clock.now() / 1000;
   if (!/^\d+$/.test(launch.params.oauth_timestamp!) || Math.abs(now - timestamp) > timestampWindowSeconds) {
-    throw unauthorized('The launch has expired or its clock is off (oauth_timestamp must be within 5 minutes); please launch again.', 'oauth_timestamp');
+    throw unauthorized(
+      'The launch has expired or its clock is off (oauth_timestamp must be within 5 minutes); please launch again.',
+      'oauth_timestamp',
+      purposes.oauth_timestamp,
+    );
   }
 };
 
@@ -140,7 +148,9 @@ const freshTimestamp: Check = (launch, deps) => {
 const nonceUsedOnce: Check = async (launch, deps) => {
   const expiresAt = Number(launch.params.oauth_timestamp) + timestampWindowSeconds + 60;
   const fresh = await deps.replay.useOnce(`lti12:${launch.params.oauth_consumer_key}`, launch.params.oauth_nonce!, expiresAt, deps.clock.now());
-  if (!fresh) throw unauthorized('This launch was already used (oauth_nonce replayed); please launch again from the LMS.', 'oauth_nonce');
+  if (!fresh) {
+    throw unauthorized('This launch was already used (oauth_nonce replayed); please launch again from the LMS.', 'oauth_nonce', purposes.oauth_nonce);
+  }
   launch.verified = true;
 };
 
