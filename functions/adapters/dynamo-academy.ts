@@ -157,7 +157,13 @@ export class DynamoUserStore implements UserStore {
         'user was changed concurrently',
       );
     } catch (error) {
-      if (claimedHere) await this.releaseEmail(env, user.email, user.id);
+      // A creation that lost to a concurrent creation of the same id and email (launches derive the
+      // id from the email) made the claim the winner relies on: keep it.
+      const winnerOwnsClaim = async () =>
+        !previous &&
+        error instanceof ConditionFailedError &&
+        (await this.get(env, user.id))?.email.toLowerCase() === user.email.toLowerCase();
+      if (claimedHere && !(await winnerOwnsClaim())) await this.releaseEmail(env, user.email, user.id);
       throw error;
     }
     if (emailChanged && previous) await this.releaseEmail(env, previous.email, user.id);

@@ -1,0 +1,240 @@
+/**
+ * What a valid LTI 1.2 launch does to the academy, through the real local server: find or create
+ * the user (PRODUCT.md "Launch into the academy" step 1), remember the LMS's user id, hand over a
+ * one-time single sign-on code; twenty concurrent first launches of one learner; and the number of
+ * DynamoDB requests one launch costs, counted with an SDK middleware on the handlers' own client.
+ */
+import { runtime } from '../../../functions/runtime';
+import { startTestServer, type TestServer } from '../../fixtures/local-server';
+import { closeSigners, launch, learnerParams, param, type Lti12Credentials, type Pair } from '../../fixtures/lti12-launch';
+
+let server: TestServer;
+let activity: Lti12Credentials & { id: string };
+let otherActivity: Lti12Credentials & { id: string };
+const env = 'prov';
+
+/** DynamoDB requests (HTTP attempts) by command name while `counting` is set. */
+let counting: string[] | undefined;
+/** Runs before each DynamoDB command the handlers send (to force an interleaving). */
+let beforeCommand: ((input: Record<string, any>) => Promise<void>) | undefined;
+
+async function createActivity(title: string): Promise<Lti12Credentials & { id: string }> {
+  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title, availableForLti: true });
+  expect(created.status).toBe(201);
+  return { id: created.json.id, ...created.json.ltiAccess.lti12 };
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Provisioning', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
+  activity = await createActivity('Course one');
+  otherActivity = await createActivity('Course two');
+  // The handlers run in this process and jest loads `functions/runtime` once per test file, so this
+  // is the handlers' own DynamoDB client (checked below: the launches' requests are counted).
+  runtime().dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      counting?.push(String(context.commandName));
+      return next(args);
+    },
+    // Inside the retry middleware: every HTTP attempt is counted.
+    { step: 'deserialize', name: 'countDynamoRequests' },
+  );
+  runtime().dynamo.middlewareStack.add(
+    (next) => async (args) => {
+      await beforeCommand?.(args.input as Record<string, any>);
+      return next(args);
+    },
+    { step: 'initialize', name: 'beforeDynamoCommand' },
+  );
+});
+afterAll(async () => {
+  await closeSigners();
+  await server?.close();
+});
+
+/** The DynamoDB requests that `action` makes. */
+async function counted<T>(action: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
+  counting = [];
+  try {
+    const result = await action();
+    return { result, requests: counting };
+  } finally {
+    counting = undefined;
+  }
+}
+
+function signOnCode(response: Response): string {
+  expect(response.status).toBe(303);
+  const location = new URL(response.headers.get('location')!);
+  expect(`${location.origin}${location.pathname}`).toBe('https://academy.example/sso');
+  return location.searchParams.get('code')!;
+}
+
+async function exchange(code: string) {
+  const answer = await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code });
+  expect(answer.status).toBe(200);
+  return answer.json as { user: { id: string; email: string; givenName: string; familyName: string; externalIds: Record<string, string> }; activityId: string; created: boolean; launch: { version: string; roles: string[]; returnUrl?: string } };
+}
+
+const field = (pairs: Pair[], name: string) => param(pairs, name)!;
+
+describe('provisioning', () => {
+  it('creates the user on a first launch, records the external id, and recognises a returning learner', async () => {
+    const learner = learnerParams({ lis_person_contact_email_primary: `First.Launch-${Date.now()}@School.edu` });
+    const grant = await exchange(signOnCode(await launch(activity, learner)));
+    expect(grant).toMatchObject({ activityId: activity.id, created: true, launch: { version: '1.2', roles: ['urn:lti:role:ims/lis/Learner'] } });
+    expect(grant.user).toMatchObject({
+      email: field(learner, 'lis_person_contact_email_primary'),
+      givenName: field(learner, 'lis_person_name_given'),
+      familyName: field(learner, 'lis_person_name_family'),
+    });
+
+    const read = await server.admin.request('GET', `/admin/environments/${env}/users/${grant.user.id}`);
+    expect(read.status).toBe(200);
+    expect(read.json.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
+    const byEmail = await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(field(learner, 'lis_person_contact_email_primary').toLowerCase())}`);
+    expect(byEmail.json.id).toBe(grant.user.id);
+
+    const second = await exchange(signOnCode(await launch(activity, learner)));
+    expect(second.created).toBe(false);
+    expect(second.user.id).toBe(grant.user.id);
+  });
+
+  it('keeps the same account when the LMS changes the email of the same user_id', async () => {
+    const learner = learnerParams();
+    const first = await exchange(signOnCode(await launch(activity, learner)));
+    expect(first.created).toBe(true);
+    const newEmail = `renamed-${Date.now()}@school.edu`;
+    const moved = learner.map(([n, v]) => [n, n === 'lis_person_contact_email_primary' ? newEmail : v] as Pair);
+    const second = await exchange(signOnCode(await launch(activity, moved)));
+    expect(second.created).toBe(false);
+    expect(second.user.id).toBe(first.user.id);
+    expect((await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(newEmail)}`)).status).toBe(404);
+  });
+
+  it('links a learner whose email matches an existing academy user (case-insensitively) to that user', async () => {
+    const id = `academy-${Date.now()}`;
+    const email = `Existing.${Date.now()}@Academy.example`;
+    const put = await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, { email, givenName: 'Ada', familyName: 'Academy' });
+    expect(put.status).toBe(201);
+    const learner = learnerParams({ lis_person_contact_email_primary: email.toLowerCase(), lis_person_name_given: 'Other', lis_person_name_family: 'Name' });
+    const grant = await exchange(signOnCode(await launch(activity, learner)));
+    expect(grant.created).toBe(false);
+    expect(grant.user).toMatchObject({ id, email, givenName: 'Ada', familyName: 'Academy' });
+    expect(grant.user.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
+
+    // The same person from another LMS link (another consumer key): the same user, both ids kept.
+    const elsewhere = learnerParams({ lis_person_contact_email_primary: email.toUpperCase(), user_id: 'moodle-77' });
+    const other = await exchange(signOnCode(await launch(otherActivity, elsewhere)));
+    expect(other.user.id).toBe(id);
+    expect(other.activityId).toBe(otherActivity.id);
+    expect((await server.admin.request('GET', `/admin/environments/${env}/users/${id}`)).json.externalIds).toEqual({
+      [`lti12:${activity.key}`]: field(learner, 'user_id'),
+      [`lti12:${otherActivity.key}`]: 'moodle-77',
+    });
+  });
+
+  it('keeps the academy profile when a returning learner launches with other names', async () => {
+    const learner = learnerParams();
+    const first = await exchange(signOnCode(await launch(activity, learner)));
+    const renamed = learner.map(([n, v]) => [n, n === 'lis_person_name_given' ? 'Changed' : v] as Pair);
+    const second = await exchange(signOnCode(await launch(activity, renamed)));
+    expect(second.user).toEqual(first.user);
+  });
+});
+
+describe('concurrent first launches', () => {
+  it.each([1, 2, 3])('20 concurrent first launches of one new learner create exactly one user (round %i)', async () => {
+    const learner = learnerParams();
+    const email = field(learner, 'lis_person_contact_email_primary');
+    // Distinct nonces; half of them with the email in upper case.
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        launch(activity, i % 2 ? learner : learner.map(([n, v]) => [n, n === 'lis_person_contact_email_primary' ? v.toUpperCase() : v] as Pair)),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(303));
+    const grants = await Promise.all(responses.map((response) => exchange(signOnCode(response))));
+    const ids = new Set(grants.map((grant) => grant.user.id));
+    expect(ids.size).toBe(1);
+    expect(grants.filter((grant) => grant.created)).toHaveLength(1);
+    const [userId] = ids;
+
+    const byEmail = await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(email)}`);
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.json.id).toBe(userId);
+    expect(byEmail.json.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
+
+    // The email stays claimed by that user: another academy user cannot take it.
+    const other = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, { email, givenName: 'X', familyName: 'Y' });
+    expect(other.status).toBe(409);
+    // And the next launch is a returning one.
+    const next = await exchange(signOnCode(await launch(activity, learner)));
+    expect(next).toMatchObject({ created: false, user: { id: userId } });
+  });
+
+  it('keeps the email claimed when the launch that claimed it loses the user write to a concurrent one', async () => {
+    // Launch A claims the email, then its user write is held back; launch B (same learner, same
+    // derived user id) shares the claim and creates the user; A's write then fails.
+    const learner = learnerParams();
+    let held!: () => void;
+    const reached = new Promise<void>((resolve) => (held = resolve));
+    let first = true;
+    beforeCommand = async (input) => {
+      if (first && input.Item?.sk === 'USER' && input.ConditionExpression === 'attribute_not_exists(pk)') {
+        first = false;
+        held();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    };
+    try {
+      const a = launch(activity, learner);
+      await reached;
+      const b = await exchange(signOnCode(await launch(activity, learner)));
+      const aGrant = await exchange(signOnCode(await a));
+      expect(b.created).toBe(true);
+      expect(aGrant).toMatchObject({ created: false, user: { id: b.user.id } });
+    } finally {
+      beforeCommand = undefined;
+    }
+    const email = field(learner, 'lis_person_contact_email_primary');
+    const byEmail = await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(email)}`);
+    expect(byEmail.status).toBe(200);
+    const clash = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, { email, givenName: 'X', familyName: 'Y' });
+    expect(clash.status).toBe(409);
+  });
+});
+
+describe('DynamoDB requests per launch', () => {
+  it('costs 3 requests for a returning learner (BatchGetItem, the nonce write, BatchWriteItem); first launches reported', async () => {
+    const measured: Record<string, string[]> = {};
+    const learner = learnerParams();
+    const first = await counted(async () => signOnCode(await launch(activity, learner)));
+    measured['first launch of a new learner'] = first.requests;
+    expect((await exchange(first.result)).created).toBe(true);
+
+    const again = await counted(async () => signOnCode(await launch(activity, learner)));
+    measured['launch of a returning learner'] = again.requests;
+    expect((await exchange(again.result)).created).toBe(false);
+
+    const id = `counted-${Date.now()}`;
+    const email = `counted-${Date.now()}@academy.example`;
+    expect((await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, { email, givenName: 'C', familyName: 'D' })).status).toBe(201);
+    const linked = await counted(async () => signOnCode(await launch(activity, learnerParams({ lis_person_contact_email_primary: email }))));
+    measured['first launch of an existing academy user'] = linked.requests;
+    expect((await exchange(linked.result)).user.id).toBe(id);
+
+    const refused = await counted(() => launch(activity, learnerParams(), { secret: 'wrong' }));
+    expect(refused.result.status).toBe(401);
+    measured['launch refused for a bad signature'] = refused.requests;
+
+    const report = Object.entries(measured).map(([what, requests]) => `${what}: ${requests.length} (${requests.join(', ')})`);
+    process.stdout.write(`DynamoDB requests per LTI 1.2 launch:\n  ${report.join('\n  ')}\n`);
+
+    // Non-empty counts show that the middleware sits on the handlers' own client (same module
+    // instance of functions/runtime.ts as the server's handlers).
+    expect(measured['launch of a returning learner']).toEqual(['BatchGetItemCommand', 'PutItemCommand', 'BatchWriteItemCommand']);
+    expect(measured['first launch of a new learner']!.length).toBeGreaterThan(3);
+    expect(measured['launch refused for a bad signature']).toEqual(['BatchGetItemCommand']);
+  });
+});
