@@ -3,7 +3,7 @@
  * them against AWS; local mode points the same adapters at local endpoints (dynalite, the local KMS
  * endpoint), so the code path is the same in both.
  */
-import type { Activity, Environment, Progress, User } from './academy/model';
+import type { Activity, Environment, Platform, Progress, User } from './academy/model';
 
 /** Milliseconds since the epoch; injected so that tests control time. */
 export interface Clock {
@@ -207,4 +207,60 @@ export interface PlatformStore {
    * change); false when another write won (read it again).
    */
   putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean>;
+}
+
+/** Academy as LTI 1.3 tool: the platform registrations of an environment. */
+export interface PlatformRegistrationStore {
+  get(environmentId: string, id: string): Promise<Platform | undefined>;
+  list(environmentId: string): Promise<Platform[]>;
+  /** The platforms registered for an issuer (and client id, when given). */
+  findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]>;
+  /**
+   * Creates a platform; (issuer, clientId) is unique within the environment, enforced by a
+   * conditional write of a claim item: throws `ConditionFailedError` (reason `issuer-client-taken`)
+   * when another platform holds it. Nothing is left half-written.
+   */
+  create(platform: Platform): Promise<void>;
+  /** Replaces `previous` (conditional on its `updatedAt`), moving the (issuer, clientId) claim when it changes. */
+  replace(platform: Platform, previous: Platform): Promise<void>;
+  /** Removes a platform and its claim; answers the removed platform. */
+  delete(environmentId: string, id: string): Promise<Platform | undefined>;
+}
+
+/**
+ * What an LTI 1.3 login remembers for its launch (Security 1.0 §5.1.1.2): kept server-side under the
+ * hash of `state`, bound to the browser by a cookie, used once.
+ */
+export interface OidcState {
+  readonly environmentId: string;
+  readonly platformId: string;
+  readonly activityId: string;
+  /** The login's `target_link_uri`; the id_token's claim must equal it (Core 1.3 §5.3.4). */
+  readonly targetLinkUri: string;
+  /** The nonce sent in the authentication request; the id_token must carry it. */
+  readonly nonce: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** What an LTI 1.3 launch reads before validating, in one round trip. */
+export interface Lti13LaunchPrefetch extends LaunchPrefetch {
+  readonly platform?: Platform;
+}
+
+export interface Lti13LaunchStore {
+  /** One read (BatchGetItem): the environment and the activity of a login. */
+  loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>>;
+  /** Stores a login's state under the hash of `state` (conditional: a hash is never overwritten). */
+  saveState(stateHash: string, state: OidcState): Promise<void>;
+  /** Consumes a state once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
+  consumeState(environmentId: string, stateHash: string, now: number): Promise<OidcState | undefined>;
+  /** One read (BatchGetItem): the environment, the platform, the activity and the external id's user. */
+  launchContext(
+    environmentId: string,
+    platformId: string,
+    activityId: string,
+    externalKey: string,
+    externalUserId: string,
+  ): Promise<Lti13LaunchPrefetch>;
 }

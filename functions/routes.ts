@@ -73,6 +73,11 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/sso/exchange', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/platforms', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/platforms', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'PATCH', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
 ];

@@ -9,6 +9,7 @@ import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
+import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
 import { KmsSigner } from './adapters/kms-signer';
 import { createHttpClient, type HttpClient } from './http/outbound';
 import {
@@ -18,6 +19,8 @@ import {
   type Clock,
   type EnvironmentStore,
   type LaunchStore,
+  type Lti13LaunchStore,
+  type PlatformRegistrationStore,
   type ProgressStore,
   type ReplayGuard,
   type Signer,
@@ -35,6 +38,9 @@ export interface Runtime {
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
   readonly accessTokens: AccessTokenStore;
+  /** Academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
+  readonly platformRegistrations: PlatformRegistrationStore;
+  readonly lti13Launches: Lti13LaunchStore;
   readonly replay: ReplayGuard;
   readonly signer: Signer;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -54,6 +60,8 @@ function createRuntime(config: Config): Runtime {
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
+    platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
+    lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
     http: createHttpClient({ allowPrivate: config.localMode }),

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime';
 import { activityView, createActivity, deleteActivity, getActivity, listActivities, patchActivity } from './activities';
 import { putEnvironment, requireEnvironment } from './environments';
 import { exchangeSso } from './launch';
+import { platformRegistrationRoutes } from './platform-routes';
 import { findUserByEmail, getUser, putUser, userView } from './users';
 
 const env = (event: ApiEvent) => pathParam(event, 'env');
@@ -18,6 +19,7 @@ export function adminRoutes(rt: () => Runtime): Record<string, RouteHandler> {
   const activityDeps = () => ({ ...rt(), publicUrl: rt().config.publicUrl });
   const view = (activity: Parameters<typeof activityView>[1]) => activityView(rt().config.publicUrl, activity);
   return {
+    ...platformRegistrationRoutes(rt),
     'PUT /admin/environments/{env}': async (event) => {
       const { environment, created } = await putEnvironment(rt(), env(event), jsonBody(event));
       return json(created ? 201 : 200, environment);

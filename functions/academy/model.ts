@@ -91,3 +91,30 @@ export interface Progress {
   readonly scoredAt?: string;
   readonly updatedAt: string;
 }
+
+/**
+ * An LTI 1.3 platform registration (academy as tool): an LMS that launches the academy's activities
+ * (PRODUCT.md "Concepts"; Security 1.0 §5.1: the issuer, the tool's client id at that issuer, and
+ * the platform's endpoints). (issuer, clientId) is unique within an environment.
+ */
+export interface Platform {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly name: string;
+  /** The platform's `iss`, compared exactly. */
+  readonly issuer: string;
+  /** The academy's OAuth 2 client id at this platform: the id_token's `aud`, the client assertion's `iss` and `sub`. */
+  readonly clientId: string;
+  /** The `deployment_id` launches must carry. */
+  readonly deploymentId: string;
+  /** OIDC authentication URL: where the login sends the browser. */
+  readonly authUrl: string;
+  /** OAuth 2 access token URL (client credentials with a JWT client assertion). */
+  readonly tokenUrl: string;
+  /** The platform's key set URL. */
+  readonly jwksUrl: string;
+  /** A deactivated platform's logins, launches and passbacks are refused. */
+  readonly activated: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

@@ -9,6 +9,8 @@
  * - user                                      ENV#{env}#USER#{id}                    USER
  * - email claim                               ENV#{env}#EMAIL#{lower-case email}     EMAIL
  * - external id (LMS user id → user)          ENV#{env}#EXT#{externalKey}#{id}       EXT
+ * - LTI 1.3 platform (listed by Query)        ENV#{env}                              PLATFORM#{id}
+ * - (issuer, client id) of a platform         ENV#{env}#ISS#{issuer}                 CLIENT#{clientId}
  * - a user in an activity: enrollment,        ENV#{env}#ACT#{activity}#USER#{user}   ENROLL, PROGRESS,
  *   progress, passback bindings, deliveries                                          BIND#{key}, DELIVERY#{key}
  *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
@@ -17,6 +19,7 @@
  *
  * ephemeral table (every item has `expiresAt`, epoch seconds; expired items count as absent)
  * - single-use value (nonce, jti)             ONCE#{scope}#{value}                   ONCE
+ * - LTI 1.3 login state (academy as tool)     OIDC#{env}#{sha256(state)}             STATE
  * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
  * - platform launch ticket                   TICKET#{env}#{sha256(ticket)}          TICKET
  * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
@@ -40,6 +43,10 @@ export const keys = {
     gsi1sk: `${userId}#${sk}`,
   }),
   once: (scope: string, value: string) => ({ pk: `ONCE#${scope}#${value}`, sk: 'ONCE' }),
+  platform: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `PLATFORM#${id}` }),
+  /** One item per (issuer, client id): the uniqueness claim, also how a login finds a platform by issuer. */
+  platformIssuer: (env: string, issuer: string, clientId: string) => ({ pk: `ENV#${env}#ISS#${issuer}`, sk: `CLIENT#${clientId}` }),
+  oidcState: (env: string, stateHash: string) => ({ pk: `OIDC#${env}#${stateHash}`, sk: 'STATE' }),
   sso: (env: string, codeHash: string) => ({ pk: `SSO#${env}#${codeHash}`, sk: 'SSO' }),
   ticket: (env: string, ticketHash: string) => ({ pk: `TICKET#${env}#${ticketHash}`, sk: 'TICKET' }),
   accessToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),

@@ -1,0 +1,274 @@
+/**
+ * Academy as LTI 1.3 tool, on DynamoDB: platform registrations (`data` table) and the OIDC login
+ * state (`ephemeral` table). Keys are in `./keys.ts`.
+ *
+ * (issuer, client id) is unique within an environment. dynalite has no transactions, so the rule is
+ * one claim item per (issuer, client id), written conditionally before the platform and released if
+ * the platform's write fails; a claim left behind by a crash between the two writes (its platform
+ * gone, or no longer holding that pair) is taken over, again by a conditional write.
+ */
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Activity, Environment, Platform } from '../academy/model';
+import { ConditionFailedError } from '../errors';
+import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, OidcState, PlatformRegistrationStore } from '../ports';
+import { conditional, record } from './dynamo-academy';
+import { keys } from './keys';
+
+type Item = Record<string, unknown>;
+type Key = { pk: string; sk: string };
+
+/** A claim younger than this may belong to a creation still under way: it is never taken over. */
+const claimGraceMs = 60_000;
+
+/** BatchGetItem of up to 100 keys of one table, asking again for keys DynamoDB left unprocessed. */
+export async function batchGet(db: DynamoDBDocumentClient, table: string, wanted: readonly Key[]): Promise<(Item | undefined)[]> {
+  const found: Item[] = [];
+  let request: Record<string, { Keys: Item[] }> | undefined = { [table]: { Keys: [...wanted] } };
+  for (let attempt = 0; request; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+    const answer: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: request }));
+    found.push(...(answer.Responses?.[table] ?? []));
+    const rest = answer.UnprocessedKeys?.[table]?.Keys;
+    request = rest?.length ? { [table]: { Keys: rest as Item[] } } : undefined;
+    if (request && attempt >= 5) throw new Error('BatchGetItem left keys unprocessed after retries');
+  }
+  return wanted.map((key) => found.find((item) => item.pk === key.pk && item.sk === key.sk));
+}
+
+export class DynamoPlatformRegistrationStore implements PlatformRegistrationStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(environmentId: string, id: string): Promise<Platform | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.platform(environmentId, id) }));
+    return record<Platform>(Item);
+  }
+
+  async list(environmentId: string): Promise<Platform[]> {
+    const platforms: Platform[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.environment(environmentId).pk, ':prefix': 'PLATFORM#' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) platforms.push(record<Platform>(item)!);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return platforms;
+  }
+
+  async findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]> {
+    let claims: Item[];
+    if (clientId !== undefined) {
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.platformIssuer(environmentId, issuer, clientId) }));
+      claims = Item ? [Item] : [];
+    } else {
+      const { Items } = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.platformIssuer(environmentId, issuer, '').pk },
+          Limit: 50,
+        }),
+      );
+      claims = Items ?? [];
+    }
+    if (claims.length === 0) return [];
+    const ids = [...new Set(claims.map((claim) => claim.platformId as string))];
+    const items = await batchGet(this.db, this.table, ids.map((id) => keys.platform(environmentId, id)));
+    // A stale claim (see the file comment) points at a platform that no longer holds the pair.
+    return items
+      .map((item) => record<Platform>(item))
+      .filter((p): p is Platform => p !== undefined && p.issuer === issuer && (clientId === undefined || p.clientId === clientId));
+  }
+
+  async create(platform: Platform): Promise<void> {
+    const claimedHere = await this.claim(platform);
+    try {
+      await conditional(
+        () =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...keys.platform(platform.environmentId, platform.id), kind: 'platform', ...platform },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        'platform already exists',
+      );
+    } catch (error) {
+      if (claimedHere) await this.release(platform);
+      throw error;
+    }
+  }
+
+  async replace(platform: Platform, previous: Platform): Promise<void> {
+    const moved = platform.issuer !== previous.issuer || platform.clientId !== previous.clientId;
+    const claimedHere = moved && (await this.claim(platform));
+    try {
+      await conditional(
+        () =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...keys.platform(platform.environmentId, platform.id), kind: 'platform', ...platform },
+              ConditionExpression: 'updatedAt = :expected',
+              ExpressionAttributeValues: { ':expected': previous.updatedAt },
+            }),
+          ),
+        'platform was changed or removed concurrently',
+      );
+    } catch (error) {
+      if (claimedHere) await this.release(platform);
+      throw error;
+    }
+    if (moved) await this.release(previous);
+  }
+
+  async delete(environmentId: string, id: string): Promise<Platform | undefined> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.platform(environmentId, id), ReturnValues: 'ALL_OLD' }),
+    );
+    const removed = record<Platform>(Attributes);
+    if (removed) await this.release(removed);
+    return removed;
+  }
+
+  /** Claims (issuer, clientId) for a platform; true when this call wrote the claim. */
+  private async claim(platform: Platform): Promise<boolean> {
+    const key = keys.platformIssuer(platform.environmentId, platform.issuer, platform.clientId);
+    const now = Date.parse(platform.updatedAt);
+    const put = (condition: string, values: Item) =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key, kind: 'platform-issuer', platformId: platform.id, claimedAt: now },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+    const taken = () => new ConditionFailedError('issuer and client id belong to another platform', 'issuer-client-taken');
+    try {
+      const { Attributes } = await conditional(() => put('attribute_not_exists(pk) OR platformId = :me', { ':me': platform.id }), 'taken');
+      return Attributes === undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: key }));
+      if (!Item) throw taken();
+      const owner = await this.get(platform.environmentId, Item.platformId as string);
+      const ownerHolds = owner && owner.issuer === platform.issuer && owner.clientId === platform.clientId;
+      if (ownerHolds || (typeof Item.claimedAt === 'number' && Item.claimedAt > now - claimGraceMs)) throw taken();
+      await conditional(() => put('platformId = :stale', { ':stale': Item.platformId }), 'taken').catch((lost: unknown) => {
+        throw lost instanceof ConditionFailedError ? taken() : lost;
+      });
+      return true;
+    }
+  }
+
+  /** Releases a platform's claim on its (issuer, clientId), if it still holds it. */
+  private async release(platform: Platform): Promise<void> {
+    await conditional(
+      () =>
+        this.db.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: keys.platformIssuer(platform.environmentId, platform.issuer, platform.clientId),
+            ConditionExpression: 'platformId = :me',
+            ExpressionAttributeValues: { ':me': platform.id },
+          }),
+        ),
+      'claim belongs to another platform',
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    });
+  }
+}
+
+export class DynamoLti13LaunchStore implements Lti13LaunchStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { readonly data: string; readonly ephemeral: string },
+  ) {}
+
+  async loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>> {
+    const [environment, activity] = await batchGet(this.db, this.tables.data, [
+      keys.environment(environmentId),
+      keys.activity(environmentId, activityId),
+    ]);
+    return { environment: record<Environment>(environment), activity: record<Activity>(activity) };
+  }
+
+  async saveState(stateHash: string, state: OidcState): Promise<void> {
+    await conditional(
+      () =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tables.ephemeral,
+            Item: { ...keys.oidcState(state.environmentId, stateHash), kind: 'oidc-state', state, expiresAt: state.expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      'state exists',
+    );
+  }
+
+  async consumeState(environmentId: string, stateHash: string, now: number): Promise<OidcState | undefined> {
+    try {
+      const { Attributes } = await conditional(
+        () =>
+          this.db.send(
+            new DeleteCommand({
+              TableName: this.tables.ephemeral,
+              Key: keys.oidcState(environmentId, stateHash),
+              // An expired item counts as absent: DynamoDB's TTL deletes lazily, and dynalite never does.
+              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
+        'state unknown, used or expired',
+      );
+      return Attributes?.state as OidcState | undefined;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return undefined;
+      throw error;
+    }
+  }
+
+  async launchContext(
+    environmentId: string,
+    platformId: string,
+    activityId: string,
+    externalKey: string,
+    externalUserId: string,
+  ): Promise<Lti13LaunchPrefetch> {
+    const [environment, platform, activity, external] = await batchGet(this.db, this.tables.data, [
+      keys.environment(environmentId),
+      keys.platform(environmentId, platformId),
+      keys.activity(environmentId, activityId),
+      keys.externalId(environmentId, externalKey, externalUserId),
+    ]);
+    return {
+      environment: record<Environment>(environment),
+      platform: record<Platform>(platform),
+      activity: record<Activity>(activity),
+      knownUserId: external?.userId as string | undefined,
+    };
+  }
+}
