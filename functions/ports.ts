@@ -3,7 +3,7 @@
  * them against AWS; local mode points the same adapters at local endpoints (dynalite, the local KMS
  * endpoint), so the code path is the same in both.
  */
-import type { Activity, Environment, Platform, Progress, User } from './academy/model';
+import type { Activity, Environment, Platform, Progress, Tool, User } from './academy/model';
 
 /** Milliseconds since the epoch; injected so that tests control time. */
 export interface Clock {
@@ -263,4 +263,58 @@ export interface Lti13LaunchStore {
     externalKey: string,
     externalUserId: string,
   ): Promise<Lti13LaunchPrefetch>;
+}
+
+// --- Academy as LTI 1.3 platform: tool registrations and pending OIDC logins ---
+
+export interface ToolStore {
+  /** One GetItem: a tool of the environment by its id, which is also its client id. */
+  get(environmentId: string, id: string): Promise<Tool | undefined>;
+  list(environmentId: string): Promise<Tool[]>;
+  /** Creates; throws `ConditionFailedError` if the id exists. */
+  create(tool: Tool): Promise<void>;
+  /** Replaces; throws `ConditionFailedError` unless the stored `updatedAt` equals `expectedUpdatedAt`. */
+  replace(tool: Tool, expectedUpdatedAt: string): Promise<void>;
+  delete(environmentId: string, id: string): Promise<boolean>;
+}
+
+/**
+ * A launch of an LTI 1.3 tool between the login initiation and the authorization request (Security
+ * 1.0 §5.1.1): stored under the hash of its `login_hint`, bound to the browser by a cookie whose
+ * value's hash it keeps, and to the `lti_message_hint` by that hint's hash; consumed once. It keeps
+ * what the id_token says about the learner and the activity, as the ticket's launch read it.
+ */
+export interface PendingLogin {
+  readonly environmentId: string;
+  readonly toolId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  /** The login's `target_link_uri` (the activity's resource URL); the id_token's claim equals it. */
+  readonly targetLinkUri: string;
+  readonly messageHintHash: string;
+  readonly browserHash: string;
+  readonly user: { readonly email: string; readonly givenName: string; readonly familyName: string };
+  readonly activity: { readonly title: string; readonly customParameters?: Readonly<Record<string, string>> };
+  readonly environmentName: string;
+  /** `launch_presentation.return_url`: the ticket's return URL, else the academy URL. */
+  readonly returnUrl: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface PendingLoginStore {
+  /** Stores a pending login (conditional: a hash is never overwritten). */
+  save(loginHintHash: string, login: PendingLogin): Promise<void>;
+  /** The unexpired pending login of a hint, or undefined. */
+  find(environmentId: string, loginHintHash: string, now: number): Promise<PendingLogin | undefined>;
+  /**
+   * Consumes a pending login once: a conditional delete that holds only while it is unexpired and
+   * still bound to `binding`. False when it was used (or changed, or expired) meanwhile.
+   */
+  consume(
+    environmentId: string,
+    loginHintHash: string,
+    binding: { readonly messageHintHash: string; readonly browserHash: string },
+    now: number,
+  ): Promise<boolean>;
 }

@@ -10,6 +10,7 @@ import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
+import { DynamoPendingLoginStore, DynamoToolStore } from './adapters/dynamo-tools';
 import { KmsSigner } from './adapters/kms-signer';
 import { createHttpClient, type HttpClient } from './http/outbound';
 import {
@@ -18,6 +19,8 @@ import {
   type ActivityStore,
   type Clock,
   type EnvironmentStore,
+  type PendingLoginStore,
+  type ToolStore,
   type LaunchStore,
   type Lti13LaunchStore,
   type PlatformRegistrationStore,
@@ -41,6 +44,9 @@ export interface Runtime {
   /** Academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
   readonly platformRegistrations: PlatformRegistrationStore;
   readonly lti13Launches: Lti13LaunchStore;
+  /** Academy as LTI 1.3 platform: tool registrations, and logins between initiation and authorization. */
+  readonly tools: ToolStore;
+  readonly pendingLogins: PendingLoginStore;
   readonly replay: ReplayGuard;
   readonly signer: Signer;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -62,6 +68,8 @@ function createRuntime(config: Config): Runtime {
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),
+    tools: new DynamoToolStore(dynamo, tables.data),
+    pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
     http: createHttpClient({ allowPrivate: config.localMode }),

@@ -11,15 +11,22 @@ import { putEnvironment, requireEnvironment } from './environments';
 import { exchangeSso } from './launch';
 import { platformRegistrationRoutes } from './platform-routes';
 import { findUserByEmail, getUser, putUser, userView } from './users';
+import { toolRoutes } from '../platform/tool-routes';
+import { toolExists } from '../platform/tools';
 
 const env = (event: ApiEvent) => pathParam(event, 'env');
 const id = (event: ApiEvent) => pathParam(event, 'id');
 
 export function adminRoutes(rt: () => Runtime): Record<string, RouteHandler> {
-  const activityDeps = () => ({ ...rt(), publicUrl: rt().config.publicUrl });
+  const activityDeps = () => ({
+    ...rt(),
+    publicUrl: rt().config.publicUrl,
+    toolExists: (environmentId: string, toolId: string) => toolExists(rt(), environmentId, toolId),
+  });
   const view = (activity: Parameters<typeof activityView>[1]) => activityView(rt().config.publicUrl, activity);
   return {
     ...platformRegistrationRoutes(rt),
+    ...toolRoutes(rt),
     'PUT /admin/environments/{env}': async (event) => {
       const { environment, created } = await putEnvironment(rt(), env(event), jsonBody(event));
       return json(created ? 201 : 200, environment);

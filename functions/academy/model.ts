@@ -118,3 +118,30 @@ export interface Platform {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/**
+ * An LTI 1.3 tool registration (academy as platform): an external tool whose activities the academy
+ * launches (PRODUCT.md "Concepts"; Security 1.0 §5.1.1: the tool's login initiation URL, redirect
+ * URIs and key set URL). The tool's `id` is its generated OAuth 2 `clientId` (as a Canvas developer
+ * key's id is its client_id), so that the authorization and token endpoints find a tool with one
+ * GetItem of one item and an update is one conditional write.
+ */
+export interface Tool {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly name: string;
+  /** The tool's OIDC third-party login initiation URL (Security 1.0 §5.1.1.1). */
+  readonly oidcUrl: string;
+  /** The tool's key set URL: its client assertions are verified with these keys. */
+  readonly jwksUrl: string;
+  /** Where id_tokens may be posted; without any, exactly the resource URL of the activity being launched. */
+  readonly redirectUris?: readonly string[];
+  /** A deactivated tool cannot be launched nor obtain access tokens. */
+  readonly activated: boolean;
+  /** Generated: the id_token's `aud` and `azp`, the client assertion's `iss` and `sub`; equal to `id`. */
+  readonly clientId: string;
+  /** Generated: the `deployment_id` claim of every launch into this tool (Core 1.3 §5.3.3). */
+  readonly deploymentId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

@@ -9,6 +9,8 @@
  * - user                                      ENV#{env}#USER#{id}                    USER
  * - email claim                               ENV#{env}#EMAIL#{lower-case email}     EMAIL
  * - external id (LMS user id → user)          ENV#{env}#EXT#{externalKey}#{id}       EXT
+ * - LTI 1.3 tool (listed by Query; the id     ENV#{env}                              TOOL#{id}
+ *   is the client id: one GetItem finds it)
  * - LTI 1.3 platform (listed by Query)        ENV#{env}                              PLATFORM#{id}
  * - (issuer, client id) of a platform         ENV#{env}#ISS#{issuer}                 CLIENT#{clientId}
  * - a user in an activity: enrollment,        ENV#{env}#ACT#{activity}#USER#{user}   ENROLL, PROGRESS,
@@ -23,6 +25,8 @@
  * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
  * - platform launch ticket                   TICKET#{env}#{sha256(ticket)}          TICKET
  * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
+ * - pending LTI 1.3 login (academy as         LOGIN#{env}#{sha256(login_hint)}       LOGIN
+ *   platform)
  */
 export const keys = {
   environment: (env: string) => ({ pk: `ENV#${env}`, sk: 'ENV' }),
@@ -50,4 +54,6 @@ export const keys = {
   sso: (env: string, codeHash: string) => ({ pk: `SSO#${env}#${codeHash}`, sk: 'SSO' }),
   ticket: (env: string, ticketHash: string) => ({ pk: `TICKET#${env}#${ticketHash}`, sk: 'TICKET' }),
   accessToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  tool: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `TOOL#${id}` }),
+  pendingLogin: (env: string, loginHintHash: string) => ({ pk: `LOGIN#${env}#${loginHintHash}`, sk: 'LOGIN' }),
 };

@@ -133,6 +133,26 @@ describe('activities', () => {
     expect(after).toBe(before);
   });
 
+  it('creates an external LTI 1.3 activity only for a registered tool of the environment', async () => {
+    const lti13 = { version: '1.3', resourceUrl: 'https://tool.example/r' };
+    const unknown = await admin().request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: 'tool-1' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toMatchObject({ error: 'invalid_request', field: 'lti.toolId' });
+    expect(unknown.json.message).toBe('lti.toolId: no LTI 1.3 tool tool-1 in this environment');
+
+    const tool = await admin().request('POST', '/admin/environments/demo/tools', {
+      name: 'Tool', oidcUrl: 'https://tool.example/login', jwksUrl: 'https://tool.example/jwks',
+    });
+    expect(tool.status).toBe(201);
+    const created = await admin().request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: tool.json.id } });
+    expect(created.status).toBe(201);
+    expect(created.json.lti).toEqual({ ...lti13, toolId: tool.json.id });
+    // Another environment's tool is not this environment's.
+    const elsewhere = await admin().request('POST', '/admin/environments/nolti/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: tool.json.id } });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.json.field).toBe('lti.toolId');
+  });
+
   it('accepts an external exam at minScore 1 and 100', async () => {
     for (const minScore of [1, 100]) {
       const answer = await admin().request('POST', '/admin/environments/demo/activities', { type: 'exam', title: 'Exam', lti: lti12, minScore });

@@ -4,6 +4,9 @@
  * one-time single sign-on code; twenty concurrent first launches of one learner; and the number of
  * DynamoDB requests one launch costs, counted with an SDK middleware on the handlers' own client.
  */
+import { createHash } from 'node:crypto';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../functions/adapters/keys';
 import { runtime } from '../../../functions/runtime';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { closeSigners, launch, learnerParams, param, type Lti12Credentials, type Pair } from '../../fixtures/lti12-launch';
@@ -140,6 +143,66 @@ describe('provisioning', () => {
     const renamed = learner.map(([n, v]) => [n, n === 'lis_person_name_given' ? 'Changed' : v] as Pair);
     const second = await exchange(signOnCode(await launch(activity, renamed)));
     expect(second.user).toEqual(first.user);
+  });
+});
+
+describe('enrollment, passback binding and single sign-on code', () => {
+  /** Every item of a user in an activity (enrollment, bindings), read from the data table. */
+  async function learnerItems(activityId: string, userId: string) {
+    const { pk } = keys.learner(env, activityId, userId, '');
+    const { Items } = await runtime().dynamo.send(
+      new QueryCommand({ TableName: runtime().config.tables.data, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+    );
+    return Items ?? [];
+  }
+
+  it('enrolls once and keeps one binding per consumer key, the newest launch winning', async () => {
+    const outcome = (sourcedId: string) => ({ lis_outcome_service_url: 'https://lms.example/outcomes?x=1', lis_result_sourcedid: sourcedId });
+    const learner = learnerParams(outcome('src-1'));
+    const { user } = await exchange(signOnCode(await launch(activity, learner)));
+    const replaced = learner.map(([n, v]) => [n, n === 'lis_result_sourcedid' ? 'src-2' : v] as Pair);
+    await exchange(signOnCode(await launch(activity, replaced)));
+    // A launch without outcome parameters (e.g. an ungraded link) leaves the binding alone.
+    await exchange(signOnCode(await launch(activity, learner.filter(([n]) => !n.startsWith('lis_outcome') && n !== 'lis_result_sourcedid'))));
+
+    const items = await learnerItems(activity.id, user.id);
+    expect(items.map((item) => item.sk).sort()).toEqual(['BIND#lti12:' + activity.key, 'ENROLL']);
+    expect(items.find((item) => item.sk === 'ENROLL')).toMatchObject({ userId: user.id, activityId: activity.id });
+    expect(items.find((item) => item.sk.startsWith('BIND#'))!.binding).toEqual({
+      version: '1.2',
+      consumerKey: activity.key,
+      serviceUrl: 'https://lms.example/outcomes?x=1',
+      sourcedId: 'src-2',
+    });
+  });
+
+  it('stores the code by its hash only, and refuses it after 60 seconds', async () => {
+    const code = signOnCode(await launch(activity, learnerParams()));
+    expect(Buffer.from(code, 'base64url')).toHaveLength(32);
+    const rt = runtime();
+    const stored = (key: string) => rt.dynamo.send(new GetCommand({ TableName: rt.config.tables.ephemeral, Key: keys.sso(env, key) }));
+    expect((await stored(code)).Item).toBeUndefined();
+    const byHash = (await stored(createHash('sha256').update(code).digest('base64url'))).Item!;
+    expect(JSON.stringify(byHash)).not.toContain(code);
+    expect(byHash.expiresAt).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
+    const realClock = rt.clock;
+    Object.assign(rt, { clock: { now: () => realClock.now() + 61_000 } });
+    try {
+      const late = await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code });
+      expect(late.status).toBe(400);
+      expect(late.json).toMatchObject({ error: 'invalid_code', field: 'code' });
+    } finally {
+      Object.assign(rt, { clock: realClock });
+    }
+  });
+
+  it('refuses a missing or unknown code (400 naming code)', async () => {
+    for (const body of [{}, { code: '' }, { code: 'not-a-code' }]) {
+      const answer = await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, body);
+      expect(answer.status).toBe(400);
+      expect(answer.json.field).toBe('code');
+    }
+    expect((await server.admin.unsigned('POST', `/admin/environments/${env}/sso/exchange`, { code: 'x' })).status).toBe(403);
   });
 });
 
