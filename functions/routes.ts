@@ -47,6 +47,11 @@ export const functions = {
     description: 'The academy as LTI 1.2 tool: basic launches from external LMSs',
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
+  platformLaunch: {
+    entry: 'platform-launch',
+    description: 'The academy as platform: one-time launch tickets become signed launches of external activities',
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -73,6 +78,7 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/sso/exchange', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/launches', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/tools/{id}', fn: 'admin', auth: 'iam' },
@@ -85,6 +91,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
+  { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
 ];
 
 /** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */

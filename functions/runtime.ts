@@ -8,6 +8,8 @@ import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
+import { DynamoPlatformStore } from './adapters/dynamo-platform';
+import { DynamoTicketStore } from './adapters/dynamo-tickets';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
 import { DynamoPendingLoginStore, DynamoToolStore } from './adapters/dynamo-tools';
@@ -22,11 +24,13 @@ import {
   type PendingLoginStore,
   type ToolStore,
   type LaunchStore,
+  type PlatformStore,
   type Lti13LaunchStore,
   type PlatformRegistrationStore,
   type ProgressStore,
   type ReplayGuard,
   type Signer,
+  type TicketStore,
   type UserStore,
 } from './ports';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -40,6 +44,9 @@ export interface Runtime {
   readonly users: UserStore;
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
+  /** Academy as platform: launch tickets, and the reads and sourcedIds of launches and Basic Outcomes. */
+  readonly tickets: TicketStore;
+  readonly platform: PlatformStore;
   readonly accessTokens: AccessTokenStore;
   /** Academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
   readonly platformRegistrations: PlatformRegistrationStore;
@@ -65,6 +72,8 @@ function createRuntime(config: Config): Runtime {
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
+    tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
+    platform: new DynamoPlatformStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),

@@ -13,6 +13,7 @@ import { platformRegistrationRoutes } from './platform-routes';
 import { findUserByEmail, getUser, putUser, userView } from './users';
 import { toolRoutes } from '../platform/tool-routes';
 import { toolExists } from '../platform/tools';
+import { platformAdminRoutes } from '../platform/admin-routes';
 
 const env = (event: ApiEvent) => pathParam(event, 'env');
 const id = (event: ApiEvent) => pathParam(event, 'id');
@@ -26,6 +27,7 @@ export function adminRoutes(rt: () => Runtime): Record<string, RouteHandler> {
   const view = (activity: Parameters<typeof activityView>[1]) => activityView(rt().config.publicUrl, activity);
   return {
     ...platformRegistrationRoutes(rt),
+    ...platformAdminRoutes(rt),
     ...toolRoutes(rt),
     'PUT /admin/environments/{env}': async (event) => {
       const { environment, created } = await putEnvironment(rt(), env(event), jsonBody(event));

@@ -16,6 +16,8 @@
  * - a user in an activity: enrollment,        ENV#{env}#ACT#{activity}#USER#{user}   ENROLL, PROGRESS,
  *   progress, passback bindings, deliveries                                          BIND#{key}, DELIVERY#{key}
  *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
+ * - result sourcedId given to an LTI 1.2      ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
+ *   tool (academy as platform)
  * - result sourcedId given to an LTI 1.2    ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
  *   tool (academy as platform)
  *
@@ -23,6 +25,7 @@
  * - single-use value (nonce, jti)             ONCE#{scope}#{value}                   ONCE
  * - LTI 1.3 login state (academy as tool)     OIDC#{env}#{sha256(state)}             STATE
  * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
+ * - platform launch ticket                    TICKET#{env}#{sha256(ticket)}          TICKET
  * - platform launch ticket                   TICKET#{env}#{sha256(ticket)}          TICKET
  * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
  * - pending LTI 1.3 login (academy as         LOGIN#{env}#{sha256(login_hint)}       LOGIN
