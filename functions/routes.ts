@@ -16,6 +16,7 @@ export type Auth = 'iam' | 'public';
 export type Permission =
   | 'data:read'
   | 'data:write'
+  | 'ephemeral:read'
   | 'ephemeral:write'
   | 'kms:sign'
   | 'kms:publicKey'
@@ -51,6 +52,12 @@ export const functions = {
     entry: 'platform-launch',
     description: 'The academy as platform: one-time launch tickets become signed launches of external activities',
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
+  lti13Ags: {
+    entry: 'lti13-ags',
+    description: 'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results)',
+    // ephemeral:read: access tokens are looked up there; issuing them is the token endpoint's.
+    permissions: ['data:read', 'data:write', 'ephemeral:read'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -92,6 +99,14 @@ export const routes: readonly Route[] = [
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
+
+  { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}', fn: 'lti13Ags', auth: 'public' },
+  { method: 'PUT', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}', fn: 'lti13Ags', auth: 'public' },
+  { method: 'DELETE', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}', fn: 'lti13Ags', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/scores', fn: 'lti13Ags', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/results', fn: 'lti13Ags', auth: 'public' },
 ];
 
 /** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */

@@ -11,6 +11,7 @@ import { DynamoProgressStore } from './adapters/dynamo-progress';
 import { DynamoPlatformStore } from './adapters/dynamo-platform';
 import { DynamoTicketStore } from './adapters/dynamo-tickets';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
+import { DynamoAgsStore } from './adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
 import { DynamoPendingLoginStore, DynamoToolStore } from './adapters/dynamo-tools';
 import { KmsSigner } from './adapters/kms-signer';
@@ -18,6 +19,7 @@ import { createHttpClient, type HttpClient } from './http/outbound';
 import {
   systemClock,
   type AccessTokenStore,
+  type AgsStore,
   type ActivityStore,
   type Clock,
   type EnvironmentStore,
@@ -48,6 +50,8 @@ export interface Runtime {
   readonly tickets: TicketStore;
   readonly platform: PlatformStore;
   readonly accessTokens: AccessTokenStore;
+  /** Academy as LTI 1.3 platform: AGS line items and results. */
+  readonly ags: AgsStore;
   /** Academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
   readonly platformRegistrations: PlatformRegistrationStore;
   readonly lti13Launches: Lti13LaunchStore;
@@ -75,6 +79,7 @@ function createRuntime(config: Config): Runtime {
     tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
     platform: new DynamoPlatformStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
+    ags: new DynamoAgsStore(dynamo, tables.data),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),
     tools: new DynamoToolStore(dynamo, tables.data),

@@ -102,6 +102,7 @@ export class LtiFunction extends Construct {
     if (permissions.has('data:write')) this.grantTable('data', props.tables.data, 'readWrite');
     else if (permissions.has('data:read')) this.grantTable('data', props.tables.data, 'read');
     if (permissions.has('ephemeral:write')) this.grantTable('ephemeral', props.tables.ephemeral, 'readWrite');
+    else if (permissions.has('ephemeral:read')) this.grantTable('ephemeral', props.tables.ephemeral, 'read');
 
     if (permissions.has('kms:sign')) props.signingKey.grant(this.role, 'kms:Sign', 'kms:GetPublicKey');
     else if (permissions.has('kms:publicKey')) props.signingKey.grant(this.role, 'kms:GetPublicKey');

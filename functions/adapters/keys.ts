@@ -20,6 +20,8 @@
  *   tool (academy as platform)
  * - result sourcedId given to an LTI 1.2    ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
  *   tool (academy as platform)
+ * - AGS line item of an external activity     ENV#{env}#AGS#{activity}               LINEITEM#{id}
+ * - AGS result of a user on a line item       ENV#{env}#AGS#{activity}#LI#{id}       RESULT#{user}
  *
  * ephemeral table (every item has `expiresAt`, epoch seconds; expired items count as absent)
  * - single-use value (nonce, jti)             ONCE#{scope}#{value}                   ONCE
@@ -48,6 +50,13 @@ export const keys = {
   activityIndex: (env: string, activityId: string, userId: string, sk: string) => ({
     gsi1pk: `ENV#${env}#ACT#${activityId}`,
     gsi1sk: `${userId}#${sk}`,
+  }),
+  /** AGS line items of an activity: one partition, listed in id order. */
+  lineItem: (env: string, activityId: string, id: string) => ({ pk: `ENV#${env}#AGS#${activityId}`, sk: `LINEITEM#${id}` }),
+  /** AGS results of a line item: one partition, listed in user id order. */
+  agsResult: (env: string, activityId: string, lineItemId: string, userId: string) => ({
+    pk: `ENV#${env}#AGS#${activityId}#LI#${lineItemId}`,
+    sk: `RESULT#${userId}`,
   }),
   once: (scope: string, value: string) => ({ pk: `ONCE#${scope}#${value}`, sk: 'ONCE' }),
   platform: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `PLATFORM#${id}` }),

@@ -184,7 +184,7 @@ describe('grants follow functions[*].permissions exactly', () => {
   const WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
   const tableAccess: Record<TableName, { read: Permission[]; write: Permission[] }> = {
     data: { read: ['data:read', 'data:write'], write: ['data:write'] },
-    ephemeral: { read: ['ephemeral:write'], write: ['ephemeral:write'] },
+    ephemeral: { read: ['ephemeral:read', 'ephemeral:write'], write: ['ephemeral:write'] },
   };
 
   describe.each(functionNames)('%s', (name) => {

@@ -1,0 +1,222 @@
+/**
+ * The academy's Assignment and Grade Services records in the `data` table (keys in `./keys.ts`): an
+ * activity's line items in one partition, and each line item's results in a partition of their
+ * own, so that both list in key order and page with a key condition.
+ */
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionFailedError } from '../errors';
+import type { AgsResult, AgsStore, LineItem, Page } from '../ports';
+import { conditional, record } from './dynamo-academy';
+import { keys } from './keys';
+
+type Item = Record<string, unknown>;
+
+const lineItemPrefix = 'LINEITEM#';
+const resultPrefix = 'RESULT#';
+/** The implicit line item's stored part is read by id, never listed (the service lists it first). */
+const defaultLineItemId = 'default';
+
+export class DynamoAgsStore implements AgsStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getLineItem(environmentId: string, activityId: string, id: string): Promise<LineItem | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.lineItem(environmentId, activityId, id) }));
+    return record<LineItem>(Item);
+  }
+
+  async listLineItems(
+    environmentId: string,
+    activityId: string,
+    query: { limit: number; after?: string; resourceLinkId?: string; resourceId?: string; tag?: string },
+  ): Promise<Page<LineItem>> {
+    // A filter cannot name a key attribute: the stored `default` is left out by its `id`.
+    const names: Record<string, string> = { '#id': 'id' };
+    const values: Record<string, unknown> = { ':default': defaultLineItemId };
+    const filters = ['#id <> :default'];
+    for (const [field, value] of [
+      ['resourceLinkId', query.resourceLinkId],
+      ['resourceId', query.resourceId],
+      ['tag', query.tag],
+    ] as const) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      filters.push(`#${field} = :${field}`);
+    }
+    const { pk } = keys.lineItem(environmentId, activityId, '');
+    const range = this.range(pk, lineItemPrefix, query.after);
+    const page = await this.page(
+      {
+        ...range,
+        FilterExpression: filters.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...range.ExpressionAttributeValues, ...values },
+      },
+      query.limit,
+    );
+    return { items: page.items.map((item) => record<LineItem>(item)!), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  async createLineItem(item: LineItem): Promise<void> {
+    await conditional(
+      () =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...keys.lineItem(item.environmentId, item.activityId, item.id), kind: 'lineitem', ...item },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      'the line item exists',
+    );
+  }
+
+  async replaceLineItem(item: LineItem, options: { upsert?: boolean } = {}): Promise<boolean> {
+    try {
+      await conditional(
+        () =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...keys.lineItem(item.environmentId, item.activityId, item.id), kind: 'lineitem', ...item },
+              ...(options.upsert ? {} : { ConditionExpression: 'attribute_exists(pk)' }),
+            }),
+          ),
+        'the line item does not exist',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  async deleteLineItem(environmentId: string, activityId: string, id: string): Promise<boolean> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.lineItem(environmentId, activityId, id), ReturnValues: 'ALL_OLD' }),
+    );
+    // The results go after the line item: once it is gone nothing reaches them, and ids are never reused.
+    const { pk } = keys.agsResult(environmentId, activityId, id, '');
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'pk, sk',
+          Limit: 25,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      await this.batchDelete((page.Items ?? []) as { pk: string; sk: string }[]);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return Attributes !== undefined;
+  }
+
+  async getResult(environmentId: string, activityId: string, lineItemId: string, userId: string): Promise<AgsResult | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.agsResult(environmentId, activityId, lineItemId, userId) }),
+    );
+    return record<AgsResult>(Item);
+  }
+
+  async listResults(
+    environmentId: string,
+    activityId: string,
+    lineItemId: string,
+    query: { limit: number; after?: string },
+  ): Promise<Page<AgsResult>> {
+    const { pk } = keys.agsResult(environmentId, activityId, lineItemId, '');
+    const page = await this.page(this.range(pk, resultPrefix, query.after), query.limit);
+    return { items: page.items.map((item) => record<AgsResult>(item)!), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  async putResult(result: AgsResult): Promise<boolean> {
+    try {
+      await conditional(
+        () =>
+          this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: {
+                ...keys.agsResult(result.environmentId, result.activityId, result.lineItemId, result.userId),
+                kind: 'ags-result',
+                ...result,
+              },
+              ConditionExpression: 'attribute_not_exists(pk) OR #timestamp <= :timestamp',
+              ExpressionAttributeNames: { '#timestamp': 'timestamp' },
+              ExpressionAttributeValues: { ':timestamp': result.timestamp },
+            }),
+          ),
+        'a later score is recorded',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /** A key condition for the items of a partition whose sort key starts with `prefix`, after a cursor. */
+  private range(pk: string, prefix: string, after: string | undefined): Pick<QueryCommandInput, 'TableName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
+    return after === undefined
+      ? {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        }
+      : {
+          TableName: this.table,
+          // Every sort key of the partition starts with `prefix`; U+FFFF sorts after every id character.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': `${prefix}${after}\u0000`, ':to': `${prefix}\uffff` },
+        };
+  }
+
+  /**
+   * Queries until `limit` matching items are found and one more shows that others follow (a filter
+   * applies after DynamoDB's own `Limit`, so a query page may hold fewer). `next` is the last id.
+   */
+  private async page(input: QueryCommandInput, limit: number): Promise<{ items: Item[]; next?: string }> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const answer = await this.db.send(
+        new QueryCommand({
+          ...input,
+          Limit: limit + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(answer.Items ?? []));
+      startKey = answer.LastEvaluatedKey;
+    } while (startKey && items.length <= limit);
+    if (items.length <= limit) return { items };
+    const kept = items.slice(0, limit);
+    const last = kept[kept.length - 1]!;
+    return { items: kept, next: String(last.sk).slice(String(last.sk).indexOf('#') + 1) };
+  }
+
+  /** BatchWriteItem deletes (at most 25), asking again for unprocessed ones. */
+  private async batchDelete(itemKeys: { pk: string; sk: string }[]): Promise<void> {
+    let requests = itemKeys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt >= 5) throw new Error('BatchWriteItem left deletes unprocessed after retries');
+      const answer = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+      requests = (answer.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The score publish service of the academy's Assignment and Grade Services (AGS 2.0 §3.4): a tool
+ * posts a learner's latest score on a line item; it becomes the line item's result (§3.3) and, on
+ * the activity's own line item, the learner's progress.
+ *
+ * The steps run in the order listed in `scoreChecks`, each a small function that throws; then the
+ * result and the progress are written, each with one conditional write that refuses an older
+ * `timestamp` (§3.4.9: "The platform MUST NOT update a result if the last timestamp on record is
+ * later than the incoming score update"; the older score is ignored, as the section allows).
+ *
+ * Progress (PRODUCT.md "Launch an external activity"; the rule of `./scores.ts`, shared with Basic
+ * Outcomes): a score becomes final only with `gradingProgress` `FullyGraded` (§3.4.8, §4.7: other
+ * values are partial). A final score makes an e-learning `completed` and an exam `passed` at or
+ * above its `minScore`, else `failed`. Before that the learner is `in-progress`, except that an
+ * e-learning the tool reports `Completed` (§3.4.7) is `completed`. A partial score is kept in the
+ * result, not in the progress.
+ */
+import { z } from 'zod';
+import type { Activity, Progress } from '../academy/model';
+import { parse } from '../academy/validation';
+import { invalid } from '../errors';
+import type { AgsResult, AgsStore, Clock, ProgressStore, UserStore } from '../ports';
+import type { AgsContext } from './ags-access';
+import { normalizeDateTime } from './ags-datetime';
+import { defaultLineItemId, getLineItem } from './ags-line-items';
+import { scoredProgress, unscoredProgress } from './scores';
+
+/** §3.4.7 */
+export const activityProgressValues = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
+/** §3.4.8 */
+export const gradingProgressValues = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
+
+const timestamp = (field: string) =>
+  z
+    .string({ error: `${field} is required and must be a string (§3.4.9)` })
+    .refine((value) => normalizeDateTime(value) !== undefined, {
+      error: `${field} must be an ISO 8601 date and time with a time zone designator (§3.4.9)`,
+    });
+
+/** `application/vnd.ims.lis.v1.score+json` (§3.4.3); extensions (§3.1.2) are ignored. */
+const scoreBody = z.object({
+  userId: z
+    .string({ error: 'userId is required and must be a string (§3.4.5)' })
+    .min(1, { error: 'userId must not be empty (§3.4.5)' })
+    .max(255),
+  scoreGiven: z
+    .number({ error: 'scoreGiven must be a number' })
+    .finite()
+    .min(0, { error: 'scoreGiven must be 0 or more (§3.4.4)' })
+    .nullable()
+    .optional(),
+  scoreMaximum: z
+    .number({ error: 'scoreMaximum must be a number' })
+    .finite()
+    .gt(0, { error: 'scoreMaximum must be greater than 0' })
+    .nullable()
+    .optional(),
+  comment: z.string({ error: 'comment must be a string (§3.4.11)' }).max(10_000).nullable().optional(),
+  activityProgress: z.enum(activityProgressValues, {
+    error: `activityProgress is required and must be one of ${activityProgressValues.join(', ')} (§3.4.7)`,
+  }),
+  gradingProgress: z.enum(gradingProgressValues, {
+    error: `gradingProgress is required and must be one of ${gradingProgressValues.join(', ')} (§3.4.8)`,
+  }),
+  timestamp: timestamp('timestamp'),
+  scoringUserId: z
+    .string({ error: 'scoringUserId must be a string (§3.4.6)' })
+    .min(1, { error: 'scoringUserId must not be empty when present (§3.4.6)' })
+    .max(255)
+    .optional(),
+  submission: z
+    .object({ startedAt: timestamp('submission.startedAt').optional(), submittedAt: timestamp('submission.submittedAt').optional() })
+    .optional(),
+});
+
+export type Score = z.infer<typeof scoreBody>;
+
+export interface ScoreDeps {
+  readonly ags: AgsStore;
+  readonly progress: ProgressStore;
+  readonly users: UserStore;
+  readonly clock: Clock;
+}
+
+/** The state the checks read and fill in. */
+export interface ScoreIntake {
+  readonly ctx: AgsContext;
+  readonly lineItemId: string;
+  readonly body: unknown;
+  score?: Score;
+}
+
+type Check = (intake: ScoreIntake, deps: ScoreDeps) => void | Promise<void>;
+
+/** §3.4.1: the scores endpoint is a line item's URL + `/scores`; the line item must exist. */
+const lineItemExists: Check = async (intake, deps) => {
+  await getLineItem(deps, intake.ctx, intake.lineItemId);
+};
+
+const wellFormed: Check = (intake) => {
+  intake.score = parse(scoreBody, intake.body);
+};
+
+/** §3.4.4: "scoreMaximum … MUST be present when scoreGiven is present". */
+const maximumWithScore: Check = (intake) => {
+  const { scoreGiven, scoreMaximum } = intake.score!;
+  if (scoreGiven != null && scoreMaximum == null) {
+    throw invalid('scoreMaximum', 'scoreMaximum is required when scoreGiven is present (§3.4.4)');
+  }
+};
+
+/** The recipient is an academy user of this environment: the `sub` of the launch (§3.4.5: "the LTI user ID"). */
+const recipientIsUser: Check = async (intake, deps) => {
+  const { userId } = intake.score!;
+  if (!(await deps.users.get(intake.ctx.environmentId, userId))) {
+    throw invalid('userId', `userId ${userId} is not a user of this environment (it is the sub of the learner's launch)`);
+  }
+};
+
+export const scoreChecks: readonly Check[] = [lineItemExists, wellFormed, maximumWithScore, recipientIsUser];
+
+/**
+ * A score in percent, rounded to 6 decimals so that binary fractions land where people expect
+ * (`0.7` of `1` is 70, and passes an exam at 70). May exceed 100 (§3.4.4 allows extra credit).
+ */
+export function scorePercent(scoreGiven: number, scoreMaximum: number): number {
+  return Math.round(((scoreGiven * 100) / scoreMaximum) * 1e6) / 1e6;
+}
+
+/** The result a score leaves (§3.4.4: no `scoreGiven` clears the score; §3.4.11: no `comment` clears it). */
+export function resultOfScore(ctx: AgsContext, lineItemId: string, score: Score, now: number): AgsResult {
+  const hasScore = score.scoreGiven != null && score.scoreMaximum != null;
+  return {
+    environmentId: ctx.environmentId,
+    activityId: ctx.activity.id,
+    lineItemId,
+    userId: score.userId,
+    ...(hasScore ? { scoreGiven: score.scoreGiven!, scoreMaximum: score.scoreMaximum! } : {}),
+    activityProgress: score.activityProgress,
+    gradingProgress: score.gradingProgress,
+    ...(score.comment ? { comment: score.comment } : {}),
+    ...(score.scoringUserId ? { scoringUserId: score.scoringUserId } : {}),
+    ...(score.submission && (score.submission.startedAt || score.submission.submittedAt)
+      ? {
+          submission: {
+            ...(score.submission.startedAt ? { startedAt: score.submission.startedAt } : {}),
+            ...(score.submission.submittedAt ? { submittedAt: score.submission.submittedAt } : {}),
+          },
+        }
+      : {}),
+    timestamp: normalizeDateTime(score.timestamp)!,
+    updatedAt: new Date(now).toISOString(),
+  };
+}
+
+/** The learner's progress after a score on the activity's own line item (see the file comment). */
+export function progressOfScore(
+  activity: Pick<Activity, 'environmentId' | 'id' | 'type' | 'minScore'>,
+  score: Score,
+  now: number,
+): Progress {
+  const scoredAt = normalizeDateTime(score.timestamp)!;
+  const final = score.gradingProgress === 'FullyGraded';
+  if (final && score.scoreGiven != null && score.scoreMaximum != null) {
+    const percent = Math.min(scorePercent(score.scoreGiven, score.scoreMaximum), 100);
+    return scoredProgress(activity, score.userId, percent, now, scoredAt);
+  }
+  const open = unscoredProgress(activity, score.userId, now);
+  if (activity.type === 'e-learning' && (final || score.activityProgress === 'Completed')) {
+    return { ...open, status: 'completed', scoredAt };
+  }
+  return { ...open, scoredAt };
+}
+
+/**
+ * Takes a score: runs the checks, records the result, and for the activity's own line item the
+ * progress. Answers whether the score was applied (false: a later one is on record; it is ignored).
+ */
+export async function postScore(deps: ScoreDeps, intake: ScoreIntake): Promise<boolean> {
+  for (const check of scoreChecks) await check(intake, deps);
+  const score = intake.score!;
+  const now = deps.clock.now();
+  const applied = await deps.ags.putResult(resultOfScore(intake.ctx, intake.lineItemId, score, now));
+  if (!applied || intake.lineItemId !== defaultLineItemId) return applied;
+  return deps.progress.put(progressOfScore(intake.ctx.activity, score, now), { onlyIfNewerScore: true });
+}
