@@ -17,6 +17,8 @@ const MARKER = 'BENCH_RESULT ';
 export interface Sample {
   /** `require(bundle)` alone, measured inside the child with `process.hrtime.bigint()`. */
   readonly initMs: number;
+  /** CPU time (user + system, all threads) of the process during the same `require`. */
+  readonly cpuMs: number;
   /** From spawn to exit, measured by the parent: node's own start-up + init + exit. */
   readonly processMs: number;
   /** Event-loop resources the import left behind (timers, sockets, file requests). */
@@ -50,9 +52,9 @@ export function runOnce(job: Job): Sample | { readonly error: string } {
     const detail = child.stderr.trim().split('\n').slice(-3).join(' | ');
     return { error: `node exited with ${child.status ?? child.signal}${detail ? `: ${detail}` : ''}` };
   }
-  const result = JSON.parse(line.slice(MARKER.length)) as { initMs: number; pending: string[]; error?: string };
+  const result = JSON.parse(line.slice(MARKER.length)) as { initMs: number; cpuMs: number; pending: string[]; error?: string };
   if (result.error !== undefined) return { error: result.error };
-  return { initMs: result.initMs, processMs, pending: result.pending };
+  return { initMs: result.initMs, cpuMs: result.cpuMs, processMs, pending: result.pending };
 }
 
 /**
