@@ -16,6 +16,9 @@ import { ConditionFailedError } from '../errors';
 
 type Item = Record<string, unknown>;
 
+/** Unprocessed batch items are retried with exponential backoff and jitter, as AWS advises. */
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+
 export class DynamoLaunchStore implements LaunchStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -31,7 +34,9 @@ export class DynamoLaunchStore implements LaunchStore {
     const found: Item[] = [];
     let request: Record<string, { Keys: Item[] }> | undefined = { [this.tables.data]: { Keys: wanted } };
     // BatchGetItem may return part of the keys as unprocessed under throttling: ask again for those.
-    for (let attempt = 0; request && attempt < 5; attempt++) {
+    for (let attempt = 0; request; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      if (attempt >= 6) throw new Error('launch records were not all read after retries');
       const answer: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
       found.push(...(answer.Responses?.[this.tables.data] ?? []));
       const rest: Item[] | undefined = answer.UnprocessedKeys?.[this.tables.data]?.Keys;
@@ -57,10 +62,12 @@ export class DynamoLaunchStore implements LaunchStore {
       new UpdateCommand({
         TableName: this.tables.data,
         Key: keys.user(environmentId, userId),
-        UpdateExpression: 'SET externalIds.#k = :v',
+        // Moving `updatedAt` makes an admin PUT that read the user before this link retry (409)
+        // instead of silently dropping the external id.
+        UpdateExpression: 'SET externalIds.#k = :v, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#k': externalKey },
-        ExpressionAttributeValues: { ':v': externalUserId },
+        ExpressionAttributeValues: { ':v': externalUserId, ':now': new Date().toISOString() },
       }),
     );
   }
@@ -90,6 +97,7 @@ export class DynamoLaunchStore implements LaunchStore {
       [this.tables.ephemeral]: ephemeral.map((Item) => ({ PutRequest: { Item } })),
     };
     for (let attempt = 0; request; attempt++) {
+      if (attempt > 0) await backoff(attempt);
       const answer: BatchWriteCommandOutput = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
       const rest = answer.UnprocessedItems;
       request = rest && Object.keys(rest).length ? (rest as typeof request) : undefined;
