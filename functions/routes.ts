@@ -29,6 +29,8 @@ export interface FunctionSpec {
   readonly permissions: readonly Permission[];
   readonly memorySize?: number;
   readonly timeoutSeconds?: number;
+  /** Invoked by the passback queue (an SQS event source) rather than by API routes. */
+  readonly trigger?: 'passback-queue';
 }
 
 /** Lambda functions, grouped by concern. */
@@ -41,12 +43,22 @@ export const functions = {
   admin: {
     entry: 'admin',
     description: 'Admin API: environments, activities, users, single sign-on exchange',
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // queue:send: recording progress queues its passback.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'queue:send'],
   },
   lti12Tool: {
     entry: 'lti12-tool',
     description: 'The academy as LTI 1.2 tool: basic launches from external LMSs',
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
+  passbackWorker: {
+    entry: 'passback-worker',
+    description: 'Passes progress back to LMSs (Basic Outcomes, AGS): one attempt per passback queue message',
+    // data:write records each attempt's result; queue:send queues the next attempt with a delay.
+    permissions: ['data:read', 'data:write', 'queue:send'],
+    // Outbound calls time out after 10 s each; the queue's visibility timeout is six times this.
+    timeoutSeconds: 30,
+    trigger: 'passback-queue',
   },
   platformLaunch: {
     entry: 'platform-launch',
@@ -85,6 +97,9 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/sso/exchange', fn: 'admin', auth: 'iam' },
+  { method: 'PUT', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/launches', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },

@@ -8,6 +8,11 @@ import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
+import { DynamoPassbackStore } from './adapters/dynamo-passback';
+import { sqsClient, SqsPassbackQueue } from './adapters/sqs-queue';
+import { InProcessQueue } from './local/in-process-queue';
+import { attemptDelivery } from './academy/passback';
+import type { PassbackQueue, PassbackStore } from './ports';
 import { DynamoPlatformStore } from './adapters/dynamo-platform';
 import { DynamoTicketStore } from './adapters/dynamo-tickets';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
@@ -46,6 +51,10 @@ export interface Runtime {
   readonly users: UserStore;
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
+  /** Passback bindings and deliveries (progress back to the LMS). */
+  readonly passbacks: PassbackStore;
+  /** SQS on AWS; in local mode an in-process queue with the same retry policy. */
+  readonly passbackQueue: PassbackQueue;
   /** Academy as platform: launch tickets, and the reads and sourcedIds of launches and Basic Outcomes. */
   readonly tickets: TicketStore;
   readonly platform: PlatformStore;
@@ -76,6 +85,8 @@ function createRuntime(config: Config): Runtime {
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
+    passbacks: new DynamoPassbackStore(dynamo, tables.data),
+    passbackQueue: passbackQueue(config),
     tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
     platform: new DynamoPlatformStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
@@ -87,6 +98,20 @@ function createRuntime(config: Config): Runtime {
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
     http: createHttpClient({ allowPrivate: config.localMode }),
+  };
+}
+
+/**
+ * SQS when the function has a queue (PASSBACK_QUEUE_URL); in local mode the in-process queue, which
+ * runs each attempt in this process; otherwise a queue that refuses (the function lacks queue:send).
+ */
+function passbackQueue(config: Config): PassbackQueue {
+  if (config.passbackQueueUrl) return new SqsPassbackQueue(sqsClient(config), config.passbackQueueUrl);
+  if (config.localMode) return new InProcessQueue((message) => attemptDelivery(runtime(), message));
+  return {
+    send: async () => {
+      throw new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission');
+    },
   };
 }
 

@@ -1,14 +1,15 @@
 import * as path from 'node:path';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { functions, routes, type FunctionName } from '../functions/routes';
+import { functions, routes, type FunctionName, type FunctionSpec } from '../functions/routes';
 import { tables, type TableName } from '../functions/tables';
 import { DataTables } from './data-tables';
 import { LtiHttpApi } from './http-api';
 import { LtiFunction } from './lti-function';
 import { SigningKey } from './signing-key';
+import { PassbackQueue } from './passback-queue';
 
 export interface LtiBridgeStackProps extends StackProps {
   /**
@@ -30,6 +31,8 @@ export class LtiBridgeStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, LtiFunction>>;
   /** What every function receives as PUBLIC_URL. */
   readonly publicUrl: string;
+  /** Passback deliveries (progress back to LMSs) and their dead-letter queue. */
+  readonly passbackQueue: PassbackQueue;
 
   constructor(scope: Construct, id: string, props: LtiBridgeStackProps = {}) {
     super(scope, id, props);
@@ -37,6 +40,10 @@ export class LtiBridgeStack extends Stack {
 
     this.tables = new DataTables(this, 'Tables').tables;
     this.signingKey = new SigningKey(this, 'SigningKey');
+    const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger === 'passback-queue');
+    this.passbackQueue = new PassbackQueue(this, 'Passback', {
+      consumerTimeout: Duration.seconds(Math.max(10, ...queueConsumers.map((spec: FunctionSpec) => spec.timeoutSeconds ?? 10))),
+    });
 
     // The functions refer to the API (its endpoint is their PUBLIC_URL) and the routes refer to the
     // functions; the API itself refers to neither, so creating it first, the functions next and the
@@ -54,16 +61,24 @@ export class LtiBridgeStack extends Stack {
         publicUrl: this.publicUrl,
         tables: this.tables,
         signingKey: this.signingKey.key,
+        passbackQueue: this.passbackQueue.queue,
       });
       handlers[name] = created[name].function;
     }
     this.functions = Object.freeze(created);
     this.httpApi.addRouteTable(routes, handlers);
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      if ((functions[name] as FunctionSpec).trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function);
+    }
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
     new CfnOutput(this, 'PublicUrl', { value: this.publicUrl, description: 'Base of every LTI and admin URL' });
     new CfnOutput(this, 'JwksUrl', { value: `${this.publicUrl}/.well-known/jwks.json`, description: 'The JWKS URL to enter in LMSs and tools' });
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The KMS key that signs LTI 1.3 messages' });
+    new CfnOutput(this, 'PassbackDeadLetterQueueUrl', {
+      value: this.passbackQueue.deadLetterQueue.queueUrl,
+      description: 'Passback messages the worker failed on repeatedly (their deliveries stay pending until the next progress update)',
+    });
     for (const name of Object.keys(tables) as TableName[]) {
       new CfnOutput(this, `${pascal(name)}TableName`, { value: this.tables[name].tableName, description: `The ${name} table` });
     }

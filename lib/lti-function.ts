@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aw
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -20,6 +21,8 @@ export interface LtiFunctionProps {
   readonly publicUrl: string;
   readonly tables: Readonly<Record<TableName, ITable>>;
   readonly signingKey: IKey;
+  /** The passback queue; required when the spec lists 'queue:send'. */
+  readonly passbackQueue?: IQueue;
 }
 
 /** Defaults a function spec may override. */
@@ -39,11 +42,8 @@ export class LtiFunction extends Construct {
   constructor(scope: Construct, id: string, props: LtiFunctionProps) {
     super(scope, id);
     const permissions = new Set(props.spec.permissions);
-    if (permissions.has('queue:send')) {
-      throw new Error(
-        `function "${props.name}" asks for 'queue:send', but the stack has no passback queue yet; ` +
-          'add the SQS queue construct in lib/ before giving a function this permission',
-      );
+    if (permissions.has('queue:send') && !props.passbackQueue) {
+      throw new Error(`function "${props.name}" asks for 'queue:send', but no passback queue was given`);
     }
 
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -75,6 +75,7 @@ export class LtiFunction extends Construct {
         [tableEnvVar.ephemeral]: props.tables.ephemeral.tableName,
         SIGNING_KEY_IDS: props.signingKey.keyArn,
         NODE_OPTIONS: '--enable-source-maps',
+        ...(permissions.has('queue:send') && props.passbackQueue ? { PASSBACK_QUEUE_URL: props.passbackQueue.queueUrl } : {}),
       },
       bundling: {
         minify: bundlingOptions.minify,
@@ -106,6 +107,9 @@ export class LtiFunction extends Construct {
 
     if (permissions.has('kms:sign')) props.signingKey.grant(this.role, 'kms:Sign', 'kms:GetPublicKey');
     else if (permissions.has('kms:publicKey')) props.signingKey.grant(this.role, 'kms:GetPublicKey');
+
+    // Sending only: the queue's consumer gets receive and delete from its event source.
+    if (permissions.has('queue:send') && props.passbackQueue) props.passbackQueue.grant(this.role, 'sqs:SendMessage');
   }
 
   private grantTable(name: TableName, table: ITable, access: 'read' | 'readWrite'): void {

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime';
 import { activityView, createActivity, deleteActivity, getActivity, listActivities, patchActivity } from './activities';
 import { putEnvironment, requireEnvironment } from './environments';
 import { exchangeSso } from './launch';
+import { progressRoutes } from './progress-routes';
 import { platformRegistrationRoutes } from './platform-routes';
 import { findUserByEmail, getUser, putUser, userView } from './users';
 import { toolRoutes } from '../platform/tool-routes';
@@ -56,6 +57,7 @@ export function adminRoutes(rt: () => Runtime): Record<string, RouteHandler> {
     'GET /admin/environments/{env}/users': async (event) =>
       json(200, userView(await findUserByEmail(rt(), env(event), event.queryStringParameters?.email))),
 
+    ...progressRoutes(rt),
     'POST /admin/environments/{env}/sso/exchange': async (event) => {
       const environmentId = env(event);
       await requireEnvironment(rt(), environmentId);

@@ -58,6 +58,12 @@ export const keys = {
     pk: `ENV#${env}#AGS#${activityId}#LI#${lineItemId}`,
     sk: `RESULT#${userId}`,
   }),
+  /** A learner's passback binding to one LMS (`bindingKey()` in functions/ports.ts); the newest launch wins. */
+  binding: (env: string, activityId: string, userId: string, bindingKey: string): { pk: string; sk: string } =>
+    keys.learner(env, activityId, userId, `BIND#${bindingKey}`),
+  /** The state of passing a learner's progress back through one binding. */
+  delivery: (env: string, activityId: string, userId: string, bindingKey: string): { pk: string; sk: string } =>
+    keys.learner(env, activityId, userId, `DELIVERY#${bindingKey}`),
   once: (scope: string, value: string) => ({ pk: `ONCE#${scope}#${value}`, sk: 'ONCE' }),
   platform: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `PLATFORM#${id}` }),
   /** One item per (issuer, client id): the uniqueness claim, also how a login finds a platform by issuer. */

@@ -164,7 +164,7 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('refuses queue:send while the stack has no passback queue', () => {
+  it('refuses queue:send without a passback queue', () => {
     const scope = new Stack(newApp(SKIP_BUNDLING), 'QueueStack');
     const build = () =>
       new LtiFunction(scope, 'Sender', {
@@ -175,7 +175,7 @@ describe('Lambda functions', () => {
         tables: new DataTables(scope, 'Tables').tables,
         signingKey: new SigningKey(scope, 'SigningKey').key,
       });
-    expect(build).toThrow(/"sender" asks for 'queue:send', but the stack has no passback queue yet/);
+    expect(build).toThrow(/"sender" asks for 'queue:send', but no passback queue was given/);
   });
 });
 
@@ -207,6 +207,20 @@ describe('grants follow functions[*].permissions exactly', () => {
       expect(granted.every((a) => a === 'kms:Sign' || a === 'kms:GetPublicKey')).toBe(true);
     });
 
+    it('passback queue: sqs:SendMessage only with queue:send, receiving only for a queue-triggered function', () => {
+      const statements = statementsOf(name);
+      const onQueue = actionsOn(statements, logicalId(stack.passbackQueue.queue));
+      const sqs = statements.flatMap(actions).filter((a) => a.startsWith('sqs:'));
+      const worker = (functions[name] as { trigger?: string }).trigger === 'passback-queue';
+      if (has('queue:send')) expect(onQueue).toContain('sqs:SendMessage');
+      else expect(sqs).not.toContain('sqs:SendMessage');
+      if (worker) expect(onQueue).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      else expect(sqs.filter((a) => a !== 'sqs:SendMessage')).toEqual([]);
+      // Whatever is granted on SQS is granted on the passback queue, never on the dead-letter queue.
+      expect(onQueue.sort()).toEqual(sqs.sort());
+      expect(actionsOn(statements, logicalId(stack.passbackQueue.deadLetterQueue))).toEqual([]);
+    });
+
     it('nothing else: no wildcard resource, no other service, logs only to its own group', () => {
       const statements = statementsOf(name);
       const ownLogs = logicalId(stack.functions[name].logGroup);
@@ -214,7 +228,7 @@ describe('grants follow functions[*].permissions exactly', () => {
         expect(s.Effect).toBe('Allow');
         expect(s.Resource).not.toBe('*');
         for (const action of actions(s)) {
-          expect(action).toMatch(/^(dynamodb|kms|logs):[A-Za-z]+$/);
+          expect(action).toMatch(/^(dynamodb|kms|logs|sqs):[A-Za-z]+$/);
           if (action.startsWith('logs:')) expect(JSON.stringify(s.Resource)).toContain(`"${ownLogs}"`);
         }
       }

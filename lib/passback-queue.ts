@@ -1,0 +1,49 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface PassbackQueueProps {
+  /** The longest timeout of the functions that consume the queue; the visibility timeout is six times it. */
+  readonly consumerTimeout: Duration;
+  /**
+   * How many times a message whose processing fails (the worker throws or times out) is received
+   * before it moves to the dead-letter queue. Failed deliveries to an LMS do not count: the worker
+   * records them and queues the next attempt itself, with the retry policy's delay.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * The passback queue (PRODUCT.md "Progress back to the LMS": at least once, retried with backoff)
+ * and its dead-letter queue. Both are encrypted with SQS-managed keys (no KMS grants needed) and
+ * refuse requests without TLS. The worker's event source reports batch item failures, so one failed
+ * message is redelivered without the rest of its batch.
+ */
+export class PassbackQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: PassbackQueueProps) {
+    super(scope, id);
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for a Lambda event source: at least six times the function's timeout.
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    });
+  }
+
+  /** Makes `fn` the queue's worker: batches of up to 10 messages, failures reported per message. */
+  addWorker(fn: IFunction): void {
+    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+}
