@@ -65,6 +65,11 @@ export const functions = {
     description: 'The academy as platform: one-time launch tickets become signed launches of external activities',
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
+  lti12Outcomes: {
+    entry: 'lti12-outcomes',
+    description: 'The academy as platform: LTI 1.2 Basic Outcomes service (scores from external tools)',
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
   lti13Ags: {
     entry: 'lti13-ags',
     description: 'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results)',
@@ -97,6 +102,7 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/sso/exchange', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/launches', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress', fn: 'admin', auth: 'iam' },
@@ -114,6 +120,7 @@ export const routes: readonly Route[] = [
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti12/outcomes', fn: 'lti12Outcomes', auth: 'public' },
 
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },

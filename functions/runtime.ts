@@ -8,6 +8,8 @@ import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
+import { DynamoPlatformStore } from './adapters/dynamo-platform';
+import { DynamoTicketStore } from './adapters/dynamo-tickets';
 import { DynamoPassbackStore } from './adapters/dynamo-passback';
 import { sqsClient, SqsPassbackQueue } from './adapters/sqs-queue';
 import { InProcessQueue } from './local/in-process-queue';
@@ -51,6 +53,9 @@ export interface Runtime {
   readonly users: UserStore;
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
+  /** Academy as platform: launch tickets, and the reads and sourcedIds of launches and Basic Outcomes. */
+  readonly tickets: TicketStore;
+  readonly platform: PlatformStore;
   /** Passback bindings and deliveries (progress back to the LMS). */
   readonly passbacks: PassbackStore;
   /** SQS on AWS; in local mode an in-process queue with the same retry policy. */
@@ -85,6 +90,8 @@ function createRuntime(config: Config): Runtime {
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
+    tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
+    platform: new DynamoPlatformStore(dynamo, tables.data),
     passbacks: new DynamoPassbackStore(dynamo, tables.data),
     passbackQueue: passbackQueue(config),
     tickets: new DynamoTicketStore(dynamo, tables.ephemeral),

@@ -6,6 +6,7 @@
  * (`/work/shared/specs/lti-1p1-essentials.md`).
  */
 import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../functions/adapters/keys';
 import { ticketHash } from '../../../functions/platform/tickets';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
@@ -21,6 +22,7 @@ import {
   putEphemeral,
   readForm,
   settle,
+  tables,
   ticketUrl,
   type Tool,
 } from './platform-fixtures';
@@ -253,10 +255,8 @@ describe('GET /{env}/launch/{ticket}', () => {
     }
   });
 
-  it('answers 501 for an LTI 1.3 activity (the LTI 1.3 platform launch is not built yet)', async () => {
+  it('never launches an LTI 1.3 activity with the LTI 1.2 form (the version branches in launch.ts)', async () => {
     // LTI 1.3 activities need a registered tool; write one straight into the table.
-    const { tables } = await import('./platform-fixtures');
-    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { db, data } = tables();
     const now = new Date().toISOString();
     await db.send(
@@ -270,15 +270,18 @@ describe('GET /{env}/launch/{ticket}', () => {
           type: 'e-learning',
           title: 'LTI 1.3',
           availableForLti: false,
-          lti: { version: '1.3', toolId: 't', resourceUrl: 'https://tool13.example/launch' },
+          lti: { version: '1.3', toolId: 'unregistered', resourceUrl: 'https://tool13.example/launch' },
           createdAt: now,
           updatedAt: now,
         },
       }),
     );
-    const answer = await fetch(await ticketUrl(server, env, 'lti13-activity', 'grace'));
-    expect(answer.status).toBe(501);
-    expect(await answer.text()).toContain('LTI 1.3 launches of external activities are not available');
+    const answer = await fetch(await ticketUrl(server, env, 'lti13-activity', 'grace'), { redirect: 'manual' });
+    const body = await answer.text();
+    expect(body).not.toContain('lti_message_type');
+    expect(body).not.toContain('oauth_signature');
+    const { Item } = await db.send(new GetCommand({ TableName: data, Key: keys.learner(env, 'lti13-activity', 'grace', 'SOURCEDID') }));
+    expect(Item).toBeUndefined();
   });
 
   it('reads forms with escaped values exactly (the parser the other tests rely on)', () => {

@@ -1,0 +1,6 @@
+/** Lambda: the academy as platform: the LTI 1.2 Basic Outcomes service for external tools. */
+import { lambda } from '../http/lambda';
+import { lti12Outcomes } from '../platform/outcomes-service';
+import { runtime } from '../runtime';
+
+export const handler = lambda({ 'POST /{env}/lti12/outcomes': (event) => lti12Outcomes(runtime(), event) }, 'html');
