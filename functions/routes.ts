@@ -106,7 +106,6 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress', fn: 'admin', auth: 'iam' },
-  { method: 'POST', path: '/admin/environments/{env}/launches', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/tools/{id}', fn: 'admin', auth: 'iam' },

@@ -15,8 +15,6 @@ import { sqsClient, SqsPassbackQueue } from './adapters/sqs-queue';
 import { InProcessQueue } from './local/in-process-queue';
 import { attemptDelivery } from './academy/passback';
 import type { PassbackQueue, PassbackStore } from './ports';
-import { DynamoPlatformStore } from './adapters/dynamo-platform';
-import { DynamoTicketStore } from './adapters/dynamo-tickets';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from './adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
@@ -60,9 +58,6 @@ export interface Runtime {
   readonly passbacks: PassbackStore;
   /** SQS on AWS; in local mode an in-process queue with the same retry policy. */
   readonly passbackQueue: PassbackQueue;
-  /** Academy as platform: launch tickets, and the reads and sourcedIds of launches and Basic Outcomes. */
-  readonly tickets: TicketStore;
-  readonly platform: PlatformStore;
   readonly accessTokens: AccessTokenStore;
   /** Academy as LTI 1.3 platform: AGS line items and results. */
   readonly ags: AgsStore;
@@ -94,8 +89,6 @@ function createRuntime(config: Config): Runtime {
     platform: new DynamoPlatformStore(dynamo, tables.data),
     passbacks: new DynamoPassbackStore(dynamo, tables.data),
     passbackQueue: passbackQueue(config),
-    tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
-    platform: new DynamoPlatformStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     ags: new DynamoAgsStore(dynamo, tables.data),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),

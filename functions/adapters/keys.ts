@@ -18,8 +18,6 @@
  *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
  * - result sourcedId given to an LTI 1.2      ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
  *   tool (academy as platform)
- * - result sourcedId given to an LTI 1.2    ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
- *   tool (academy as platform)
  * - AGS line item of an external activity     ENV#{env}#AGS#{activity}               LINEITEM#{id}
  * - AGS result of a user on a line item       ENV#{env}#AGS#{activity}#LI#{id}       RESULT#{user}
  *
@@ -28,7 +26,6 @@
  * - LTI 1.3 login state (academy as tool)     OIDC#{env}#{sha256(state)}             STATE
  * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
  * - platform launch ticket                    TICKET#{env}#{sha256(ticket)}          TICKET
- * - platform launch ticket                   TICKET#{env}#{sha256(ticket)}          TICKET
  * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
  * - pending LTI 1.3 login (academy as         LOGIN#{env}#{sha256(login_hint)}       LOGIN
  *   platform)
