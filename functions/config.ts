@@ -22,6 +22,11 @@ export interface Config {
    * `https://` and refuses loopback, private and link-local addresses.
    */
   readonly localMode: boolean;
+  /**
+   * Clock skew allowed when checking a JWT's `exp` and `iat` (Security 1.0 §5.1.3 steps 7-8: "some
+   * small leeway, usually no more than a few minutes"); `JWT_CLOCK_TOLERANCE_SECONDS`, 30 by default.
+   */
+  readonly jwtClockToleranceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -33,6 +38,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+function seconds(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new ConfigError(`${name} must be a whole number of seconds from 0 to ${max}`);
   return value;
 }
 
@@ -49,6 +62,7 @@ export function parseConfig(env: Env): Config {
     kmsEndpoint: env.KMS_ENDPOINT || undefined,
     passbackQueueUrl: env.PASSBACK_QUEUE_URL || undefined,
     localMode: env.LTI_BRIDGE_LOCAL === '1',
+    jwtClockToleranceSeconds: seconds(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 300),
   });
 }
 

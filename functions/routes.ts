@@ -51,6 +51,12 @@ export const functions = {
     description: 'The academy as LTI 1.2 tool: basic launches from external LMSs',
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
+  lti13Tool: {
+    entry: 'lti13-tool',
+    description: 'The academy as LTI 1.3 tool: OIDC login, validated launches, activity resource URLs',
+    // No KMS: a launch verifies with the platform's keys and signs nothing.
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
   passbackWorker: {
     entry: 'passback-worker',
     description: 'Passes progress back to LMSs (Basic Outcomes, AGS): one attempt per passback queue message',
@@ -118,6 +124,10 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/launch', fn: 'lti13Tool', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
   { method: 'POST', path: '/{env}/lti12/outcomes', fn: 'lti12Outcomes', auth: 'public' },
 

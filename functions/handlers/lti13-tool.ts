@@ -1,0 +1,21 @@
+/** Lambda: the academy as LTI 1.3 tool: OIDC login, launches, and the activities' resource URLs. */
+import { lambda } from '../http/lambda';
+import { lti13Launch } from '../lti13/launch';
+import { lti13Login } from '../lti13/login';
+import { PlatformKeySets } from '../lti13/platform-keys';
+import { resourcePage } from '../lti13/resource-page';
+import { runtime } from '../runtime';
+
+/** The platforms' key sets, cached for the life of this instance (one cold start). */
+let keySets: PlatformKeySets | undefined;
+const launchDeps = () => ({ ...runtime(), keySets: (keySets ??= new PlatformKeySets(runtime().http, runtime().clock)) });
+
+export const handler = lambda(
+  {
+    'GET /{env}/lti13/login': (event) => lti13Login(runtime(), event),
+    'POST /{env}/lti13/login': (event) => lti13Login(runtime(), event),
+    'POST /{env}/lti13/launch': (event) => lti13Launch(launchDeps(), event),
+    'GET /{env}/lti13/activities/{activityId}': (event) => resourcePage(runtime(), event),
+  },
+  'html',
+);
