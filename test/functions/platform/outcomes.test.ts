@@ -142,6 +142,18 @@ describe('ims-lti OutcomeService as the tool', () => {
   });
 });
 
+describe('progress through the admin API (PRODUCT.md GET …/activities/{id}/progress[/{userId}])', () => {
+  it('shows what a tool reported, for one learner and in the list', async () => {
+    const { xml } = pox('replaceResult', sourcedIds[`${exam}/u1`]!, '0.85');
+    expect((await send(xml)).pox.codeMajor).toBe('success');
+    const one = await server.admin.request('GET', `/admin/environments/${env}/activities/${exam}/progress/u1`);
+    expect(one.status).toBe(200);
+    expect(one.json).toMatchObject({ userId: 'u1', activityId: exam, status: 'passed', score: 85 });
+    const list = await server.admin.request('GET', `/admin/environments/${env}/activities/${exam}/progress`);
+    expect(list.json.progress).toContainEqual(expect.objectContaining({ userId: 'u1', status: 'passed', score: 85 }));
+  });
+});
+
 describe('consumer certification 8.2–8.8', () => {
   it('8.2 replaceResult answers success with a replaceResultResponse, echoing the message id', async () => {
     const { xml, messageId } = pox('replaceResult', sourcedIds[`${course}/u1`]!, '0.91');
