@@ -6,7 +6,7 @@ import { jsonBody, pathParam } from '../http/request';
 import { json } from '../http/responses';
 import type { RouteHandler } from '../http/types';
 import type { Runtime } from '../runtime';
-import { createLaunchTicket } from './tickets';
+import { createLaunchTicket } from './ticket-requests';
 
 export function platformAdminRoutes(rt: () => Runtime): Record<string, RouteHandler> {
   return {
