@@ -71,6 +71,18 @@ export const functions = {
     description: 'The academy as platform: one-time launch tickets become signed launches of external activities',
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
+  lti13Authorize: {
+    entry: 'lti13-platform',
+    description: 'The academy as LTI 1.3 platform: OIDC authorization endpoint, answering launches with a KMS-signed id_token',
+    // ephemeral:write consumes the pending login (a conditional delete); kms:sign signs the id_token.
+    permissions: ['data:read', 'ephemeral:write', 'kms:sign'],
+  },
+  lti13Token: {
+    entry: 'lti13-token',
+    description: "The academy as LTI 1.3 platform: OAuth 2 token endpoint (client credentials, JWT client assertion checked with the tool's key set)",
+    // ephemeral:write: each assertion's jti is used once, and access tokens are stored by hash. No kms:sign.
+    permissions: ['data:read', 'ephemeral:write'],
+  },
   lti12Outcomes: {
     entry: 'lti12-outcomes',
     description: 'The academy as platform: LTI 1.2 Basic Outcomes service (scores from external tools)',
@@ -129,6 +141,9 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/{env}/lti13/launch', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/token', fn: 'lti13Token', auth: 'public' },
   { method: 'POST', path: '/{env}/lti12/outcomes', fn: 'lti12Outcomes', auth: 'public' },
 
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },

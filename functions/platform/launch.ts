@@ -12,9 +12,10 @@ import type { ApiEvent, ApiResult } from '../http/types';
 import { ltiDisabled } from '../lti12/launch-error';
 import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, TicketStore } from '../ports';
 import { lti12Launch } from './lti12-launch';
+import { lti13LoginInitiation, type Lti13LoginDeps } from './lti13-login-initiation';
 import { consumeLaunchTicket } from './tickets';
 
-export interface PlatformLaunchDeps {
+export interface PlatformLaunchDeps extends Lti13LoginDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly tickets: TicketStore;
   readonly platform: PlatformStore;
@@ -33,15 +34,10 @@ export interface ExternalLaunch<L extends ExternalLti = ExternalLti> {
 
 export type ExternalLauncher<L extends ExternalLti> = (deps: PlatformLaunchDeps, launch: ExternalLaunch<L>) => Promise<ApiResult>;
 
-/** LTI 1.3 launches (OIDC login initiation) arrive with the LTI 1.3 platform work. */
-const lti13NotYet: ExternalLauncher<Extract<ExternalLti, { version: '1.3' }>> = async () => {
-  throw new HttpError(501, 'not_implemented', 'LTI 1.3 launches of external activities are not available in this deployment yet.');
-};
-
 /** One launcher per LTI version of the activity. */
 export const launchers: { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> } = {
   '1.2': lti12Launch,
-  '1.3': lti13NotYet,
+  '1.3': lti13LoginInitiation,
 };
 
 /** Consumes the ticket and answers the launch page of the activity's LTI version. */

@@ -1,0 +1,26 @@
+/**
+ * OAuth 2.0 Form Post Response Mode (Security 1.0 §5.1.1.3): the authorization response as an HTML
+ * page whose form posts its fields to the redirect URI, submitted by a one-line script, with a
+ * visible button for browsers without script. The Content-Security-Policy allows exactly that
+ * script (by its hash) and form submissions to the redirect URI's origin only.
+ */
+import { createHash } from 'node:crypto';
+import { escapeHtml, html, page } from '../http/responses';
+import type { ApiResult } from '../http/types';
+
+const submitScript = 'document.forms[0].submit();';
+const scriptHash = `sha256-${createHash('sha256').update(submitScript).digest('base64')}`;
+
+/** A 200 page that posts `fields` to `action`; `cookies` are set with it. */
+export function formPostPage(action: string, fields: Readonly<Record<string, string>>, cookies: string[] = []): ApiResult {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  const body =
+    `<form method="post" action="${escapeHtml(action)}">${inputs}` +
+    '<p>Opening the activity…</p><noscript><p>Script is off in this browser: press Continue.</p></noscript>' +
+    '<button type="submit">Continue</button></form>' +
+    `<script>${submitScript}</script>`;
+  const result = html(200, page('Opening the activity', body), {}, `; script-src '${scriptHash}'; form-action ${new URL(action).origin}`);
+  return cookies.length > 0 ? { ...result, cookies } : result;
+}
