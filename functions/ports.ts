@@ -80,6 +80,8 @@ export interface Lti13Binding {
   readonly lineitem?: string;
   readonly lineitems?: string;
   readonly scopes: readonly string[];
+  /** The launch's `resource_link.id`: a line item the academy creates is attached to that link (AGS §3.2.9). */
+  readonly resourceLinkId?: string;
 }
 
 export type PassbackBinding = Lti12Binding | Lti13Binding;

@@ -60,8 +60,9 @@ export const functions = {
   passbackWorker: {
     entry: 'passback-worker',
     description: 'Passes progress back to LMSs (Basic Outcomes, AGS): one attempt per passback queue message',
-    // data:write records each attempt's result; queue:send queues the next attempt with a delay.
-    permissions: ['data:read', 'data:write', 'queue:send'],
+    // data:write records each attempt's result; queue:send queues the next attempt with a delay;
+    // kms:sign signs the client assertion of an LTI 1.3 platform's access token request.
+    permissions: ['data:read', 'data:write', 'queue:send', 'kms:sign'],
     // Outbound calls time out after 10 s each; the queue's visibility timeout is six times this.
     timeoutSeconds: 30,
     trigger: 'passback-queue',

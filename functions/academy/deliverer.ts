@@ -14,7 +14,10 @@ import type { Runtime } from '../runtime';
  * What a deliverer may use. Every `Runtime` has these; a deliverer that needs more of the runtime
  * (a platform store, a token cache) widens this `Pick` (the worker passes the whole runtime).
  */
-export type DelivererDeps = Pick<Runtime, 'http' | 'clock' | 'signer' | 'config'>;
+export type DelivererDeps = Pick<Runtime, 'http' | 'clock' | 'signer' | 'config'> &
+  // The LTI 1.3 deliverer reads the platform registration of a binding; optional so that the
+  // deliverers that do not need it are tested without.
+  Partial<Pick<Runtime, 'platformRegistrations'>>;
 
 /** One attempt: the binding as the newest launch left it, the progress to send, the activity. */
 export interface DeliveryAttempt<B extends PassbackBinding = PassbackBinding> {

@@ -8,7 +8,9 @@
  */
 import type { DelivererRegistry } from './deliverer';
 import { lti12Deliverer } from './lti12-passback';
+import { lti13Deliverer } from './lti13-passback';
 
 export const deliverers: DelivererRegistry = {
   '1.2': lti12Deliverer,
+  '1.3': lti13Deliverer,
 };

@@ -315,6 +315,7 @@ export function agsBinding(platform: Platform, claimSet: JWTPayload): Lti13Bindi
   const lineitems = url(endpoint.lineitems);
   const scopes = Array.isArray(endpoint.scope) ? endpoint.scope.filter((scope): scope is string => typeof scope === 'string') : [];
   if ((!lineitem && !lineitems) || !scopes.includes(agsScopes.score)) return undefined;
+  const link = claimSet[claims.resourceLink] as { id?: unknown } | undefined;
   return {
     version: '1.3',
     platformId: platform.id,
@@ -322,6 +323,7 @@ export function agsBinding(platform: Platform, claimSet: JWTPayload): Lti13Bindi
     ...(lineitem ? { lineitem } : {}),
     ...(lineitems ? { lineitems } : {}),
     scopes,
+    ...(typeof link?.id === 'string' ? { resourceLinkId: link.id } : {}),
   };
 }
 

@@ -4,6 +4,10 @@
  * paging, scores becoming results and progress (the exam threshold on both sides, only once
  * `FullyGraded`), and an older timestamp never overwriting a newer result.
  */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
 import { issueAccessToken } from '../../../functions/platform/access-tokens';
 import { runtime } from '../../../functions/runtime';
 import type { Activity } from '../../../functions/academy/model';
@@ -415,5 +419,88 @@ describe('scores (AGS §3.4) become results and progress', () => {
     expect(plain.json.message).toContain(media.score);
     expect((await postScore('course', 'no-such-item', score('bob', {}), full)).status).toBe(404);
     expect(await progressOf('course', 'bob')).toBeUndefined();
+  });
+});
+
+describe('with a real token from POST /{env}/lti13/token (a client assertion signed by jsonwebtoken)', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = 'ags-test-key';
+  let jwks: Server;
+  let jwksUrl: string;
+
+  beforeAll(async () => {
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
+  });
+  afterAll(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
+
+  /** Registers a tool and an exam of it through the admin API; answers the tool's client id and token URL. */
+  async function registeredExam(name: string, examId: string): Promise<{ clientId: string; tokenUrl: string }> {
+    const tool = await server.admin.request('POST', `/admin/environments/${env}/tools`, {
+      name,
+      oidcUrl: 'http://127.0.0.1:9/login',
+      jwksUrl,
+      activated: true,
+    });
+    expect(tool.status).toBe(201);
+    const exam = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
+      type: 'exam',
+      title: `${name} exam`,
+      minScore: 50,
+      lti: { version: '1.3', toolId: tool.json.id, resourceUrl: 'https://tool.example/exam' },
+    });
+    expect(exam.status).toBe(201);
+    expect(exam.json.id).toBeDefined();
+    examIds[examId] = exam.json.id;
+    return { clientId: tool.json.clientId, tokenUrl: tool.json.platformConfiguration.tokenUrl };
+  }
+  const examIds: Record<string, string> = {};
+
+  async function realToken(clientId: string, tokenUrl: string, scope: string): Promise<string> {
+    const assertion = jwt.sign({ jti: randomUUID() }, privateKey, {
+      algorithm: 'RS256',
+      keyid: kid,
+      issuer: clientId,
+      subject: clientId,
+      audience: tokenUrl,
+      expiresIn: 60,
+    });
+    const response = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+        scope,
+      }),
+    });
+    const body = (await response.json()) as { access_token: string; token_type: string };
+    expect([response.status, body.token_type]).toEqual([200, 'Bearer']);
+    return body.access_token;
+  }
+
+  it("scores with the tool's own token, and is refused on another tool's exam and without the score scope", async () => {
+    const a = await registeredExam('Tool A', 'a');
+    const b = await registeredExam('Tool B', 'b');
+    const scoreToken = await realToken(a.clientId, a.tokenUrl, `${scopes.score} ${scopes.lineitemReadonly}`);
+
+    expect((await postScore(examIds.a!, 'default', score('eve', { scoreGiven: 49, scoreMaximum: 100 }), scoreToken)).status).toBe(204);
+    expect(await progressOf(examIds.a!, 'eve')).toMatchObject({ status: 'failed', score: 49 });
+    expect((await postScore(examIds.a!, 'default', score('eve', { scoreGiven: 50, scoreMaximum: 100 }), scoreToken)).status).toBe(204);
+    expect(await progressOf(examIds.a!, 'eve')).toMatchObject({ status: 'passed', score: 50 });
+
+    const crossed = await postScore(examIds.b!, 'default', score('eve', { scoreGiven: 100, scoreMaximum: 100 }), scoreToken);
+    expect(crossed.status).toBe(404);
+    expect(await progressOf(examIds.b!, 'eve')).toBeUndefined();
+
+    const readOnly = await realToken(b.clientId, b.tokenUrl, scopes.lineitemReadonly);
+    expect((await call('GET', `${lineItems(examIds.b!)}/default`, { token: readOnly })).status).toBe(200);
+    const denied = await postScore(examIds.b!, 'default', score('eve', { scoreGiven: 100, scoreMaximum: 100 }), readOnly);
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope"/);
+    expect(await progressOf(examIds.b!, 'eve')).toBeUndefined();
   });
 });
