@@ -114,7 +114,13 @@ const autoSubmitHash = `'sha256-${createHash('sha256').update(autoSubmit).digest
 /**
  * The page that posts the launch: a form that submits itself, with a visible button for browsers
  * without script. Every value is HTML-escaped. The Content-Security-Policy allows only the one
- * inline script (by its hash) and form posts to the tool's origin.
+ * inline script (by its hash), no other resource, and form posts to the tool's origin and to
+ * `https:` (plus `http:` for a tool served over http, as in local mode): Chromium applies
+ * `form-action` to every redirect that follows the post, and tools send the learner on to other
+ * origins (lti-bridge itself, as a tool, answers a launch with a 303 to the academy), so a policy
+ * of the tool's origin alone blocks those launches (seen in
+ * `test/functions/platform/lti12-self-loop.browser.test.ts`). `javascript:` and `data:` targets
+ * stay blocked.
  */
 export function launchFormPage(action: string, pairs: Pairs, title: string): ApiResult {
   const inputs = pairs.map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
@@ -126,6 +132,7 @@ export function launchFormPage(action: string, pairs: Pairs, title: string): Api
     `<button type="submit">Continue to ${escapeHtml(title)}</button>` +
     '</form>' +
     `<script>${autoSubmit}</script>`;
-  const origin = new URL(action).origin;
-  return html(200, page(`Opening ${title}`, body), {}, `; script-src ${autoSubmitHash}; form-action ${origin}`);
+  const target = new URL(action);
+  const formAction = [target.origin, 'https:', ...(target.protocol === 'http:' ? ['http:'] : [])].join(' ');
+  return html(200, page(`Opening ${title}`, body), {}, `; script-src ${autoSubmitHash}; form-action ${formAction}`);
 }

@@ -108,7 +108,8 @@ describe('GET /{env}/launch/{ticket}', () => {
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
-    expect(csp.split('; ')).toContain('form-action https://tool.example');
+    // The tool's origin, and https: for the redirects after the post (see launchFormPage).
+    expect(csp.split('; ')).toContain('form-action https://tool.example https:');
     const script = /<script>([^<]*)<\/script>/.exec(html)![1]!;
     expect(csp).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
     expect(csp).not.toContain("'unsafe-inline' 'unsafe-eval'");
@@ -192,7 +193,7 @@ describe('GET /{env}/launch/{ticket}', () => {
     const action = new URL(launchUrl).href;
     expect(form.action).toBe(action);
     expect(action).toContain('?x=With%20Space');
-    expect(response.headers.get('content-security-policy')!.split('; ')).toContain(`form-action ${new URL(launchUrl).origin}`);
+    expect(response.headers.get('content-security-policy')!.split('; ')).toContain(`form-action ${new URL(launchUrl).origin} https:`);
     // The body carries only the launch's own parameters: the query's are in the action URL.
     expect(form.fields).not.toHaveProperty('x');
     expect(form.fields).not.toHaveProperty('y');

@@ -70,7 +70,9 @@ describe('launchFormPage', () => {
       pairs: [['n"><script>', '</form>&']],
       fields: { 'n"><script>': '</form>&' },
     });
-    expect(result.headers!['content-security-policy']).toMatch(/; script-src 'sha256-[A-Za-z0-9+/]{43}='; form-action https:\/\/tool\.example:8443$/);
+    expect(result.headers!['content-security-policy']).toMatch(/; script-src 'sha256-[A-Za-z0-9+/]{43}='; form-action https:\/\/tool\.example:8443 https:$/);
+    const plain = launchFormPage('http://localhost:3000/env/lti12/launch/a', [], 'T');
+    expect(plain.headers!['content-security-policy']).toMatch(/; form-action http:\/\/localhost:3000 https: http:$/);
   });
 });
 
