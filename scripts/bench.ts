@@ -202,6 +202,14 @@ function text(machine: Record<string, unknown>, rows: readonly Row[], checks: re
     'targets:',
     ...checks.map((c) => `  ${c.status.padEnd(5)}  ${c.target}  (${c.measured})`),
     '',
+    ...composition(rows),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+/** What each bundle is made of (esbuild's metafile), and the largest inputs of the heaviest one. */
+function composition(rows: readonly Row[]): string[] {
+  const out = [
     'largest packages per bundle (KB in the minified .js):',
     ...rows.filter((r) => r.name !== BASELINE && r.error === undefined).map((r) => `  ${r.name}: ${r.topPackages.map((p) => `${p.name} ${p.kb.toFixed(1)}`).join(', ')}`),
   ];
@@ -209,7 +217,7 @@ function text(machine: Record<string, unknown>, rows: readonly Row[], checks: re
   if (heaviest && heaviest.topInputs.length > 0) {
     out.push('', `largest inputs of the heaviest bundle (${heaviest.name}):`, ...heaviest.topInputs.map((i) => `  ${i.kb.toFixed(1).padStart(6)} KB  ${i.path}`));
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function markdown(rows: readonly Row[], checks: readonly TargetCheck[]): string {
@@ -222,6 +230,8 @@ function markdown(rows: readonly Row[], checks: readonly TargetCheck[]): string 
     row(['target', 'measured', 'result']),
     row(['---', '---', '---']),
     ...checks.map((c) => row([c.target, c.measured, `**${c.status}**`])),
+    '',
+    ...composition(rows).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)),
     '',
   ].join('\n');
 }

@@ -68,9 +68,15 @@ function inputsBySize(metafile: Metafile, rootDir: string, file: string): Bundle
   const output = Object.entries(metafile.outputs).find(([path]) => join(rootDir, path) === file)?.[1];
   if (output === undefined) throw new Error(`esbuild's metafile does not list the output ${file}`);
   return Object.entries(output.inputs)
-    .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
+    .map(([path, { bytesInOutput }]) => ({ path: fromNodeModules(path), bytes: bytesInOutput }))
     .filter((input) => input.bytes > 0)
     .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** `../../x/node_modules/zod/…` (a linked node_modules) as `node_modules/zod/…`. */
+function fromNodeModules(inputPath: string): string {
+  const at = inputPath.lastIndexOf('node_modules/');
+  return at === -1 ? inputPath : inputPath.slice(at);
 }
 
 /**
