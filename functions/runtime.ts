@@ -11,10 +11,7 @@ import { DynamoProgressStore } from './adapters/dynamo-progress';
 import { DynamoPlatformStore } from './adapters/dynamo-platform';
 import { DynamoTicketStore } from './adapters/dynamo-tickets';
 import { DynamoPassbackStore } from './adapters/dynamo-passback';
-import { sqsClient, SqsPassbackQueue } from './adapters/sqs-queue';
-import { InProcessQueue } from './local/in-process-queue';
-import { attemptDelivery } from './academy/passback';
-import type { PassbackQueue, PassbackStore } from './ports';
+import type { PassbackStore } from './ports';
 import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from './adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
@@ -56,8 +53,6 @@ export interface Runtime {
   readonly platform: PlatformStore;
   /** Passback bindings and deliveries (progress back to the LMS). */
   readonly passbacks: PassbackStore;
-  /** SQS on AWS; in local mode an in-process queue with the same retry policy. */
-  readonly passbackQueue: PassbackQueue;
   readonly accessTokens: AccessTokenStore;
   /** Academy as LTI 1.3 platform: AGS line items and results. */
   readonly ags: AgsStore;
@@ -88,7 +83,6 @@ function createRuntime(config: Config): Runtime {
     tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
     platform: new DynamoPlatformStore(dynamo, tables.data),
     passbacks: new DynamoPassbackStore(dynamo, tables.data),
-    passbackQueue: passbackQueue(config),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     ags: new DynamoAgsStore(dynamo, tables.data),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
@@ -98,20 +92,6 @@ function createRuntime(config: Config): Runtime {
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
     http: createHttpClient({ allowPrivate: config.localMode }),
-  };
-}
-
-/**
- * SQS when the function has a queue (PASSBACK_QUEUE_URL); in local mode the in-process queue, which
- * runs each attempt in this process; otherwise a queue that refuses (the function lacks queue:send).
- */
-function passbackQueue(config: Config): PassbackQueue {
-  if (config.passbackQueueUrl) return new SqsPassbackQueue(sqsClient(config), config.passbackQueueUrl);
-  if (config.localMode) return new InProcessQueue((message) => attemptDelivery(runtime(), message));
-  return {
-    send: async () => {
-      throw new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission');
-    },
   };
 }
 

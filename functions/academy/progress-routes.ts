@@ -2,10 +2,12 @@
 import { jsonBody, pathParam } from '../http/request';
 import { json } from '../http/responses';
 import type { RouteHandler } from '../http/types';
+import { passbackRuntime } from '../passback-runtime';
 import type { Runtime } from '../runtime';
 import { activityProgress, learnerProgress, recordProgress } from './progress';
 
-export function progressRoutes(rt: () => Runtime): Record<string, RouteHandler> {
+export function progressRoutes(runtime: () => Runtime): Record<string, RouteHandler> {
+  const rt = () => passbackRuntime(runtime());
   return {
     'PUT /admin/environments/{env}/activities/{id}/progress/{userId}': async (event) =>
       json(200, await recordProgress(rt(), pathParam(event, 'env'), pathParam(event, 'id'), pathParam(event, 'userId'), jsonBody(event))),
