@@ -232,11 +232,11 @@ describe('an LMS that refuses or is down', () => {
     const sent = receiver.received.filter((r) => r.sourcedId === 'flaky-1');
     expect(sent.map((r) => r.score)).toEqual(['0.7', '0.7']);
     expect(sent.every((r) => r.signatureValid && r.bodyHashValid)).toBe(true);
-    // The first retry comes within seconds (policy: 2 s ± 20 %).
+    // The first retry comes within seconds (policy: 2 s ± 20 %, plus the attempt's own work on a busy machine).
     const gap = sent[1]!.at - sent[0]!.at;
     expect(gap).toBeGreaterThanOrEqual(1500);
-    expect(gap).toBeLessThan(4000);
-    expect(Date.now() - started).toBeLessThan(8000);
+    expect(gap).toBeLessThan(6000);
+    expect(Date.now() - started).toBeLessThan(12_000);
   });
 
   it('an LMS that is down (connection refused) gets the newest score when it is back; an update meanwhile wins', async () => {
