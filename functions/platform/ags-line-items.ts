@@ -13,13 +13,11 @@
  * Line items a tool creates (§3.2.5, the programmatic model of §4.3.2) hold results only.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { parse } from '../academy/validation';
 import type { Config } from '../config';
 import { notFound } from '../errors';
 import type { AgsStore, Clock, LineItem } from '../ports';
 import { AgsHttpError, type AgsContext } from './ags-access';
-import { normalizeDateTime } from './ags-datetime';
+import { boolean, dateTime, number, text, type Body } from './ags-fields';
 
 export const defaultLineItemId = 'default';
 /** The default line item's maximum: progress scores are percentages. */
@@ -43,45 +41,32 @@ export function lineItemUrl(publicUrl: string, environmentId: string, activityId
   return `${lineItemsUrl(publicUrl, environmentId, activityId)}/${encodeURIComponent(id)}`;
 }
 
-const optionalText = (field: string, max: number) =>
-  z
-    .string({ error: `${field} must be a string` })
-    .max(max, { error: `${field} must be at most ${max} characters` })
-    .nullable()
-    .optional();
+/** A posted or put line item (`application/vnd.ims.lis.v2.lineitem+json`), field by field. */
+interface LineItemInput {
+  readonly label: string;
+  readonly scoreMaximum: number;
+  readonly resourceLinkId?: string;
+  readonly resourceId?: string;
+  readonly tag?: string;
+  readonly startDateTime?: string;
+  readonly endDateTime?: string;
+  readonly gradesReleased?: boolean;
+}
 
-const dateTime = (field: string) =>
-  z
-    .string({ error: `${field} must be a string` })
-    .refine((value) => normalizeDateTime(value) !== undefined, {
-      error: `${field} must be an ISO 8601 date and time with a time zone designator`,
-    })
-    .nullable()
-    .optional();
-
-/**
- * A posted or put line item (`application/vnd.ims.lis.v2.lineitem+json`). Other properties, such
- * as `id` or extensions (§3.1.2), are ignored.
- */
-const lineItemBody = z.object({
-  label: z
-    .string({ error: 'label is required and must be a string (§3.2.7)' })
-    .trim()
-    .min(1, { error: 'label must not be blank (§3.2.7)' })
-    .max(500, { error: 'label must be at most 500 characters' }),
-  scoreMaximum: z
-    .number({ error: 'scoreMaximum is required and must be a number (§3.2.8)' })
-    .finite()
-    .gt(0, { error: 'scoreMaximum must be strictly greater than 0 (§3.2.8)' }),
-  resourceLinkId: optionalText('resourceLinkId', 255),
-  resourceId: optionalText('resourceId', 255),
-  tag: optionalText('tag', 255),
-  startDateTime: dateTime('startDateTime'),
-  endDateTime: dateTime('endDateTime'),
-  gradesReleased: z.boolean({ error: 'gradesReleased must be true or false' }).nullable().optional(),
-});
-
-type LineItemInput = z.infer<typeof lineItemBody>;
+function parseLineItem(body: Body): LineItemInput {
+  const optional = (field: string) => text(body, field, { max: 255 });
+  const input = {
+    label: text(body, 'label', { required: true, max: 500, nonBlank: true, trim: true, section: '§3.2.7' })!,
+    scoreMaximum: number(body, 'scoreMaximum', { required: true, above: 0, section: '§3.2.8' })!,
+    resourceLinkId: optional('resourceLinkId'),
+    resourceId: optional('resourceId'),
+    tag: optional('tag'),
+    startDateTime: dateTime(body, 'startDateTime', { section: '§3.2.12' }),
+    endDateTime: dateTime(body, 'endDateTime', { section: '§3.2.13' }),
+    gradesReleased: boolean(body, 'gradesReleased'),
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as unknown as LineItemInput;
+}
 
 /** The tool-set attributes kept as given (§3.2.5: "MUST NOT modify the resourceId and tag"); null or blank is none. */
 function toolAttributes(input: Partial<LineItemInput>): Pick<LineItem, 'resourceId' | 'tag' | 'startDateTime' | 'endDateTime' | 'gradesReleased'> {
@@ -175,15 +160,15 @@ export async function listLineItems(
 }
 
 /** A resource link of this container is the activity itself (§3.2.9: any other answers 404). */
-function requireOwnResourceLink(ctx: AgsContext, resourceLinkId: string | null | undefined): void {
+function requireOwnResourceLink(ctx: AgsContext, resourceLinkId: string | undefined): void {
   if (resourceLinkId && resourceLinkId !== ctx.activity.id) {
     throw notFound(`resource link ${resourceLinkId} of this tool in this context`);
   }
 }
 
 /** §3.2.5: creates a line item; answers it as created (the tool's values preserved). */
-export async function createLineItem(deps: AgsDeps, ctx: AgsContext, body: unknown): Promise<LineItem> {
-  const input = parse(lineItemBody, body);
+export async function createLineItem(deps: AgsDeps, ctx: AgsContext, body: Body): Promise<LineItem> {
+  const input = parseLineItem(body);
   requireOwnResourceLink(ctx, input.resourceLinkId);
   const now = new Date(deps.clock.now()).toISOString();
   const item: LineItem = {
@@ -205,8 +190,8 @@ export async function createLineItem(deps: AgsDeps, ctx: AgsContext, body: unkno
  * §3.2.6: replaces a line item's definition with the complete one given; its `id` and
  * `resourceLinkId` stay what they are (a different value is ignored, as the section allows).
  */
-export async function updateLineItem(deps: AgsDeps, ctx: AgsContext, id: string, body: unknown): Promise<LineItem> {
-  const input = parse(lineItemBody, body);
+export async function updateLineItem(deps: AgsDeps, ctx: AgsContext, id: string, body: Body): Promise<LineItem> {
+  const input = parseLineItem(body);
   const existing = await getLineItem(deps, ctx, id);
   const now = new Date(deps.clock.now()).toISOString();
   const updated: LineItem =

@@ -47,7 +47,7 @@ function queryParam(event: ApiEvent, name: string): string | undefined {
  * The JSON object of a body whose media type `requireContentType` checked (the AGS types are
  * `application/vnd.ims.lis.v…+json`, which the admin API's body parser does not take).
  */
-function jsonObject(event: ApiEvent): unknown {
+function jsonObject(event: ApiEvent): Record<string, unknown> {
   const text = bodyText(event);
   if (!text.trim()) throw invalid('body', 'a JSON object body is required');
   let parsed: unknown;
@@ -57,7 +57,7 @@ function jsonObject(event: ApiEvent): unknown {
     throw invalid('body', 'the body is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('body', 'the body must be a JSON object');
-  return parsed;
+  return parsed as Record<string, unknown>;
 }
 
 /** RFC 8288 `Link` to the next page: the same URL with every filter kept and the cursor moved (§3.2.4). */

@@ -15,13 +15,12 @@
  * e-learning the tool reports `Completed` (§3.4.7) is `completed`. A partial score is kept in the
  * result, not in the progress.
  */
-import { z } from 'zod';
 import type { Activity, Progress } from '../academy/model';
-import { parse } from '../academy/validation';
 import { invalid } from '../errors';
 import type { AgsResult, AgsStore, Clock, ProgressStore, UserStore } from '../ports';
 import type { AgsContext } from './ags-access';
 import { normalizeDateTime } from './ags-datetime';
+import { dateTime, number, object, oneOf, text, type Body } from './ags-fields';
 import { defaultLineItemId, getLineItem } from './ags-line-items';
 import { scoredProgress, unscoredProgress } from './scores';
 
@@ -30,50 +29,36 @@ export const activityProgressValues = ['Initialized', 'Started', 'InProgress', '
 /** §3.4.8 */
 export const gradingProgressValues = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
 
-const timestamp = (field: string) =>
-  z
-    .string({ error: `${field} is required and must be a string (§3.4.9)` })
-    .refine((value) => normalizeDateTime(value) !== undefined, {
-      error: `${field} must be an ISO 8601 date and time with a time zone designator (§3.4.9)`,
-    });
-
 /** `application/vnd.ims.lis.v1.score+json` (§3.4.3); extensions (§3.1.2) are ignored. */
-const scoreBody = z.object({
-  userId: z
-    .string({ error: 'userId is required and must be a string (§3.4.5)' })
-    .min(1, { error: 'userId must not be empty (§3.4.5)' })
-    .max(255),
-  scoreGiven: z
-    .number({ error: 'scoreGiven must be a number' })
-    .finite()
-    .min(0, { error: 'scoreGiven must be 0 or more (§3.4.4)' })
-    .nullable()
-    .optional(),
-  scoreMaximum: z
-    .number({ error: 'scoreMaximum must be a number' })
-    .finite()
-    .gt(0, { error: 'scoreMaximum must be greater than 0' })
-    .nullable()
-    .optional(),
-  comment: z.string({ error: 'comment must be a string (§3.4.11)' }).max(10_000).nullable().optional(),
-  activityProgress: z.enum(activityProgressValues, {
-    error: `activityProgress is required and must be one of ${activityProgressValues.join(', ')} (§3.4.7)`,
-  }),
-  gradingProgress: z.enum(gradingProgressValues, {
-    error: `gradingProgress is required and must be one of ${gradingProgressValues.join(', ')} (§3.4.8)`,
-  }),
-  timestamp: timestamp('timestamp'),
-  scoringUserId: z
-    .string({ error: 'scoringUserId must be a string (§3.4.6)' })
-    .min(1, { error: 'scoringUserId must not be empty when present (§3.4.6)' })
-    .max(255)
-    .optional(),
-  submission: z
-    .object({ startedAt: timestamp('submission.startedAt').optional(), submittedAt: timestamp('submission.submittedAt').optional() })
-    .optional(),
-});
+export interface Score {
+  readonly userId: string;
+  readonly scoreGiven?: number;
+  readonly scoreMaximum?: number;
+  readonly comment?: string;
+  readonly activityProgress: (typeof activityProgressValues)[number];
+  readonly gradingProgress: (typeof gradingProgressValues)[number];
+  readonly timestamp: string;
+  readonly scoringUserId?: string;
+  readonly submission?: { readonly startedAt?: string; readonly submittedAt?: string };
+}
 
-export type Score = z.infer<typeof scoreBody>;
+function parseScore(body: Body): Score {
+  const submission = object(body, 'submission');
+  const startedAt = submission && dateTime(submission, 'startedAt', { label: 'submission.startedAt', section: '§3.4.10.1' });
+  const submittedAt = submission && dateTime(submission, 'submittedAt', { label: 'submission.submittedAt', section: '§3.4.10.2' });
+  const score = {
+    userId: text(body, 'userId', { required: true, max: 255, nonBlank: true, section: '§3.4.5' })!,
+    scoreGiven: number(body, 'scoreGiven', { atLeast: 0, section: '§3.4.4' }),
+    scoreMaximum: number(body, 'scoreMaximum', { above: 0, section: '§3.4.4' }),
+    comment: text(body, 'comment', { max: 10_000, section: '§3.4.11' }),
+    activityProgress: oneOf(body, 'activityProgress', activityProgressValues, '§3.4.7'),
+    gradingProgress: oneOf(body, 'gradingProgress', gradingProgressValues, '§3.4.8'),
+    timestamp: dateTime(body, 'timestamp', { required: true, section: '§3.4.9' })!,
+    scoringUserId: text(body, 'scoringUserId', { max: 255, nonBlank: true, section: '§3.4.6' }),
+    submission: startedAt || submittedAt ? { ...(startedAt ? { startedAt } : {}), ...(submittedAt ? { submittedAt } : {}) } : undefined,
+  };
+  return Object.fromEntries(Object.entries(score).filter(([, value]) => value !== undefined)) as unknown as Score;
+}
 
 export interface ScoreDeps {
   readonly ags: AgsStore;
@@ -86,7 +71,7 @@ export interface ScoreDeps {
 export interface ScoreIntake {
   readonly ctx: AgsContext;
   readonly lineItemId: string;
-  readonly body: unknown;
+  readonly body: Body;
   score?: Score;
 }
 
@@ -98,7 +83,7 @@ const lineItemExists: Check = async (intake, deps) => {
 };
 
 const wellFormed: Check = (intake) => {
-  intake.score = parse(scoreBody, intake.body);
+  intake.score = parseScore(intake.body);
 };
 
 /** §3.4.4: "scoreMaximum … MUST be present when scoreGiven is present". */
@@ -140,14 +125,7 @@ export function resultOfScore(ctx: AgsContext, lineItemId: string, score: Score,
     gradingProgress: score.gradingProgress,
     ...(score.comment ? { comment: score.comment } : {}),
     ...(score.scoringUserId ? { scoringUserId: score.scoringUserId } : {}),
-    ...(score.submission && (score.submission.startedAt || score.submission.submittedAt)
-      ? {
-          submission: {
-            ...(score.submission.startedAt ? { startedAt: score.submission.startedAt } : {}),
-            ...(score.submission.submittedAt ? { submittedAt: score.submission.submittedAt } : {}),
-          },
-        }
-      : {}),
+    ...(score.submission ? { submission: score.submission } : {}),
     timestamp: normalizeDateTime(score.timestamp)!,
     updatedAt: new Date(now).toISOString(),
   };

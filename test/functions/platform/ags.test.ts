@@ -239,6 +239,9 @@ describe('line items (AGS §3.2)', () => {
     [{ label: 'x', scoreMaximum: '10' }, 'scoreMaximum'],
     [{ label: 'x', scoreMaximum: 10, endDateTime: '2018-04-06 22:05' }, 'endDateTime'],
     [{ label: 'x', scoreMaximum: 10, startDateTime: '2018-04-06T22:05:03' }, 'startDateTime'],
+    [{ label: 'x', scoreMaximum: 10, tag: 7 }, 'tag'],
+    [{ label: 'x', scoreMaximum: 10, gradesReleased: 'yes' }, 'gradesReleased'],
+    ['not an object', 'body'],
   ])('refuses %j naming %s (400)', async (body, field) => {
     const answer = await call('POST', lineItems('course'), { token: full, body, contentType: media.lineitem });
     expect(answer.status).toBe(400);
@@ -406,6 +409,9 @@ describe('scores (AGS §3.4) become results and progress', () => {
     [{ gradingProgress: undefined }, 'gradingProgress'],
     [{ userId: 'stranger' }, 'userId'],
     [{ userId: undefined }, 'userId'],
+    [{ comment: 5 }, 'comment'],
+    [{ scoringUserId: '' }, 'scoringUserId'],
+    [{ submission: { startedAt: 'yesterday' } }, 'submission.startedAt'],
   ])('refuses a score with %j naming %s (400), changing nothing', async (fields, field) => {
     const answer = await postScore('course', 'default', { ...score('bob', {}), ...fields }, full);
     expect(answer.status).toBe(400);
