@@ -4,11 +4,13 @@
  * `GET`/`POST /{env}/lti13/authorize` (§5.1.1.2-5.1.1.3), driven by a test tool that uses nothing of
  * lti-bridge's: its id_token is verified by `jsonwebtoken` against lti-bridge's published JWKS.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../../functions/adapters/keys';
 import { Browser, readFormPost, startTestTool, verifyIdToken, type TestTool } from '../../fixtures/lti13-tool';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
-import { createEnvironment, createUser, ticketUrl } from './platform-fixtures';
+import { createEnvironment, createUser, tables, ticketUrl } from './platform-fixtures';
 
 let server: TestServer;
 let tool: TestTool;
@@ -159,7 +161,7 @@ describe('authorization endpoint: a launch', () => {
     expect(action).toBe(tool.redirectUri);
     expect(Object.keys(fields).sort()).toEqual(['id_token', 'state']);
     expect(fields.state).toBe(params.state);
-    expect(csp).toContain(`form-action ${tool.origin}`);
+    expect(csp).toContain(`form-action ${tool.origin} https: http:`);
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/);
     expect(csp).toContain("default-src 'none'");
 
@@ -274,7 +276,7 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
     const params = authParams(login, overrides);
     const { action, fields, csp } = await formPost(await authorizeGet(login, params));
     expect(action).toBe(tool.redirectUri);
-    expect(csp).toContain(`form-action ${tool.origin}`);
+    expect(csp).toContain(`form-action ${tool.origin} https: http:`);
     expect(fields.error).toBe(error);
     expect(fields.state).toBe(params.state);
     expect(fields.id_token).toBeUndefined();
@@ -323,6 +325,22 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
     const { fields } = await formPost(replay);
     expect(fields).toMatchObject({ error: 'login_required', state: params.state });
     expect(fields.id_token).toBeUndefined();
+  });
+
+  it('refuses an expired launch (a pending login lives 5 minutes)', async () => {
+    const login = await startLogin();
+    const { db, ephemeral } = tables();
+    const key = keys.pendingLogin(env, createHash('sha256').update(login.params.get('login_hint')!).digest('base64url'));
+    const { Item } = await db.send(new GetCommand({ TableName: ephemeral, Key: key }));
+    const now = Math.floor(Date.now() / 1000);
+    expect(Item!.expiresAt).toBeGreaterThan(now + 290);
+    expect(Item!.expiresAt).toBeLessThanOrEqual(now + 300);
+    // Hints and the browser secret are stored only as hashes.
+    expect(JSON.stringify(Item)).not.toContain(login.params.get('lti_message_hint')!);
+    await db.send(new PutCommand({ TableName: ephemeral, Item: { ...Item, expiresAt: now - 1 } }));
+    const { fields } = await formPost(await authorizeGet(login, authParams(login)));
+    expect(fields).toMatchObject({ error: 'login_required' });
+    expect(fields.error_description).toContain('has expired');
   });
 
   it('answers exactly one id_token to concurrent uses of one launch', async () => {
