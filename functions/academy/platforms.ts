@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConditionFailedError, conflict, invalid, notFound } from '../errors';
 import { checkUrl, OutboundError } from '../http/outbound';
 import type { Clock, EnvironmentStore, PlatformRegistrationStore } from '../ports';
+import { toolConfiguration } from '../lti13/tool-urls';
 import { requireEnvironment } from './environments';
 import type { Platform } from './model';
 import { absoluteUrl, nonEmpty, parse, validId } from './validation';
@@ -37,23 +38,6 @@ export interface PlatformDeps {
   readonly publicUrl: string;
   /** Local mode accepts `http://` and loopback URLs; the AWS deployment requires public `https://` ones. */
   readonly localMode: boolean;
-}
-
-/**
- * What the platform's administrator enters for the academy's tool. The target link URI is per
- * activity: each activity available for LTI shows its own as `ltiAccess.lti13.resourceUrl`.
- */
-export function toolConfiguration(publicUrl: string, environmentId: string): Record<string, string> {
-  const base = `${publicUrl}/${encodeURIComponent(environmentId)}/lti13`;
-  return {
-    loginUrl: `${base}/login`,
-    redirectUrl: `${base}/launch`,
-    jwksUrl: `${publicUrl}/.well-known/jwks.json`,
-    targetLinkUri: `${base}/activities/{activityId}`,
-    targetLinkUriHelp:
-      'one per activity: replace {activityId} with the id of an activity that is available for LTI (its ltiAccess.lti13.resourceUrl); ' +
-      'a platform that asks for a single tool URL can be given that of the activity the link opens',
-  };
 }
 
 /** The admin API's view of a platform. */

@@ -14,6 +14,7 @@ import type { ApiEvent, ApiResult } from '../http/types';
 import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing } from '../lti12/launch-error';
 import type { Clock, Lti13LaunchStore, PlatformRegistrationStore } from '../ports';
 import { randomToken, stateCookie, stateHash, stateLifetimeSeconds } from './state';
+import { activityOfTargetLink, launchUrl } from './tool-urls';
 
 /** What each login parameter is for, shown when it is missing or wrong. */
 export const loginPurposes = {
@@ -47,31 +48,6 @@ type Check = (login: Lti13Login, deps: Lti13LoginDeps) => void | Promise<void>;
 const required = (name: 'iss' | 'login_hint' | 'target_link_uri') => (login: Lti13Login) => {
   if (!login.params[name]?.trim()) throw missing(name, loginPurposes[name]);
 };
-
-/**
- * The activity a target link URI opens, when it is a resource URL of this environment
- * (`{PUBLIC_URL}/{env}/lti13/activities/{activityId}`, as `activities.ts` answers in `ltiAccess`).
- */
-export function activityOfTargetLink(publicUrl: string, environmentId: string, targetLinkUri: string): string | undefined {
-  let target: URL;
-  let base: URL;
-  try {
-    target = new URL(targetLinkUri);
-    base = new URL(publicUrl);
-  } catch {
-    return undefined;
-  }
-  if (target.origin !== base.origin) return undefined;
-  const prefix = `${base.pathname.replace(/\/+$/, '')}/${encodeURIComponent(environmentId)}/lti13/activities/`;
-  if (!target.pathname.startsWith(prefix)) return undefined;
-  const rest = target.pathname.slice(prefix.length);
-  if (rest === '' || rest.includes('/')) return undefined;
-  try {
-    return decodeURIComponent(rest);
-  } catch {
-    return undefined;
-  }
-}
 
 const targetLinkOfThisEnvironment: Check = (login, deps) => {
   login.activityId = activityOfTargetLink(deps.config.publicUrl, login.envId, login.params.target_link_uri!.trim());
@@ -204,7 +180,7 @@ export async function lti13Login(deps: Lti13LoginDeps, event: ApiEvent): Promise
       nonce,
       expiresAt: Math.floor(deps.clock.now() / 1000) + stateLifetimeSeconds,
     });
-    const redirectUri = `${deps.config.publicUrl}/${encodeURIComponent(login.envId)}/lti13/launch`;
+    const redirectUri = launchUrl(deps.config.publicUrl, login.envId);
     return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;

@@ -59,6 +59,18 @@ function verifiesRs256(jwk: JWK): boolean {
   );
 }
 
+/** RFC 7518 §3.3: RS256 keys have at least 2048 bits (jose refuses smaller ones when verifying). */
+async function importRs256(jwk: JWK): Promise<VerificationKey> {
+  const invalid = () => new KeySetError('invalid_key_set', `the platform's key "${jwk.kid}" is not a valid RSA public key of 2048 bits or more`);
+  if (!/^[A-Za-z0-9_-]+$/.test(jwk.n!) || !/^[A-Za-z0-9_-]+$/.test(jwk.e!)) throw invalid();
+  if (Buffer.from(jwk.n!, 'base64url').toString('hex').replace(/^(00)+/, '').length * 4 < 2048) throw invalid();
+  try {
+    return await importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
+  } catch {
+    throw invalid();
+  }
+}
+
 function maxAgeMs(cacheControl: string | undefined): number | undefined {
   const match = /(?:^|,)\s*max-age\s*=\s*(\d+)/i.exec(cacheControl ?? '');
   return match ? Number(match[1]) * 1000 : undefined;
@@ -105,9 +117,7 @@ export class PlatformKeySets {
     if (!jwk) throw new KeySetError('unknown_kid', `the platform's key set has no RS256 signing key with kid "${kid}"`);
     let imported = set.imported.get(kid);
     if (!imported) {
-      imported = importJWK({ ...jwk, alg: 'RS256' }, 'RS256').catch(() => {
-        throw new KeySetError('invalid_key_set', `the platform's key "${kid}" is not a valid RSA public key`);
-      });
+      imported = importRs256(jwk);
       set.imported.set(kid, imported);
     }
     return imported;

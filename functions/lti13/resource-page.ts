@@ -5,7 +5,6 @@
  * the OIDC login and the redirect URL. So it answers a page that says what the address is for and
  * what to enter in the LMS, instead of a bare 404 or 405 that would look like a broken link.
  */
-import { toolConfiguration } from '../academy/platforms';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
 import { pathParam } from '../http/request';
@@ -13,6 +12,7 @@ import { escapeHtml, html, page } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled } from '../lti12/launch-error';
 import type { Lti13LaunchStore } from '../ports';
+import { toolConfiguration } from './tool-urls';
 
 export interface ResourcePageDeps {
   readonly config: Pick<Config, 'publicUrl'>;
@@ -37,9 +37,9 @@ export async function resourcePage(deps: ResourcePageDeps, event: ApiEvent): Pro
       '<p>If you are a learner, open the activity from your course in your learning platform.</p>' +
       '<p>If you administer a learning platform, register the academy there as an LTI 1.3 tool with:</p><ul>' +
       row('Tool URL / target link URI of this activity', resourceUrl) +
-      row('OpenID Connect login (initiate login) URL', tool.loginUrl!) +
-      row('Redirection URI', tool.redirectUrl!) +
-      row('Public keyset URL', tool.jwksUrl!) +
+      row('OpenID Connect login (initiate login) URL', tool.loginUrl) +
+      row('Redirection URI', tool.redirectUrl) +
+      row('Public keyset URL', tool.jwksUrl) +
       '</ul><p>and register your platform in the academy (issuer, client ID, deployment ID, and your platform\'s authentication, access token and keyset URLs).</p>';
     return html(200, page(activity.title, body));
   } catch (error) {

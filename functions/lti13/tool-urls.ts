@@ -1,0 +1,55 @@
+/**
+ * The academy's own LTI 1.3 tool URLs (PRODUCT.md "Public URLs"): what a platform's administrator
+ * enters, and how a target link URI maps back to an activity. Pure, and free of heavy imports, so
+ * that the learner-facing handler and the admin API share it.
+ */
+
+const envBase = (publicUrl: string, environmentId: string) => `${publicUrl}/${encodeURIComponent(environmentId)}/lti13`;
+
+/** The redirect (launch) URL of an environment: the `redirect_uri` of every authentication request. */
+export function launchUrl(publicUrl: string, environmentId: string): string {
+  return `${envBase(publicUrl, environmentId)}/launch`;
+}
+
+/**
+ * What the platform's administrator enters for the academy's tool. The target link URI is per
+ * activity: each activity available for LTI shows its own as `ltiAccess.lti13.resourceUrl`.
+ */
+export function toolConfiguration(publicUrl: string, environmentId: string) {
+  const base = envBase(publicUrl, environmentId);
+  return {
+    loginUrl: `${base}/login`,
+    redirectUrl: launchUrl(publicUrl, environmentId),
+    jwksUrl: `${publicUrl}/.well-known/jwks.json`,
+    targetLinkUri: `${base}/activities/{activityId}`,
+    targetLinkUriHelp:
+      'one per activity: replace {activityId} with the id of an activity that is available for LTI (its ltiAccess.lti13.resourceUrl); ' +
+      'a platform that asks for a single tool URL can be given that of the activity the link opens',
+  };
+}
+
+/**
+ * The activity a target link URI opens, when it is a resource URL of this environment
+ * (`{PUBLIC_URL}/{env}/lti13/activities/{activityId}`, as `activities.ts` answers in `ltiAccess`);
+ * a query string is allowed and ignored.
+ */
+export function activityOfTargetLink(publicUrl: string, environmentId: string, targetLinkUri: string): string | undefined {
+  let target: URL;
+  let base: URL;
+  try {
+    target = new URL(targetLinkUri);
+    base = new URL(publicUrl);
+  } catch {
+    return undefined;
+  }
+  if (target.origin !== base.origin) return undefined;
+  const prefix = `${base.pathname.replace(/\/+$/, '')}/${encodeURIComponent(environmentId)}/lti13/activities/`;
+  if (!target.pathname.startsWith(prefix)) return undefined;
+  const rest = target.pathname.slice(prefix.length);
+  if (rest === '' || rest.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+}
