@@ -30,7 +30,7 @@ export const absoluteUrl = (what: string) =>
 
 /** Parses `value` with `schema`, or throws a 400 naming the first invalid field. */
 export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {

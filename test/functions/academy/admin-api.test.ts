@@ -237,3 +237,13 @@ describe('users', () => {
     expect((await admin().request('GET', '/admin/environments/nolti/users/u-ada')).status).toBe(404);
   });
 });
+
+describe('validation messages', () => {
+  it('tells a wrong type from a missing field', async () => {
+    const wrongType = await server.admin.request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 5 });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json).toMatchObject({ field: 'title', message: 'title must be a string' });
+    const absent = await server.admin.request('POST', '/admin/environments/demo/activities', { type: 'e-learning' });
+    expect(absent.json).toMatchObject({ field: 'title', message: 'title is required' });
+  });
+});
