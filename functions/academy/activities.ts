@@ -3,7 +3,7 @@
  * ones whose content is an LTI link (PRODUCT.md "Concepts", "Activity bodies").
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { conflict, ConditionFailedError, HttpError, invalid, notFound } from '../errors';
 import type { ActivityStore, Clock, EnvironmentStore } from '../ports';
 import { requireEnvironment } from './environments';

@@ -1,5 +1,5 @@
 /** Environments (academies, tenants): PRODUCT.md "Concepts" and `PUT/GET /admin/environments/{env}`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore } from '../ports';
 import type { Environment } from './model';

@@ -4,7 +4,7 @@
  * client id, the deployment, and the platform's OIDC, token and key set URLs).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConditionFailedError, conflict, invalid, notFound } from '../errors';
 import { checkUrl, OutboundError } from '../http/outbound';
 import type { Clock, EnvironmentStore, PlatformRegistrationStore } from '../ports';

@@ -3,7 +3,7 @@
  * "Admin API": `PUT` and `GET /admin/environments/{env}/activities/{id}/progress[/{userId}]`), with
  * the state of its passback to every LMS that launched the learner into the activity.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpError, notFound } from '../errors';
 import type { ActivityStore, Delivery, EnvironmentStore, LearnerRecords, ProgressStore, UserStore } from '../ports';
 import { requireEnvironment } from './environments';

@@ -1,5 +1,5 @@
 /** Academy users (PRODUCT.md "Concepts": user; admin `PUT/GET …/users/{id}`, `GET …/users?email=`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { conflict, ConditionFailedError, invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore, UserStore } from '../ports';
 import { requireEnvironment } from './environments';

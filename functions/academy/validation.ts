@@ -2,7 +2,7 @@
  * Request validation with zod: one schema per admin body, and one place that turns the first
  * problem into a 400 that names the field (`lti.launchUrl`, `minScore`, ...).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalid } from '../errors';
 
 /** An id that appears in URLs: environments, activities, users. */

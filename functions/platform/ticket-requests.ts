@@ -3,7 +3,7 @@
  * an external activity of the environment, after checking the body field by field.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Activity, Environment, User } from '../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../academy/validation';
 import { conflict, invalid, notFound } from '../errors';

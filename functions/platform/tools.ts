@@ -4,7 +4,7 @@
  * initiation URL, its redirect URIs and key set URL; the platform's client id and deployment id).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireEnvironment } from '../academy/environments';
 import type { Tool } from '../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../academy/validation';
