@@ -28,7 +28,7 @@ export async function resourcePage(deps: ResourcePageDeps, event: ApiEvent): Pro
     if (!environment.ltiEnabled) throw ltiDisabled();
     if (!activity?.availableForLti) throw new LaunchError(404, 'not_found', 'This activity does not exist or is not available for LTI.');
     const tool = toolConfiguration(deps.config.publicUrl, envId);
-    const resourceUrl = `${deps.config.publicUrl}${event.rawPath}`;
+    const resourceUrl = `${deps.config.publicUrl}/${encodeURIComponent(envId)}/lti13/activities/${encodeURIComponent(activityId)}`;
     const row = (label: string, value: string) => `<li>${escapeHtml(label)}: <code>${escapeHtml(value)}</code></li>`;
     const body =
       `<h1>${escapeHtml(activity.title)}</h1>` +

@@ -478,7 +478,9 @@ describe('the activity resource URL opened directly', () => {
     expect(text).toContain('Safety basics');
     expect(text).toContain('LTI 1.3 resource URL');
     expect(text).toContain(`${server.baseUrl}/demo/lti13/login`);
+    expect(text).toContain(`<code>${resourceUrl}</code>`);
     expect((await fetch(resourceUrl.replace(activityId, 'nope'))).status).toBe(404);
+    await server.admin.request('PUT', '/admin/environments/nolti', { ...environment, ltiEnabled: false });
     expect((await fetch(`${server.baseUrl}/nolti/lti13/activities/${activityId}`)).status).toBe(403);
   });
 });
