@@ -273,6 +273,8 @@ const validEmail: Check = (launch) => {
   }
 };
 
+const requiredClaim = (name: 'given_name' | 'family_name'): Check => (launch) => void stringClaim(launch, name);
+
 /** The checks, in order. Those before `signatureVerified` must not trust the token's claims. */
 export const checks: readonly Check[] = [
   noAuthenticationError,
@@ -299,8 +301,8 @@ export const checks: readonly Check[] = [
   subjectPresent,
   targetLinkOfThisLogin,
   validEmail,
-  (launch) => void stringClaim(launch, 'given_name'),
-  (launch) => void stringClaim(launch, 'family_name'),
+  requiredClaim('given_name'),
+  requiredClaim('family_name'),
 ];
 
 /**
