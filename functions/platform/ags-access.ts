@@ -9,12 +9,13 @@
  */
 import type { Activity, ExternalLti13 } from '../academy/model';
 import { HttpError, notFound } from '../errors';
-import type { AccessTokenGrant, ActivityStore, EnvironmentStore } from '../ports';
+import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../ports';
 import { requireAccessToken, type AccessTokenDeps } from './access-tokens';
 
 export interface AgsAccessDeps extends AccessTokenDeps {
   readonly environments: EnvironmentStore;
   readonly activities: ActivityStore;
+  readonly tools: ToolStore;
 }
 
 /** What every AGS request works on once it is allowed. */
@@ -40,8 +41,10 @@ const ltiDisabled = () => new HttpError(403, 'lti_disabled', 'LTI is not enabled
 
 /**
  * The token (401 `invalid_token`, 403 `insufficient_scope`), then the environment (404, 403 when
- * LTI is off), then the activity: an external LTI 1.3 activity of the token's tool, else 404. The
- * token and the records are read at once; the checks still run in this order.
+ * LTI is off), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
+ * the tool, which must still be activated (a deactivated tool's tokens stop working at once, not
+ * when they expire: 401 `invalid_token`, as for a revoked token). The token and the records are read
+ * at once; the checks still run in this order.
  */
 export async function requireAgsAccess(
   deps: AgsAccessDeps,
@@ -64,6 +67,11 @@ export async function requireAgsAccess(
   if (!environment.ltiEnabled) throw ltiDisabled();
   if (!activity || activity.lti?.version !== '1.3' || activity.lti.toolId !== grant.value.toolId) {
     throw notFound(`activity ${activityId}`);
+  }
+  const tool = await deps.tools.get(environmentId, grant.value.toolId);
+  if (!tool?.activated) {
+    const message = 'the access token was issued to a tool that is deactivated or removed';
+    throw new AgsHttpError(401, 'invalid_token', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${message}"` });
   }
   return { environmentId, activity: activity as AgsContext['activity'], grant: grant.value };
 }

@@ -31,7 +31,7 @@ let server: TestServer;
 const env = 'academy';
 const learners = ['ann', 'bob', 'cat', 'dan', 'eve'];
 
-/** Activities are written straight to the store: tool registrations are another engineer's admin routes. */
+/** Activities are written straight to the store, for fixed ids that read well in URLs; tools are registered through the admin API. */
 async function activity(environmentId: string, id: string, fields: Partial<Activity>): Promise<void> {
   const now = new Date().toISOString();
   await runtime().activities.create({
@@ -40,11 +40,25 @@ async function activity(environmentId: string, id: string, fields: Partial<Activ
     type: 'e-learning',
     title: `Activity ${id}`,
     availableForLti: false,
-    lti: { version: '1.3', toolId: 'tool-a', resourceUrl: 'https://tool-a.example/launch' },
+    lti: { version: '1.3', toolId: tools.a!, resourceUrl: 'https://tool-a.example/launch' },
     createdAt: now,
     updatedAt: now,
     ...fields,
   } as Activity);
+}
+
+/** Tool ids (also their client ids) by name. */
+const tools: Record<string, string> = {};
+
+async function registerTool(environmentId: string, name: string): Promise<string> {
+  const answer = await server.admin.request('POST', `/admin/environments/${environmentId}/tools`, {
+    name,
+    oidcUrl: `https://${name}.example/login`,
+    jwksUrl: `https://${name}.example/jwks`,
+    activated: true,
+  });
+  expect(answer.status).toBe(201);
+  return answer.json.id;
 }
 
 async function token(toolId: string, granted: string[], environmentId = env): Promise<string> {
@@ -100,14 +114,17 @@ beforeAll(async () => {
     const user = { email: `${id}@example.com`, givenName: id, familyName: 'Learner' };
     expect((await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, user)).status).toBe(201);
   }
+  tools.a = await registerTool(env, 'tool-a');
+  tools.b = await registerTool(env, 'tool-b');
+  tools.off = await registerTool('off', 'tool-off');
   await activity(env, 'course', { title: 'Safety course' });
   await activity(env, 'exam', { type: 'exam', title: 'Final exam', minScore: 70 });
   await activity(env, 'paging', {});
-  await activity(env, 'of-tool-b', { lti: { version: '1.3', toolId: 'tool-b', resourceUrl: 'https://tool-b.example/launch' } });
+  await activity(env, 'of-tool-b', { lti: { version: '1.3', toolId: tools.b!, resourceUrl: 'https://tool-b.example/launch' } });
   await activity(env, 'lti12', { lti: { version: '1.2', key: 'k', secret: 's', launchUrl: 'https://t.example/', resourceLinkId: 'r' } });
   await activity(env, 'own', { lti: undefined });
-  await activity('off', 'course', {});
-  full = await token('tool-a', allScopes);
+  await activity('off', 'course', { lti: { version: '1.3', toolId: tools.off!, resourceUrl: 'https://tool-off.example/launch' } });
+  full = await token(tools.a!, allScopes);
 });
 afterAll(() => server?.close());
 
@@ -123,13 +140,13 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
 
   it("refuses a token of another environment (401): tokens are bound to the environment that issued them", async () => {
     await activity('other', 'course', {});
-    const answer = await call('GET', lineItems('course'), { token: await token('tool-a', allScopes, 'other') });
+    const answer = await call('GET', lineItems('course'), { token: await token(tools.a!, allScopes, 'other') });
     expect(answer.status).toBe(401);
     expect(answer.json.error).toBe('invalid_token');
   });
 
   it("refuses tool A's token on tool B's line items, scores and results, as if they did not exist (404)", async () => {
-    const tokenB = await token('tool-b', allScopes);
+    const tokenB = await token(tools.b!, allScopes);
     expect((await call('GET', `${lineItems('of-tool-b')}/default`, { token: tokenB })).status).toBe(200);
     for (const [method, path, body, contentType] of [
       ['GET', lineItems('of-tool-b')],
@@ -145,7 +162,7 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
   });
 
   it('refuses a score without the score scope (403 insufficient_scope), and writes without the lineitem scope', async () => {
-    const readOnly = await token('tool-a', [scopes.lineitemReadonly, scopes.resultReadonly]);
+    const readOnly = await token(tools.a!, [scopes.lineitemReadonly, scopes.resultReadonly]);
     const denied = await postScore('course', 'default', score('ann', { scoreGiven: 5, scoreMaximum: 10 }), readOnly);
     expect(denied.status).toBe(403);
     expect(denied.json.error).toBe('insufficient_scope');
@@ -158,7 +175,7 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
     expect(create.status).toBe(403);
     expect(create.json.error).toBe('insufficient_scope');
 
-    const scoreOnly = await token('tool-a', [scopes.score]);
+    const scoreOnly = await token(tools.a!, [scopes.score]);
     expect((await call('GET', lineItems('course'), { token: scoreOnly })).status).toBe(403);
     expect((await call('GET', `${lineItems('course')}/default/results`, { token: scoreOnly })).status).toBe(403);
   });
@@ -167,9 +184,24 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
     for (const id of ['lti12', 'own', 'missing']) {
       expect((await call('GET', `${lineItems(id)}/default`, { token: full })).status).toBe(404);
     }
-    const off = await call('GET', `${lineItems('course', 'off')}/default`, { token: await token('tool-a', allScopes, 'off') });
+    const off = await call('GET', `${lineItems('course', 'off')}/default`, { token: await token(tools.off!, allScopes, 'off') });
     expect(off.status).toBe(403);
     expect(off.json).toMatchObject({ error: 'lti_disabled', message: 'LTI is not enabled in this environment' });
+  });
+  it("stops a deactivated tool's tokens at once (401 invalid_token), and takes them again once it is reactivated", async () => {
+    const path = `/admin/environments/${env}/tools/${tools.b}`;
+    const tokenB = await token(tools.b!, allScopes);
+    expect((await server.admin.request('PATCH', path, { activated: false })).status).toBe(200);
+    try {
+      const refused = await postScore('of-tool-b', 'default', score('ann', { scoreGiven: 1, scoreMaximum: 1 }), tokenB);
+      expect(refused.status).toBe(401);
+      expect(refused.json.error).toBe('invalid_token');
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+      expect(await progressOf('of-tool-b', 'ann')).toBeUndefined();
+    } finally {
+      expect((await server.admin.request('PATCH', path, { activated: true })).status).toBe(200);
+    }
+    expect((await call('GET', `${lineItems('of-tool-b')}/default`, { token: tokenB })).status).toBe(200);
   });
 });
 
