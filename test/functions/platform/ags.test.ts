@@ -460,6 +460,39 @@ describe('scores (AGS §3.4) become results and progress', () => {
   });
 });
 
+describe('the platform AGS tests of the certification guide (cert §5.4), two contexts of one tool', () => {
+  it('creates line items 1 and 2 with a lineitem-only token, 3 in a second context; posts scores to 3 and 1 and reads their results with single-scope tokens', async () => {
+    await activity(env, 'context-1', { title: 'Context 1' });
+    await activity(env, 'context-2', { title: 'Context 2' });
+    const lineitemOnly = await token(tools.a!, [scopes.lineitem]);
+    const create = async (context: string, label: string) => {
+      const answer = await call('POST', lineItems(context), { token: lineitemOnly, body: { label, scoreMaximum: 10 }, contentType: media.lineitem });
+      expect(answer.status).toBe(201);
+      expect((await call('GET', '', { url: answer.json.id, token: lineitemOnly })).json).toEqual(answer.json);
+      return answer.json.id as string;
+    };
+    const item1 = await create('context-1', 'Line item 1');
+    await create('context-1', 'Line item 2');
+    const item3 = await create('context-2', 'Line item 3');
+    expect((await call('GET', lineItems('context-1'), { token: lineitemOnly })).json).toHaveLength(3);
+
+    const scoreOnly = await token(tools.a!, [scopes.score]);
+    for (const [item, given] of [[item3, 7], [item1, 9]] as const) {
+      const body = score('bob', { scoreGiven: given, scoreMaximum: 10 });
+      expect((await call('POST', '', { url: `${item}/scores`, token: scoreOnly, body, contentType: media.score })).status).toBe(204);
+    }
+    expect((await call('GET', '', { url: `${item1}/results`, token: scoreOnly })).status).toBe(403);
+
+    const resultsOnly = await token(tools.a!, [scopes.resultReadonly]);
+    for (const [item, given] of [[item3, 7], [item1, 9]] as const) {
+      const answer = await call('GET', '', { url: `${item}/results`, token: resultsOnly, accept: media.results });
+      expect(answer.json).toEqual([expect.objectContaining({ userId: 'bob', resultScore: given, resultMaximum: 10 })]);
+    }
+    // Neither is the activity's own line item: no progress.
+    expect(await progressOf('context-1', 'bob')).toBeUndefined();
+  });
+});
+
 describe('with a real token from POST /{env}/lti13/token (a client assertion signed by jsonwebtoken)', () => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = 'ags-test-key';
