@@ -14,6 +14,7 @@ import type { Config } from './config';
 import { InProcessQueue } from './local/in-process-queue';
 import type { PassbackQueue } from './ports';
 import { runtime, type Runtime } from './runtime';
+import { signer } from './signer-runtime';
 
 export type PassbackRuntime = Runtime & PassbackDeps;
 
@@ -33,7 +34,7 @@ const built = new WeakMap<Runtime, PassbackRuntime>();
 export function passbackRuntime(base: Runtime = runtime()): PassbackRuntime {
   let extended = built.get(base);
   if (!extended) {
-    extended = { ...base, passbackQueue: createQueue(base.config) };
+    extended = { ...base, signer: signer(), passbackQueue: createQueue(base.config) };
     built.set(base, extended);
   }
   return extended;

@@ -2,9 +2,12 @@
  * The composition root: builds the adapters a handler needs from the configuration, once per cold
  * start, on first use (no I/O at import time). Tests and the local server use the same path; the
  * local server only sets the configuration's endpoints.
+ *
+ * The signer is not here but in `./signer-runtime.ts`, so that functions that never sign do not
+ * bundle the KMS client.
  */
 import { config as loadConfig, type Config } from './config';
-import { dynamoDocumentClient, kmsClient } from './adapters/aws-clients';
+import { dynamoDocumentClient } from './adapters/dynamo-client';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from './adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from './adapters/dynamo-launch';
 import { DynamoProgressStore } from './adapters/dynamo-progress';
@@ -16,7 +19,6 @@ import { DynamoAccessTokenStore } from './adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from './adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from './adapters/dynamo-platforms';
 import { DynamoPendingLoginStore, DynamoToolStore } from './adapters/dynamo-tools';
-import { KmsSigner } from './adapters/kms-signer';
 import { createHttpClient, type HttpClient } from './http/outbound';
 import {
   systemClock,
@@ -33,7 +35,6 @@ import {
   type PlatformRegistrationStore,
   type ProgressStore,
   type ReplayGuard,
-  type Signer,
   type TicketStore,
   type UserStore,
 } from './ports';
@@ -63,7 +64,6 @@ export interface Runtime {
   readonly tools: ToolStore;
   readonly pendingLogins: PendingLoginStore;
   readonly replay: ReplayGuard;
-  readonly signer: Signer;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
   readonly http: HttpClient;
 }
@@ -90,7 +90,6 @@ function createRuntime(config: Config): Runtime {
     tools: new DynamoToolStore(dynamo, tables.data),
     pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
-    signer: new KmsSigner(kmsClient(config), config.signingKeyIds),
     http: createHttpClient({ allowPrivate: config.localMode }),
   };
 }

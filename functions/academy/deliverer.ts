@@ -7,14 +7,14 @@
  * Deliverers are registered by binding version in `./deliverers.ts`.
  */
 import type { Activity, Progress } from './model';
-import type { PassbackBinding } from '../ports';
+import type { PassbackBinding, Signer } from '../ports';
 import type { Runtime } from '../runtime';
 
 /**
  * What a deliverer may use. Every `Runtime` has these; a deliverer that needs more of the runtime
  * (a platform store, a token cache) widens this `Pick` (the worker passes the whole runtime).
  */
-export type DelivererDeps = Pick<Runtime, 'http' | 'clock' | 'signer' | 'config'> &
+export type DelivererDeps = Pick<Runtime, 'http' | 'clock' | 'config'> & { readonly signer: Signer } &
   // The LTI 1.3 deliverer reads the platform registration of a binding; optional so that the
   // deliverers that do not need it are tested without.
   Partial<Pick<Runtime, 'platformRegistrations'>>;

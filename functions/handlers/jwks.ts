@@ -6,13 +6,13 @@
 import { lambda } from '../http/lambda';
 import { json } from '../http/responses';
 import type { RouteHandler } from '../http/types';
-import { runtime } from '../runtime';
+import { signer } from '../signer-runtime';
 
 /**
  * Cacheable for five minutes: short enough that a key added for rotation is seen well before it
  * signs, long enough that verifiers do not call KMS on every launch.
  */
 export const getJwks: RouteHandler = async () =>
-  json(200, { keys: await runtime().signer.publicKeys() }, { 'cache-control': 'public, max-age=300' });
+  json(200, { keys: await signer().publicKeys() }, { 'cache-control': 'public, max-age=300' });
 
 export const handler = lambda({ 'GET /.well-known/jwks.json': getJwks }, 'json');

@@ -6,11 +6,14 @@
 import { lambda } from '../http/lambda';
 import { authorize } from '../platform/authorize';
 import { runtime } from '../runtime';
+import { signer } from '../signer-runtime';
+
+const deps = () => ({ ...runtime(), signer: signer() });
 
 export const handler = lambda(
   {
-    'GET /{env}/lti13/authorize': (event) => authorize(runtime(), event),
-    'POST /{env}/lti13/authorize': (event) => authorize(runtime(), event),
+    'GET /{env}/lti13/authorize': (event) => authorize(deps(), event),
+    'POST /{env}/lti13/authorize': (event) => authorize(deps(), event),
   },
   'html',
 );

@@ -39,13 +39,13 @@ export const ltiDisabled = (): LaunchError =>
 const titles: Record<number, string> = {
   400: 'This launch is incomplete',
   401: 'This launch could not be verified',
-  403: 'LTI is not enabled',
+  403: 'This launch is not allowed',
   404: 'This activity is not available',
 };
 
 /** The HTML page of a launch error. */
 export function launchErrorPage(error: HttpError): ApiResult {
-  const title = titles[error.status] ?? 'This launch cannot be completed';
+  const title = error.code === 'lti_disabled' ? 'LTI is not enabled' : (titles[error.status] ?? 'This launch cannot be completed');
   const parts = [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(error.message)}</p>`];
   if (error instanceof LaunchError && error.parameter) {
     parts.push(

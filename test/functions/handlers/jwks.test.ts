@@ -81,8 +81,8 @@ describe('GET /.well-known/jwks.json', () => {
   });
 
   it('publishes the key that the runtime signer signs with', async () => {
-    const { runtime } = await import('../../../functions/runtime');
-    const jwt = await runtime().signer.signJwt({ sub: 'u1' });
+    const { signer } = await import('../../../functions/signer-runtime');
+    const jwt = await signer().signJwt({ sub: 'u1' });
 
     const response = await handler(jwksEvent(), {} as Context);
     const { keys } = JSON.parse(response.body ?? '') as { keys: Parameters<typeof importJWK>[0][] };

@@ -9,6 +9,7 @@ import { PlatformTokens } from '../../../functions/lti13/access-token';
 import { findOrCreateLineItem, lineItemOf, postScore, scoresUrl, scopesFor, type AgsDeps, type Score } from '../../../functions/lti13/ags-client';
 import type { Lti13Binding } from '../../../functions/ports';
 import { runtime } from '../../../functions/runtime';
+import { signer } from '../../../functions/signer-runtime';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { agsScope, TestPlatform } from '../../fixtures/lti13-platform';
 
@@ -47,7 +48,7 @@ beforeEach(() => {
 
 /** Fresh token cache per test, and a clock the test can move. */
 function deps(tokens = new PlatformTokens()): AgsDeps {
-  return { http: runtime().http, signer: runtime().signer, clock: { now: () => now }, tokens };
+  return { http: runtime().http, signer: signer(), clock: { now: () => now }, tokens };
 }
 
 const score = (userId: string, overrides: Partial<Score> = {}): Score => ({

@@ -9,6 +9,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import jwt from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
 import { runtime } from '../../../functions/runtime';
+import { signer } from '../../../functions/signer-runtime';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { launchFromPlatform, lti, postLaunch, TestPlatform, type LaunchOptions, type LaunchRun, type Scenario } from '../../fixtures/lti13-platform';
 
@@ -497,7 +498,7 @@ describe('what a launch costs', () => {
       },
       { step: 'deserialize', name: 'lti13CountDynamo' },
     );
-    (runtime().signer as unknown as { client: KMSClient }).client.middlewareStack.add(
+    (signer() as unknown as { client: KMSClient }).client.middlewareStack.add(
       (next, context) => async (args) => {
         kms?.push(String(context.commandName));
         return next(args);
