@@ -27,6 +27,11 @@ export interface Config {
    * small leeway, usually no more than a few minutes"); `JWT_CLOCK_TOLERANCE_SECONDS`, 30 by default.
    */
   readonly jwtClockToleranceSeconds: number;
+  /**
+   * The function's AWS credentials as Lambda provides them (`AWS_ACCESS_KEY_ID`, …), for the one
+   * call made without the AWS SDK (the JWKS function's `GetPublicKey`). Never logged.
+   */
+  readonly awsCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
 export class ConfigError extends Error {
@@ -63,6 +68,14 @@ export function parseConfig(env: Env): Config {
     passbackQueueUrl: env.PASSBACK_QUEUE_URL || undefined,
     localMode: env.LTI_BRIDGE_LOCAL === '1',
     jwtClockToleranceSeconds: seconds(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 300),
+    awsCredentials:
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? Object.freeze({
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          })
+        : undefined,
   });
 }
 

@@ -3,18 +3,13 @@
  * (jose can only sign with in-memory keys; it encodes here and verifies elsewhere). In local mode the
  * same class talks to the local KMS endpoint (`functions/local/kms-endpoint.ts`).
  */
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { base64url, calculateJwkThumbprint } from 'jose';
+import { base64url } from 'jose';
 import type { PublicJwk, Signer } from '../ports';
+import { KMS_RS256, PublicJwkCache, publicJwkOf, SigningKeyError } from './kms-public-jwk';
 
-/** KMS's name for RS256 (RFC 7518 §3.3: RSASSA-PKCS1-v1_5 using SHA-256). */
-const KMS_RS256 = 'RSASSA_PKCS1_V1_5_SHA_256';
-
-/** Thrown when a configured key cannot sign RS256 JWTs, or none is configured. */
-export class SigningKeyError extends Error {
-  override name = 'SigningKeyError';
-}
+export { SigningKeyError } from './kms-public-jwk';
 
 /**
  * Signs JWTs with RS256 over AWS KMS asymmetric keys (`RSA_2048` or larger, usage `SIGN_VERIFY`).
@@ -26,10 +21,12 @@ export class SigningKeyError extends Error {
  */
 export class KmsSigner implements Signer {
   private readonly keyIds: readonly string[];
-  private readonly jwks = new Map<string, Promise<PublicJwk>>();
+  private readonly jwks = new PublicJwkCache(async (keyId) =>
+    publicJwkOf(keyId, await this.client.send(new GetPublicKeyCommand({ KeyId: keyId }))),
+  );
 
   /**
-   * @param client a KMS client, created once per cold start (`functions/adapters/aws-clients.ts`).
+   * @param client a KMS client, created once per cold start (`functions/adapters/kms-client.ts`).
    * @param keyIds KMS key ids, ARNs or alias names; the first is the active (signing) key. An empty
    *   list is refused when a key is first needed, so that functions that never sign still start.
    */
@@ -76,42 +73,6 @@ export class KmsSigner implements Signer {
   }
 
   private publicJwk(keyId: string): Promise<PublicJwk> {
-    let jwk = this.jwks.get(keyId);
-    if (!jwk) {
-      jwk = this.fetchPublicJwk(keyId);
-      this.jwks.set(keyId, jwk);
-      // Forget a failure, so the next call asks KMS again instead of failing until the next cold start.
-      const pending = jwk;
-      pending.catch(() => {
-        if (this.jwks.get(keyId) === pending) this.jwks.delete(keyId);
-      });
-    }
-    return jwk;
-  }
-
-  private async fetchPublicJwk(keyId: string): Promise<PublicJwk> {
-    const answer = await this.client.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    if (!answer.PublicKey?.length) throw new SigningKeyError(`KMS key ${keyId} has no public key`);
-    if (answer.KeyUsage !== undefined && answer.KeyUsage !== 'SIGN_VERIFY') {
-      throw new SigningKeyError(`KMS key ${keyId} has key usage ${answer.KeyUsage}, not SIGN_VERIFY`);
-    }
-    if (answer.SigningAlgorithms !== undefined && !answer.SigningAlgorithms.includes(KMS_RS256)) {
-      throw new SigningKeyError(`KMS key ${keyId} does not support ${KMS_RS256}`);
-    }
-    const exported = createPublicKey({ key: Buffer.from(answer.PublicKey), format: 'der', type: 'spki' }).export({
-      format: 'jwk',
-    });
-    if (exported.kty !== 'RSA' || !exported.n || !exported.e) {
-      throw new SigningKeyError(`KMS key ${keyId} is not an RSA key`);
-    }
-    const { n, e } = exported;
-    return Object.freeze({
-      kty: 'RSA',
-      n,
-      e,
-      kid: await calculateJwkThumbprint({ kty: 'RSA', n, e }, 'sha256'),
-      alg: 'RS256',
-      use: 'sig',
-    });
+    return this.jwks.get(keyId);
   }
 }
