@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod';
+import { randomToken } from '../crypto';
 import { conflict, ConditionFailedError, HttpError, invalid, notFound } from '../errors';
 import type { ActivityStore, Clock, EnvironmentStore } from '../ports';
 import { requireEnvironment } from './environments';
@@ -115,7 +116,7 @@ export function activityView(publicUrl: string, activity: Activity): Record<stri
 
 /** LTI 1.2 consumer key and secret for other LMSs: `crypto` randomness, a 256-bit secret. */
 function newLti12Credentials(): { key: string; secret: string } {
-  return { key: `lb-${randomBytes(12).toString('hex')}`, secret: randomBytes(32).toString('base64url') };
+  return { key: `lb-${randomBytes(12).toString('hex')}`, secret: randomToken() };
 }
 
 /** The rules that span fields; checked on the whole record after a create or a patch. */

@@ -4,7 +4,7 @@
  * enroll them, remember how to pass progress back, and hand a one-time single sign-on code to the
  * academy.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomToken, sha256Base64url } from '../crypto';
 import { ConditionFailedError, HttpError, invalid } from '../errors';
 import type { Clock, LaunchStore, PassbackBinding, SsoGrant, UserStore } from '../ports';
 import type { Activity, Environment, User } from './model';
@@ -41,11 +41,6 @@ export interface ValidatedLaunch {
   readonly binding?: PassbackBinding;
 }
 
-/** The hash under which a code is stored: a leaked table does not leak usable codes. */
-export function ssoCodeHash(code: string): string {
-  return createHash('sha256').update(code).digest('base64url');
-}
-
 /**
  * Completes a validated launch and answers the URL to send the browser to: the environment's
  * academy URL with a one-time `code`.
@@ -60,7 +55,7 @@ export async function completeLaunch(deps: LaunchDeps, launch: ValidatedLaunch):
     created = provisioned.created;
     await deps.launches.linkExternalId(env, userId, launch.externalKey, launch.externalUserId);
   }
-  const code = randomBytes(32).toString('base64url');
+  const code = randomToken();
   const now = deps.clock.now();
   const grant: SsoGrant = {
     environmentId: env,
@@ -72,7 +67,7 @@ export async function completeLaunch(deps: LaunchDeps, launch: ValidatedLaunch):
   await deps.launches.recordLaunch({
     grant,
     binding: launch.binding,
-    codeHash: ssoCodeHash(code),
+    codeHash: sha256Base64url(code),
     expiresAt: Math.floor(now / 1000) + ssoLifetimeSeconds,
     now,
   });
@@ -86,7 +81,7 @@ export async function completeLaunch(deps: LaunchDeps, launch: ValidatedLaunch):
  * concurrent first launches of one learner all try to create the same item and exactly one wins.
  */
 export function launchUserId(environmentId: string, email: string): string {
-  return 'u-' + createHash('sha256').update(`${environmentId}\n${email.toLowerCase()}`).digest('base64url').slice(0, 22);
+  return 'u-' + sha256Base64url(`${environmentId}\n${email.toLowerCase()}`).slice(0, 22);
 }
 
 /** Finds the user by email (case-insensitively) or creates one; concurrent calls create one user. */
@@ -100,7 +95,7 @@ export async function findOrCreateUser(
     if (existing) return { user: existing, created: false };
     const derived = launchUserId(environmentId, person.email);
     // The derived id is taken by a user whose email has changed since: use a random one.
-    const id = attempt === 0 ? derived : `u-${randomBytes(16).toString('base64url')}`;
+    const id = attempt === 0 ? derived : `u-${randomToken(16)}`;
     const now = new Date(deps.clock.now()).toISOString();
     const user: User = { id, environmentId, ...person, externalIds: {}, createdAt: now, updatedAt: now };
     try {
@@ -120,7 +115,7 @@ export async function findOrCreateUser(
 /** `POST …/sso/exchange {code}`: the grant of a code, once. */
 export async function exchangeSso(deps: Pick<LaunchDeps, 'launches' | 'clock'>, environmentId: string, code: unknown): Promise<SsoGrant> {
   if (typeof code !== 'string' || code.trim() === '') throw invalid('code', 'code is required: the code the academy URL received');
-  const grant = await deps.launches.consumeSso(environmentId, ssoCodeHash(code.trim()), deps.clock.now());
+  const grant = await deps.launches.consumeSso(environmentId, sha256Base64url(code.trim()), deps.clock.now());
   if (!grant) throw new HttpError(400, 'invalid_code', 'code is unknown, already used or expired (codes work once, for 60 seconds)', { field: 'code' });
   return grant;
 }

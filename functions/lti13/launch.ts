@@ -14,6 +14,7 @@ import type { JWTPayload } from 'jose';
 import type { Activity, Environment, Platform } from '../academy/model';
 import { completeLaunch, type LaunchDeps } from '../academy/launch';
 import type { Config } from '../config';
+import { sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import { cookie, formFields, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
@@ -24,7 +25,7 @@ import { agsScopes, claims, ltiVersion, messageTypes } from './claims';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken, type UnverifiedIdToken } from './id-token';
 import { KeySetError, type PlatformKeySets } from './platform-keys';
 import { normalizeRoles } from './roles';
-import { clearedStateCookie, cookieMatches, stateCookieName, stateHash, stateLifetimeSeconds } from './state';
+import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './state';
 
 /** What each launch parameter and claim is for, shown when it is missing or wrong. */
 export const purposes = {
@@ -113,7 +114,7 @@ const stateBoundToBrowser: Check = (launch) => {
 
 /** One conditional delete: a state (and so its nonce) is used at most once, within its lifetime. */
 const stateUsedOnce: Check = async (launch, deps) => {
-  launch.state = await deps.lti13Launches.consumeState(launch.envId, stateHash(launch.form.state!), deps.clock.now());
+  launch.state = await deps.lti13Launches.consumeState(launch.envId, sha256Base64url(launch.form.state!), deps.clock.now());
   if (!launch.state) {
     throw refused('state', 'This launch was already used, or its login has expired; please launch again from the platform.', purposes.state);
   }

@@ -7,13 +7,14 @@
  */
 import type { Activity, Environment, Platform } from '../academy/model';
 import type { Config } from '../config';
+import { randomToken, sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import { formFields, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing } from '../lti12/launch-error';
 import type { Clock, Lti13LaunchStore, PlatformRegistrationStore } from '../ports';
-import { randomToken, stateCookie, stateHash, stateLifetimeSeconds } from './state';
+import { stateCookie, stateLifetimeSeconds } from './state';
 import { activityOfTargetLink, launchUrl } from './tool-urls';
 
 /** What each login parameter is for, shown when it is missing or wrong. */
@@ -172,7 +173,7 @@ export async function lti13Login(deps: Lti13LoginDeps, event: ApiEvent): Promise
     const platform = login.platform!;
     const state = randomToken();
     const nonce = randomToken();
-    await deps.lti13Launches.saveState(stateHash(state), {
+    await deps.lti13Launches.saveState(sha256Base64url(state), {
       environmentId: login.envId,
       platformId: platform.id,
       activityId: login.activityId!,

@@ -8,25 +8,16 @@
  * third-party cookies keep it in the iframe's partition. Its name carries a short hash of the state,
  * so that logins in two tabs do not overwrite each other's cookie.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Base64url } from '../crypto';
 
 /** How long a login may take to come back as a launch. */
 export const stateLifetimeSeconds = 300;
 
 const cookiePrefix = 'lti13_state_';
 
-/** 256 bits from `crypto`: for `state` and `nonce`. */
-export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** The key under which a state is stored: a leaked table holds no usable state. */
-export function stateHash(state: string): string {
-  return createHash('sha256').update(state).digest('base64url');
-}
-
 export function stateCookieName(state: string): string {
-  return cookiePrefix + stateHash(`cookie\n${state}`).slice(0, 16);
+  return cookiePrefix + sha256Base64url(`cookie\n${state}`).slice(0, 16);
 }
 
 function attributes(environmentId: string, maxAge: number): string {

@@ -3,7 +3,7 @@
  * §5.1, RFC 6750): opaque 256-bit random bearer tokens, stored only as a hash with what they grant,
  * short-lived and bound to one tool of one environment.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomToken, sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import type { AccessTokenGrant, AccessTokenStore, Clock } from '../ports';
 
@@ -15,16 +15,14 @@ export interface AccessTokenDeps {
   readonly clock: Clock;
 }
 
-const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
-
 /** Issues a token; answers the RFC 6749 §5.1 token response. */
 export async function issueAccessToken(
   deps: AccessTokenDeps,
   grant: Omit<AccessTokenGrant, 'expiresAt'>,
 ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
-  const token = randomBytes(32).toString('base64url');
+  const token = randomToken();
   const expiresAt = Math.floor(deps.clock.now() / 1000) + accessTokenLifetimeSeconds;
-  await deps.accessTokens.save(hash(token), { ...grant, expiresAt });
+  await deps.accessTokens.save(sha256Base64url(token), { ...grant, expiresAt });
   return { access_token: token, token_type: 'Bearer', expires_in: accessTokenLifetimeSeconds, scope: grant.scopes.join(' ') };
 }
 
@@ -48,7 +46,7 @@ export async function requireAccessToken(
 ): Promise<AccessTokenGrant> {
   const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(authorization ?? '');
   if (!match) throw bearerError(401, 'invalid_token', 'an access token is required (Authorization: Bearer)');
-  const grant = await deps.accessTokens.find(hash(match[1]!), deps.clock.now());
+  const grant = await deps.accessTokens.find(sha256Base64url(match[1]!), deps.clock.now());
   if (!grant || grant.environmentId !== environmentId) throw bearerError(401, 'invalid_token', 'the access token is unknown or expired');
   const accepted = typeof scope === 'string' ? [scope] : scope;
   if (!accepted.some((s) => grant.scopes.includes(s))) {

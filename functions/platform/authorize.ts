@@ -12,6 +12,7 @@
 import type { Environment, Tool } from '../academy/model';
 import { validId } from '../academy/validation';
 import type { Config } from '../config';
+import { sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import { bodyText, cookie, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
@@ -19,7 +20,7 @@ import { LaunchError, launchErrorPage, ltiDisabled } from '../lti12/launch-error
 import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../ports';
 import { formPostPage } from './form-post';
 import { launchClaims } from './id-token';
-import { loginCookie, loginCookieName, secretHash } from './lti13-login-initiation';
+import { loginCookie, loginCookieName } from './lti13-login-initiation';
 
 export interface AuthorizeDeps {
   readonly config: Pick<Config, 'publicUrl'>;
@@ -70,7 +71,7 @@ export interface AuthorizationRequest {
 
 type Check = (request: AuthorizationRequest, deps: AuthorizeDeps) => void | Promise<void>;
 
-const loginHintHash = (request: AuthorizationRequest) => secretHash(request.params.login_hint ?? '');
+const loginHintHash = (request: AuthorizationRequest) => sha256Base64url(request.params.login_hint ?? '');
 
 /** One round trip: the environment, the tool (its id is the client id) and the pending login, read in parallel. */
 const prefetch: Check = async (request, deps) => {
@@ -189,7 +190,7 @@ const pendingLogin: Check = (request) => {
 const messageHint: Check = (request) => {
   const hint = request.params.lti_message_hint;
   if (!hint) throw sentBack('invalid_request', 'The parameter lti_message_hint is missing.', 'lti_message_hint');
-  if (secretHash(hint) !== request.login!.messageHintHash) {
+  if (sha256Base64url(hint) !== request.login!.messageHintHash) {
     throw sentBack('login_required', 'The lti_message_hint does not belong to this launch.', 'lti_message_hint');
   }
 };
@@ -197,7 +198,7 @@ const messageHint: Check = (request) => {
 /** The browser that started the launch (its cookie) is the one completing it. */
 const browserBound: Check = (request) => {
   const secret = request.cookie(loginCookieName(request.params.login_hint!));
-  if (!secret || secretHash(secret) !== request.login!.browserHash) {
+  if (!secret || sha256Base64url(secret) !== request.login!.browserHash) {
     throw sentBack('login_required', 'This browser did not start this launch (its launch cookie is missing): please start the activity again from the academy.');
   }
 };

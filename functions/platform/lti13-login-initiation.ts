@@ -14,9 +14,9 @@
  *   unpartitioned third-party cookies.
  * Each login has its own cookie name (from its hint), so two launches in two tabs do not collide.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { Activity, Environment, ExternalLti13, User } from '../academy/model';
 import type { Config } from '../config';
+import { randomToken, sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import { redirect } from '../http/responses';
 import type { ApiResult } from '../http/types';
@@ -41,14 +41,9 @@ export interface Lti13Launch {
   readonly user: User;
 }
 
-/** SHA-256, base64url: how hints and the browser secret are stored (a leaked table leaks nothing usable). */
-export function secretHash(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
-
 /** The cookie that binds the browser to the pending login of `loginHint`. */
 export function loginCookieName(loginHint: string): string {
-  return `lti13_login_${secretHash(`cookie:${loginHint}`).slice(0, 16)}`;
+  return `lti13_login_${sha256Base64url(`cookie:${loginHint}`).slice(0, 16)}`;
 }
 
 /** The cookie's path: the environment's LTI 1.3 endpoints, below the public URL's own path (an API stage). */
@@ -74,9 +69,9 @@ export async function lti13LoginInitiation(deps: Lti13LoginDeps, launch: Lti13La
   if (!tool.activated) {
     throw new HttpError(403, 'tool_deactivated', 'The LTI 1.3 tool of this activity is deactivated. Please tell the academy administrator.');
   }
-  const loginHint = randomBytes(32).toString('base64url');
-  const messageHint = randomBytes(32).toString('base64url');
-  const browserSecret = randomBytes(32).toString('base64url');
+  const loginHint = randomToken();
+  const messageHint = randomToken();
+  const browserSecret = randomToken();
   const targetLinkUri = activity.lti.resourceUrl;
   const login: PendingLogin = {
     environmentId: environment.id,
@@ -84,15 +79,15 @@ export async function lti13LoginInitiation(deps: Lti13LoginDeps, launch: Lti13La
     activityId: activity.id,
     userId: user.id,
     targetLinkUri,
-    messageHintHash: secretHash(messageHint),
-    browserHash: secretHash(browserSecret),
+    messageHintHash: sha256Base64url(messageHint),
+    browserHash: sha256Base64url(browserSecret),
     user: { email: user.email, givenName: user.givenName, familyName: user.familyName },
     activity: { title: activity.title, ...(activity.lti.customParameters ? { customParameters: activity.lti.customParameters } : {}) },
     environmentName: environment.name,
     returnUrl: ticket.returnUrl ?? environment.academyUrl,
     expiresAt: Math.floor(deps.clock.now() / 1000) + pendingLoginLifetimeSeconds,
   };
-  await deps.pendingLogins.save(secretHash(loginHint), login);
+  await deps.pendingLogins.save(sha256Base64url(loginHint), login);
 
   const location = new URL(tool.oidcUrl);
   location.searchParams.set('iss', platformIssuer(deps.config.publicUrl, environment.id));

@@ -18,8 +18,9 @@
  * link, as LMSs do. When the activity's key changes, the next launch replaces it, and sourcedIds
  * issued under the old key stop working.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Activity, ExternalLti12 } from '../academy/model';
+import { randomToken } from '../crypto';
 import type { Clock, PlatformStore, ResultSourcedId } from '../ports';
 
 export interface SourcedIdParts {
@@ -77,7 +78,7 @@ export async function issueSourcedId(
       activityId: activity.id,
       userId,
       consumerKey: activity.lti.key,
-      secret: randomBytes(16).toString('base64url'),
+      secret: randomToken(16),
       createdAt: new Date(deps.clock.now()).toISOString(),
     };
     if (await deps.platform.putSourcedId(record, current?.secret)) return formatSourcedId(record);

@@ -2,13 +2,13 @@
  * `POST /admin/environments/{env}/launches` (PRODUCT.md "Admin API"): a launch ticket for a user and
  * an external activity of the environment, after checking the body field by field.
  */
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import type { Activity, Environment, User } from '../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../academy/validation';
+import { randomToken, sha256Base64url } from '../crypto';
 import { conflict, invalid, notFound } from '../errors';
 import type { LaunchTicket } from '../ports';
-import { launchUrl, ticketHash, ticketLifetimeSeconds, type TicketDeps } from './tickets';
+import { launchUrl, ticketLifetimeSeconds, type TicketDeps } from './tickets';
 
 const launchBody = z.strictObject({
   activityId: nonEmpty('activityId', 64),
@@ -32,7 +32,7 @@ export async function createLaunchTicket(
     validId(input.userId) ? input.userId : undefined,
   );
   launchable(environmentId, input, context.environment, context.activity, context.user);
-  const ticket = randomBytes(32).toString('base64url');
+  const ticket = randomToken();
   const now = deps.clock.now();
   const expiresAt = Math.floor(now / 1000) + ticketLifetimeSeconds;
   const record: LaunchTicket = {
@@ -42,7 +42,7 @@ export async function createLaunchTicket(
     ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
     expiresAt,
   };
-  await deps.tickets.create(ticketHash(ticket), record);
+  await deps.tickets.create(sha256Base64url(ticket), record);
   return { launchUrl: launchUrl(deps.publicUrl, environmentId, ticket), expiresAt: new Date(expiresAt * 1000).toISOString() };
 }
 

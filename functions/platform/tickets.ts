@@ -5,7 +5,7 @@
  * for 5 minutes and consumed by one conditional delete. Creating one (the admin API, with its body
  * validation) is in `./ticket-requests.ts`, so that the browser's launch does not load zod.
  */
-import { createHash } from 'node:crypto';
+import { sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import type { Clock, LaunchTicket, PlatformStore, TicketStore } from '../ports';
 
@@ -19,11 +19,6 @@ export interface TicketDeps {
   readonly publicUrl: string;
 }
 
-/** The hash a ticket is stored under. */
-export function ticketHash(ticket: string): string {
-  return createHash('sha256').update(ticket).digest('base64url');
-}
-
 /** The browser's one-time entry: `{publicUrl}/{env}/launch/{ticket}`. */
 export function launchUrl(publicUrl: string, environmentId: string, ticket: string): string {
   return `${publicUrl}/${encodeURIComponent(environmentId)}/launch/${ticket}`;
@@ -35,7 +30,7 @@ export function launchUrl(publicUrl: string, environmentId: string, ticket: stri
  */
 export async function consumeLaunchTicket(deps: Pick<TicketDeps, 'tickets' | 'clock'>, environmentId: string, ticket: string): Promise<LaunchTicket> {
   const found = /^[A-Za-z0-9_-]{43}$/.test(ticket)
-    ? await deps.tickets.consume(environmentId, ticketHash(ticket), deps.clock.now())
+    ? await deps.tickets.consume(environmentId, sha256Base64url(ticket), deps.clock.now())
     : undefined;
   if (!found) {
     throw new HttpError(
