@@ -9,7 +9,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec, Permission } from '../functions/routes';
 import { tableEnvVar, tables, type TableName } from '../functions/tables';
-import { bundlingOptions, handlerEntry } from './bundling';
+import { bundlingOptions, handlerEntry, lambdaNodeOptions } from './bundling';
 
 export interface LtiFunctionProps {
   /** The function's name in `functions/routes.ts`; used in error messages. */
@@ -74,7 +74,7 @@ export class LtiFunction extends Construct {
         [tableEnvVar.data]: props.tables.data.tableName,
         [tableEnvVar.ephemeral]: props.tables.ephemeral.tableName,
         SIGNING_KEY_IDS: props.signingKey.keyArn,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(lambdaNodeOptions ? { NODE_OPTIONS: lambdaNodeOptions } : {}),
         ...(permissions.has('queue:send') && props.passbackQueue ? { PASSBACK_QUEUE_URL: props.passbackQueue.queueUrl } : {}),
       },
       bundling: {

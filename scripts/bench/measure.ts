@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /** What lib/lti-function.ts sets on every function. */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+/** What the Lambdas run with (lib/bundling.ts), and what the comparison column turns on. */
+export { lambdaNodeOptions as LAMBDA_NODE_OPTIONS } from '../../lib/bundling';
+export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';
 
 const RUNNER = join(__dirname, 'runner.cjs');
 const RUN_TIMEOUT_MS = 30_000;

@@ -149,7 +149,6 @@ describe('Lambda functions', () => {
           DATA_TABLE: { Ref: logicalId(stack.tables.data) },
           EPHEMERAL_TABLE: { Ref: logicalId(stack.tables.ephemeral) },
           SIGNING_KEY_IDS: { 'Fn::GetAtt': [logicalId(stack.signingKey.key), 'Arn'] },
-          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });
