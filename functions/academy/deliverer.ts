@@ -45,9 +45,10 @@ export type DelivererRegistry = {
 
 /**
  * A failed attempt. `retryable`: the LMS may accept the same request later (it was down, slow, or
- * answered 5xx/429); otherwise only a change at the LMS or in the academy helps, so the delivery
- * is `failed` at once. `message` becomes the delivery's `lastError`: it must say what went wrong in
- * words an LMS administrator understands, and never hold a secret.
+ * answered 408/425/429/5xx: `retryableStatus` in `../http/outbound.ts`); otherwise only a change at
+ * the LMS or in the academy helps, so the delivery is `failed` at once. `message` becomes the
+ * delivery's `lastError`: it must say what went wrong in words an LMS administrator understands, and
+ * never hold a secret.
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';

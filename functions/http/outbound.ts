@@ -47,6 +47,15 @@ export class OutboundError extends Error {
   }
 }
 
+/**
+ * Whether an HTTP status says the same request may succeed later, so a caller may send it again:
+ * 408 Request Timeout (RFC 9110 §15.5.9), 425 Too Early (RFC 8470 §5.2: the client may retry),
+ * 429 Too Many Requests (RFC 6585 §4) and every 5xx. Any other 4xx needs a change at one end.
+ */
+export function retryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
 export interface HttpClientOptions {
   /** Local mode: allow `http://` and loopback/private addresses. */
   readonly allowPrivate: boolean;

@@ -10,7 +10,7 @@
  *
  * Pure protocol code: the HTTP client, the message id, the nonce and the time are given.
  */
-import { OutboundError, type HttpClient } from '../http/outbound';
+import { OutboundError, retryableStatus, type HttpClient } from '../http/outbound';
 import { authorizationHeader, bodyHash, oauthSignature, type SignatureMethod } from './oauth1';
 import { buildPoxRequest, parsePoxResponse, PoxError, type PoxResponse } from './pox';
 
@@ -80,11 +80,6 @@ export function signedReplaceResult(input: ReplaceResultInput): OutcomeRequest {
     },
     body,
   };
-}
-
-/** HTTP statuses after which the same request may succeed: timeouts, throttling, server errors. */
-function retryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
 /** LMS-supplied text in an error message: one line, bounded. */

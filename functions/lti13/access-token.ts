@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../academy/model';
-import { OutboundError, type HttpClient } from '../http/outbound';
+import { OutboundError, retryableStatus, type HttpClient } from '../http/outbound';
 import type { Clock, Signer } from '../ports';
 import { claims, clientAssertionType } from './claims';
 
@@ -19,7 +19,7 @@ export interface AccessTokenDeps {
   readonly clock: Clock;
 }
 
-/** A token could not be had; `retryable` when the platform may give one later (down, slow, 5xx, 429). */
+/** A token could not be had; `retryable` when the platform may give one later (down, slow, 5xx, 429; see `retryableStatus`). */
 export class AccessTokenError extends Error {
   override name = 'AccessTokenError';
 
@@ -61,8 +61,6 @@ function renewAt(now: number, expiresInSeconds: number): number {
   const margin = Math.min(60, expiresInSeconds / 2);
   return now + (expiresInSeconds - margin) * 1000;
 }
-
-const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export class PlatformTokens {
   private readonly cache = new Map<string, CachedToken>();

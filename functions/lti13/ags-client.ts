@@ -5,7 +5,7 @@
  * the token once and repeats the call.
  */
 import type { Platform } from '../academy/model';
-import { OutboundError, type OutboundResponse } from '../http/outbound';
+import { OutboundError, retryableStatus, type OutboundResponse } from '../http/outbound';
 import type { Lti13Binding } from '../ports';
 import { platformTokens, AccessTokenError, type AccessTokenDeps, type PlatformTokens } from './access-token';
 import { agsMediaTypes, agsScopes } from './claims';
@@ -58,8 +58,6 @@ export function scoresUrl(lineItemUrl: string): string {
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/scores`;
   return url.toString();
 }
-
-const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
 
 /** The scopes a binding asks for to post a score: `score`, plus line item access when it has no line item. */
 export function scopesFor(binding: Lti13Binding): string[] {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkUrl, createHttpClient, isInternalAddress, OutboundError } from '../../../functions/http/outbound';
+import { checkUrl, createHttpClient, isInternalAddress, OutboundError, retryableStatus } from '../../../functions/http/outbound';
 
 let server: Server;
 let base: string;
@@ -54,5 +54,15 @@ describe('outbound HTTP', () => {
     expect(isInternalAddress('fe80::1')).toBe(true);
     expect(isInternalAddress('93.184.216.34')).toBe(false);
     expect(isInternalAddress('2606:2800:220:1::1')).toBe(false);
+  });
+});
+
+describe('retryableStatus', () => {
+  it.each([408, 425, 429, 500, 502, 503, 504])('HTTP %i may succeed later', (status) => {
+    expect(retryableStatus(status)).toBe(true);
+  });
+
+  it.each([200, 400, 401, 403, 404, 409, 413, 422])('HTTP %i is not retried', (status) => {
+    expect(retryableStatus(status)).toBe(false);
   });
 });

@@ -110,6 +110,7 @@ describe('sendReplaceResult: what the LMS answers decides the error', () => {
     [503, true],
     [502, true],
     [429, true],
+    [425, true],
     [408, true],
     [404, false],
     [401, false],

@@ -151,13 +151,15 @@ describe('scores (AGS §3.4)', () => {
     expect(lms.tokenRequests.slice(before).map((r) => r.scope).sort()).toEqual([agsScope.score, `${agsScope.lineitem} ${agsScope.score}`].sort());
   });
 
-  it('says whether to retry: 5xx and 429 yes, 4xx no', async () => {
+  it('says whether to retry: 5xx, 425 and 429 yes, other 4xx no', async () => {
     const lineItem = await lineItemIn('c-status');
     const d = deps();
     lms.scoreFailures.push(503);
     await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 503 });
     lms.scoreFailures.push(429);
     await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 429 });
+    lms.scoreFailures.push(425);
+    await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 425 });
     lms.scoreFailures.push(400);
     await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 400 });
     await expect(postScore(d, registration, `${lms.url}/contexts/c-status/lineitems/99/lineitem`, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 404 });
