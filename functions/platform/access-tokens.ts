@@ -6,6 +6,7 @@
 import { randomToken, sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
 import type { AccessTokenGrant, AccessTokenStore, Clock } from '../ports';
+import { errorDescription } from './error-description';
 
 /** One hour, the lifetime the Security Framework §4.1 examples use. */
 export const accessTokenLifetimeSeconds = 3600;
@@ -29,7 +30,7 @@ export async function issueAccessToken(
 /** RFC 6750 §3 errors carry a `WWW-Authenticate` challenge. */
 function bearerError(status: number, code: string, message: string): HttpError {
   const error = new HttpError(status, code, message, {
-    detail: { challenge: `Bearer error="${code}", error_description="${message.replace(/"/g, "'")}"` },
+    detail: { challenge: `Bearer error="${code}", error_description="${errorDescription(message)}"` },
   });
   return error;
 }

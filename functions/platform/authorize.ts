@@ -18,6 +18,7 @@ import { bodyText, cookie, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled } from '../lti12/launch-error';
 import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../ports';
+import { errorDescription } from './error-description';
 import { formPostPage } from './form-post';
 import { launchClaims } from './id-token';
 import { loginCookie, loginCookieName } from './lti13-login-initiation';
@@ -250,9 +251,6 @@ export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest 
   return { envId: pathParam(event, 'env'), params, repeated, cookie: (name) => cookie(event, name) };
 }
 
-/** `error_description` may hold only these characters (RFC 6749 §5.2). */
-const describable = (message: string) => message.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '');
-
 /** Runs the checks and answers the form post of the id_token, or of the error. */
 export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readAuthorizationRequest(event);
@@ -272,7 +270,7 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
       const { state } = request.params;
       return formPostPage(request.redirectUri, {
         error: error.code,
-        error_description: describable(error.message),
+        error_description: errorDescription(error.message),
         ...(state !== undefined ? { state } : {}),
       });
     }

@@ -25,6 +25,7 @@ import { clientAssertionType } from '../lti13/claims';
 import { KeySetError } from '../lti13/platform-keys';
 import type { EnvironmentStore, ReplayGuard, ToolStore } from '../ports';
 import { issueAccessToken, type AccessTokenDeps } from './access-tokens';
+import { errorDescription } from './error-description';
 import { toolScopes } from './id-token';
 import { platformConfiguration } from './platform-urls';
 
@@ -252,9 +253,6 @@ export function readTokenRequest(event: ApiEvent): TokenRequest {
 /** RFC 6749 §5.1-5.2: `Cache-Control: no-store` and `Pragma: no-cache` on every answer. */
 const noCache = { pragma: 'no-cache' };
 
-/** `error_description` may hold only these characters (RFC 6749 §5.2). */
-const describable = (message: string) => message.replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '');
-
 export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readTokenRequest(event);
   try {
@@ -269,6 +267,6 @@ export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<A
     return json(200, answer, noCache);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
-    return json(error.status, { error: error.code, error_description: describable(error.message) }, noCache);
+    return json(error.status, { error: error.code, error_description: errorDescription(error.message) }, noCache);
   }
 }
