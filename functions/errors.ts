@@ -39,6 +39,12 @@ export const conflict = (message: string, field?: string): HttpError =>
 
 export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
 
+/**
+ * Why an environment with LTI switched off refuses an LTI request or setting, in every format: a
+ * phrase in JSON answers, a sentence (with a full stop) on launch pages, in POX and token errors.
+ */
+export const ltiDisabledMessage = 'LTI is not enabled in this environment';
+
 /** Thrown by stores when a conditional write loses (uniqueness, single use, concurrent change). */
 export class ConditionFailedError extends Error {
   override name = 'ConditionFailedError';

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { randomToken } from '../crypto';
-import { conflict, ConditionFailedError, HttpError, invalid, notFound } from '../errors';
+import { conflict, ConditionFailedError, HttpError, invalid, ltiDisabledMessage, notFound } from '../errors';
 import type { ActivityStore, Clock, EnvironmentStore } from '../ports';
 import { requireEnvironment } from './environments';
 import {
@@ -130,7 +130,7 @@ async function checkActivity(deps: ActivityDeps, environment: Environment, activ
     if (!ltiOfferableTypes.includes(activity.type)) {
       throw invalid('availableForLti', `only ${ltiOfferableTypes.join(', ')} activities can be made available for LTI`);
     }
-    if (!environment.ltiEnabled) throw conflict('LTI is not enabled in this environment', 'availableForLti');
+    if (!environment.ltiEnabled) throw conflict(ltiDisabledMessage, 'availableForLti');
   }
   if (activity.minScore !== undefined && activity.type !== 'exam') {
     throw invalid('minScore', 'minScore applies only to exams');

@@ -4,7 +4,7 @@
  * been verified and the LMS gave a `launch_presentation_return_url`, a redirect back to the LMS
  * with `lti_errormsg` and `lti_errorlog` (LTI 1.1 IG §4.3; Core 1.3 §5.4.4 keeps them).
  */
-import { HttpError } from '../errors';
+import { HttpError, ltiDisabledMessage } from '../errors';
 import { escapeHtml, html, page, redirect } from '../http/responses';
 import type { ApiResult } from '../http/types';
 
@@ -34,7 +34,7 @@ export const unauthorized = (message: string, parameter?: string, purpose?: stri
   new LaunchError(401, 'unauthorized', message, parameter, purpose);
 
 export const ltiDisabled = (): LaunchError =>
-  new LaunchError(403, 'lti_disabled', 'LTI is not enabled in this environment.');
+  new LaunchError(403, 'lti_disabled', `${ltiDisabledMessage}.`);
 
 const titles: Record<number, string> = {
   400: 'This launch is incomplete',

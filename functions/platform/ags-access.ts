@@ -8,7 +8,7 @@
  * Also the media types (§3.2.1, §3.3.4, §3.4.3): what a request must send and may accept.
  */
 import type { Activity, ExternalLti13 } from '../academy/model';
-import { HttpError, notFound } from '../errors';
+import { HttpError, ltiDisabledMessage, notFound } from '../errors';
 import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../ports';
 import { requireAccessToken, type AccessTokenDeps } from './access-tokens';
 
@@ -37,8 +37,6 @@ export class AgsHttpError extends HttpError {
   }
 }
 
-const ltiDisabled = () => new HttpError(403, 'lti_disabled', 'LTI is not enabled in this environment');
-
 /**
  * The token (401 `invalid_token`, 403 `insufficient_scope`), then the environment (404, 403 when
  * LTI is off), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
@@ -64,7 +62,7 @@ export async function requireAgsAccess(
   const environment = environmentRead.value;
   const activity = activityRead.value;
   if (!environment) throw notFound(`environment ${environmentId}`);
-  if (!environment.ltiEnabled) throw ltiDisabled();
+  if (!environment.ltiEnabled) throw new HttpError(403, 'lti_disabled', ltiDisabledMessage);
   if (!activity || activity.lti?.version !== '1.3' || activity.lti.toolId !== grant.value.toolId) {
     throw notFound(`activity ${activityId}`);
   }

@@ -18,6 +18,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ExternalLti12, Progress } from '../academy/model';
 import type { Config } from '../config';
+import { ltiDisabledMessage } from '../errors';
 import { pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from '../lti12/oauth1';
@@ -97,7 +98,7 @@ const context: Check = async (request, deps) => {
 const environmentEnablesLti: Check = (request) => {
   const { environment } = request.context!;
   if (!environment) throw failure('There is no such environment.', 404);
-  if (!environment.ltiEnabled) throw failure('LTI is not enabled in this environment.', 403);
+  if (!environment.ltiEnabled) throw failure(`${ltiDisabledMessage}.`, 403);
 };
 
 /** Nothing is read or written for an unknown operation, so it is answered before authentication. */

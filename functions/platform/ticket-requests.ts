@@ -6,7 +6,7 @@ import * as z from 'zod';
 import type { Activity, Environment, User } from '../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../academy/validation';
 import { randomToken, sha256Base64url } from '../crypto';
-import { conflict, invalid, notFound } from '../errors';
+import { conflict, invalid, ltiDisabledMessage, notFound } from '../errors';
 import type { LaunchTicket } from '../ports';
 import { launchUrl, ticketLifetimeSeconds, type TicketDeps } from './tickets';
 
@@ -55,7 +55,7 @@ function launchable(
   user: User | undefined,
 ): void {
   if (!environment) throw notFound(`environment ${environmentId}`);
-  if (!environment.ltiEnabled) throw conflict('LTI is not enabled in this environment', 'activityId');
+  if (!environment.ltiEnabled) throw conflict(ltiDisabledMessage, 'activityId');
   if (!activity) throw invalid('activityId', `activityId: no activity ${input.activityId} in this environment`);
   if (!activity.lti) {
     throw invalid('activityId', `activityId: activity ${input.activityId} is not an external LTI activity (it has no lti block)`);

@@ -17,7 +17,7 @@ import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type importJWK, ty
 import type { Environment, Tool } from '../academy/model';
 import { validId } from '../academy/validation';
 import type { Config } from '../config';
-import { HttpError } from '../errors';
+import { HttpError, ltiDisabledMessage } from '../errors';
 import { bodyText, pathParam } from '../http/request';
 import { json } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
@@ -125,7 +125,7 @@ const knownClient: Check = async (request, deps) => {
     validId(sub) ? deps.tools.get(request.envId, sub) : undefined,
   ]);
   if (!environment) throw new TokenError(404, 'invalid_request', 'There is no such environment.');
-  if (!environment.ltiEnabled) throw new TokenError(403, 'unauthorized_client', 'LTI is not enabled in this environment.');
+  if (!environment.ltiEnabled) throw new TokenError(403, 'unauthorized_client', `${ltiDisabledMessage}.`);
   if (!tool) throw invalidClient('The client_assertion sub is not the client id of an LTI 1.3 tool of this environment.');
   request.environment = environment;
   request.tool = tool;
