@@ -20,6 +20,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Activity, ExternalLti12 } from '../academy/model';
+import { validId } from '../academy/validation';
 import { randomToken } from '../crypto';
 import type { Clock, PlatformStore, ResultSourcedId } from '../ports';
 
@@ -29,7 +30,6 @@ export interface SourcedIdParts {
   readonly secret: string;
 }
 
-const idPart = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const secretPart = /^[A-Za-z0-9_-]{22,64}$/;
 
 export function formatSourcedId(parts: SourcedIdParts): string {
@@ -41,7 +41,7 @@ export function parseSourcedId(value: string | undefined): SourcedIdParts | unde
   const parts = (value ?? '').trim().split(':');
   if (parts.length !== 3) return undefined;
   const [activityId, userId, secret] = parts as [string, string, string];
-  if (!idPart.test(activityId) || !idPart.test(userId) || !secretPart.test(secret)) return undefined;
+  if (!validId(activityId) || !validId(userId) || !secretPart.test(secret)) return undefined;
   return { activityId, userId, secret };
 }
 
