@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { tables, type TableName, type TableSpec } from '../functions/tables';
+import { pascalCase } from './names';
 
 /**
  * The DynamoDB tables of `functions/tables.ts`, created exactly as specified there so that the
@@ -21,7 +22,7 @@ export class DataTables extends Construct {
   }
 
   private table(name: TableName, spec: TableSpec): Table {
-    const table = new Table(this, capitalize(name), {
+    const table = new Table(this, pascalCase(name), {
       partitionKey: { name: spec.key.partitionKey, type: AttributeType.STRING },
       sortKey: { name: spec.key.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -39,8 +40,4 @@ export class DataTables extends Construct {
     }
     return table;
   }
-}
-
-function capitalize(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
 }

@@ -8,6 +8,7 @@ import { tables, type TableName } from '../functions/tables';
 import { DataTables } from './data-tables';
 import { LtiHttpApi } from './http-api';
 import { LtiFunction } from './lti-function';
+import { pascalCase } from './names';
 import { SigningKey } from './signing-key';
 import { PassbackQueue } from './passback-queue';
 
@@ -54,7 +55,7 @@ export class LtiBridgeStack extends Stack {
     const created = {} as Record<FunctionName, LtiFunction>;
     const handlers = {} as Record<FunctionName, IFunction>;
     for (const name of Object.keys(functions) as FunctionName[]) {
-      created[name] = new LtiFunction(this, `${pascal(name)}Function`, {
+      created[name] = new LtiFunction(this, `${pascalCase(name)}Function`, {
         name,
         spec: functions[name],
         rootDir,
@@ -80,7 +81,7 @@ export class LtiBridgeStack extends Stack {
       description: 'Passback messages the worker failed on repeatedly (their deliveries stay pending until the next progress update)',
     });
     for (const name of Object.keys(tables) as TableName[]) {
-      new CfnOutput(this, `${pascal(name)}TableName`, { value: this.tables[name].tableName, description: `The ${name} table` });
+      new CfnOutput(this, `${pascalCase(name)}TableName`, { value: this.tables[name].tableName, description: `The ${name} table` });
     }
   }
 }
@@ -97,8 +98,4 @@ function normalizePublicUrl(value: string): string {
     throw new Error(`publicUrl must be an https URL without query, fragment or credentials, got "${value}"`);
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }
