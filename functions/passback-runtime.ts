@@ -7,10 +7,16 @@
  * The queue is SQS when the function has one (`PASSBACK_QUEUE_URL`), the in-process queue in local
  * mode (each attempt runs in this process, with the same retry policy), and otherwise a queue that
  * refuses (a function without `queue:send`).
+ *
+ * In local mode, creating the queue (on first use in a process) also recovers what an earlier
+ * process left behind: every delivery still `pending` from before is queued again at its next
+ * attempt (`requeuePending`), since the earlier process's queue died with it. A message the
+ * in-process queue dead-letters marks its delivery `failed`, as the dead-letter function does on AWS.
  */
 import { attemptDelivery, type PassbackDeps } from './academy/passback';
+import { markDeadLettered, requeuePending } from './academy/passback-recovery';
+import { DynamoPassbackStore } from './adapters/dynamo-passback';
 import { sqsClient, SqsPassbackQueue } from './adapters/sqs-queue';
-import type { Config } from './config';
 import { InProcessQueue } from './local/in-process-queue';
 import type { PassbackQueue } from './ports';
 import { runtime, type Runtime } from './runtime';
@@ -18,14 +24,34 @@ import { signer } from './signer-runtime';
 
 export type PassbackRuntime = Runtime & PassbackDeps;
 
-function createQueue(config: Config): PassbackQueue {
+function createQueue(base: Runtime): PassbackQueue {
+  const { config } = base;
   if (config.passbackQueueUrl) return new SqsPassbackQueue(sqsClient(config), config.passbackQueueUrl);
-  if (config.localMode) return new InProcessQueue((message) => attemptDelivery(passbackRuntime(), message));
+  if (config.localMode) return localQueue(base);
   return {
     send: async () => {
       throw new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission');
     },
   };
+}
+
+/** Local mode's queue, with the recovery of the deliveries an earlier process left `pending`. */
+function localQueue(base: Runtime): InProcessQueue {
+  const createdAt = base.clock.now();
+  const queue = new InProcessQueue((message) => attemptDelivery(passbackRuntime(base), message), {
+    onDeadLetter: (message, receives) => markDeadLettered(base, message, receives),
+  });
+  const store = new DynamoPassbackStore(base.dynamo, base.config.tables.data);
+  // Deliveries updated from now on are this process's own, and queued by it.
+  requeuePending({ pending: () => store.scanPendingDeliveriesForLocalRecovery(createdAt), passbackQueue: queue }).then(
+    (queued) => {
+      if (queued.length > 0) console.log(JSON.stringify({ level: 'info', message: 'passback: queued again the deliveries left pending by an earlier run', count: queued.length }));
+    },
+    (error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', message: 'passback: pending deliveries could not be recovered', error: error instanceof Error ? error.message : String(error) }));
+    },
+  );
+  return queue;
 }
 
 const built = new WeakMap<Runtime, PassbackRuntime>();
@@ -34,7 +60,7 @@ const built = new WeakMap<Runtime, PassbackRuntime>();
 export function passbackRuntime(base: Runtime = runtime()): PassbackRuntime {
   let extended = built.get(base);
   if (!extended) {
-    extended = { ...base, signer: signer(), passbackQueue: createQueue(base.config) };
+    extended = { ...base, signer: signer(), passbackQueue: createQueue(base) };
     built.set(base, extended);
   }
   return extended;

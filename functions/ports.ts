@@ -501,4 +501,10 @@ export interface PassbackStore {
     message: PassbackMessage,
     result: { readonly state: DeliveryState; readonly lastError?: string; readonly target: string; readonly now: number },
   ): Promise<boolean>;
+  /**
+   * Marks the delivery `failed` with `lastError` when the attempt `message` asked for will never
+   * run (it could not be queued, or its message was dead-lettered); attempts stay as they are.
+   * Conditional as `record`; answers false (and changes nothing) when the delivery moved on.
+   */
+  abandon(message: PassbackMessage, result: { readonly lastError: string; readonly now: number }): Promise<boolean>;
 }

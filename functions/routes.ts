@@ -29,8 +29,11 @@ export interface FunctionSpec {
   readonly permissions: readonly Permission[];
   readonly memorySize?: number;
   readonly timeoutSeconds?: number;
-  /** Invoked by the passback queue (an SQS event source) rather than by API routes. */
-  readonly trigger?: 'passback-queue';
+  /**
+   * Invoked by an SQS event source rather than by API routes: the passback queue, or its dead-letter
+   * queue (messages the worker failed on too often).
+   */
+  readonly trigger?: 'passback-queue' | 'passback-dead-letters';
 }
 
 /** Lambda functions, grouped by concern. */
@@ -66,6 +69,13 @@ export const functions = {
     // Outbound calls time out after 10 s each; the queue's visibility timeout is six times this.
     timeoutSeconds: 30,
     trigger: 'passback-queue',
+  },
+  passbackDeadLetters: {
+    entry: 'passback-dead-letters',
+    description: 'Marks the passback of each dead-lettered queue message failed, so that it is kept and shown, never left pending',
+    // One conditional UpdateItem per message; no queue:send (it queues nothing), no KMS.
+    permissions: ['data:read', 'data:write'],
+    trigger: 'passback-dead-letters',
   },
   platformLaunch: {
     entry: 'platform-launch',

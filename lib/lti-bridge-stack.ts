@@ -41,7 +41,7 @@ export class LtiBridgeStack extends Stack {
 
     this.tables = new DataTables(this, 'Tables').tables;
     this.signingKey = new SigningKey(this, 'SigningKey');
-    const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger === 'passback-queue');
+    const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger !== undefined);
     this.passbackQueue = new PassbackQueue(this, 'Passback', {
       consumerTimeout: Duration.seconds(Math.max(10, ...queueConsumers.map((spec: FunctionSpec) => spec.timeoutSeconds ?? 10))),
     });
@@ -69,7 +69,9 @@ export class LtiBridgeStack extends Stack {
     this.functions = Object.freeze(created);
     this.httpApi.addRouteTable(routes, handlers);
     for (const name of Object.keys(functions) as FunctionName[]) {
-      if ((functions[name] as FunctionSpec).trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function);
+      const trigger = (functions[name] as FunctionSpec).trigger;
+      if (trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function);
+      else if (trigger === 'passback-dead-letters') this.passbackQueue.addDeadLetterConsumer(created[name].function);
     }
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
@@ -78,7 +80,7 @@ export class LtiBridgeStack extends Stack {
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The KMS key that signs LTI 1.3 messages' });
     new CfnOutput(this, 'PassbackDeadLetterQueueUrl', {
       value: this.passbackQueue.deadLetterQueue.queueUrl,
-      description: 'Passback messages the worker failed on repeatedly (their deliveries stay pending until the next progress update)',
+      description: 'Passback messages the worker failed on repeatedly; its consumer marks their deliveries failed (messages it cannot settle wait here)',
     });
     for (const name of Object.keys(tables) as TableName[]) {
       new CfnOutput(this, `${pascalCase(name)}TableName`, { value: this.tables[name].tableName, description: `The ${name} table` });

@@ -5,13 +5,17 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface PassbackQueueProps {
-  /** The longest timeout of the functions that consume the queue; the visibility timeout is six times it. */
+  /**
+   * The longest timeout of the functions that consume the queue or the dead-letter queue; the
+   * visibility timeout of both is six times it.
+   */
   readonly consumerTimeout: Duration;
   /**
    * How many times a message whose processing fails (the worker throws or times out) is received
    * before it moves to the dead-letter queue. Failed deliveries to an LMS do not count: the worker
    * records them and queues the next attempt itself, with the retry policy's delay.
-   * @default 5
+   * @default 5 (`passbackMaxReceives` of functions/academy/retry-policy.ts, whose dead-letter
+   * message quotes it; the stack test checks they agree)
    */
   readonly maxReceiveCount?: number;
 }
@@ -20,7 +24,9 @@ export interface PassbackQueueProps {
  * The passback queue (PRODUCT.md "Progress back to the LMS": at least once, retried with backoff)
  * and its dead-letter queue. Both are encrypted with SQS-managed keys (no KMS grants needed) and
  * refuse requests without TLS. The worker's event source reports batch item failures, so one failed
- * message is redelivered without the rest of its batch.
+ * message is redelivered without the rest of its batch. The dead-letter queue has a consumer too,
+ * which marks each dead-lettered message's delivery `failed`: a delivery is never left `pending`
+ * with nothing queued (PRODUCT.md: "kept as `failed`, never dropped").
  */
 export class PassbackQueue extends Construct {
   readonly queue: Queue;
@@ -32,6 +38,7 @@ export class PassbackQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -45,5 +52,14 @@ export class PassbackQueue extends Construct {
   /** Makes `fn` the queue's worker: batches of up to 10 messages, failures reported per message. */
   addWorker(fn: IFunction): void {
     fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+  }
+
+  /**
+   * Makes `fn` the dead-letter queue's consumer (the event source grants it receiving and deleting
+   * there, and nothing on the passback queue). A message it fails on is received again after the
+   * visibility timeout, for as long as the dead-letter queue keeps it.
+   */
+  addDeadLetterConsumer(fn: IFunction): void {
+    fn.addEventSource(new SqsEventSource(this.deadLetterQueue, { batchSize: 10, reportBatchItemFailures: true }));
   }
 }

@@ -3,12 +3,15 @@
  * progress and the protocol deliverers of `./deliverers.ts`.
  *
  * - {@link passBack} opens a delivery for every binding of a learner in an activity (the LMSs that
- *   launched them into it) and queues its first attempt.
+ *   launched them into it) and queues its first attempt (or marks it `failed` when it cannot).
  * - {@link attemptDelivery} runs one queued attempt, on AWS in the SQS worker, locally in the
  *   in-process queue: it reads the delivery, its binding (as the newest launch left it) and the
  *   newest progress, sends, records the result, and queues the next attempt after the retry
  *   policy's delay. Delivery is at least once: a retried or duplicated message may send the same
  *   result twice, which `replaceResult` and AGS scores tolerate (they replace).
+ *
+ * A `pending` delivery always has its next attempt queued; `./passback-recovery.ts` settles the
+ * deliveries whose queued attempt was lost (dead-lettered, or a local server that stopped).
  *
  * Ordering: every update reopens the delivery with the next `sequence`; a queued message names the
  * sequence and attempt it was queued for, and one that no longer matches the stored delivery is
@@ -66,10 +69,15 @@ function targetOf(binding: PassbackBinding, deliverer: Deliverer | undefined): s
  * answers the opened deliveries. A binding whose protocol does not carry this progress (LTI 1.2
  * and `in-progress`) gets none, and its last delivery stays as it was. A binding whose version has
  * no deliverer gets one anyway, which its attempt records as `failed` with the reason.
+ *
+ * A delivery whose first attempt cannot be queued is marked `failed` at once with a `lastError`
+ * that starts "could not be queued:" (never `pending` with nothing queued), the other bindings are
+ * still opened and queued, and then this rejects with the (first) error: the caller answers that
+ * the passback did not go, and sending the progress again reopens and queues it.
  */
 export async function passBack(deps: PassbackDeps, learner: LearnerRecords, progress: Progress): Promise<Delivery[]> {
   const now = deps.clock.now();
-  const opened = await Promise.all(
+  const results = await Promise.allSettled(
     learner.bindings.map(async (binding) => {
       const deliverer = delivererOf(deps, binding);
       if (deliverer && !deliverer.carries(progress)) return undefined;
@@ -80,11 +88,29 @@ export async function passBack(deps: PassbackDeps, learner: LearnerRecords, prog
         bindingKey: bindingKey(binding),
       };
       const delivery = await deps.passbacks.open(key, { binding, target: targetOf(binding, deliverer), progress, now });
-      await deps.passbackQueue.send({ ...key, sequence: delivery.sequence, attempt: 0 });
+      const first: PassbackMessage = { ...key, sequence: delivery.sequence, attempt: 0 };
+      try {
+        await deps.passbackQueue.send(first);
+      } catch (error) {
+        // Marking it is best effort: when the store fails too, the delivery stays as `open` left it.
+        await deps.passbacks.abandon(first, { lastError: notQueuedError(error), now: deps.clock.now() }).catch((markError: unknown) => {
+          const detail = markError instanceof Error ? markError.message : String(markError);
+          console.error(JSON.stringify({ level: 'error', message: 'passback could not be queued nor marked failed', delivery: first, error: detail }));
+        });
+        throw error;
+      }
       return delivery;
     }),
   );
-  return opened.filter((delivery): delivery is Delivery => delivery !== undefined);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
+}
+
+/** The `lastError` of a delivery whose first attempt the queue refused. */
+export function notQueuedError(error: unknown): string {
+  const detail = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+  return `could not be queued: ${detail}; record the progress again to send it`;
 }
 
 /** The progress a delivery opened with, as a record (for an attempt when the newest is not carried). */

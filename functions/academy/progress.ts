@@ -105,8 +105,12 @@ async function requireLearner(
  * learner into this activity and queues it (`./passback.ts`). Answers the learner's view, whose
  * passbacks are then `pending`.
  *
- * When the progress is recorded but a passback cannot be queued, the answer is a 503 that says
- * so: sending the same progress again is safe and queues it again.
+ * When the progress is recorded but a passback cannot be queued, that passback is kept as `failed`
+ * with a `lastError` starting "could not be queued:" (`passBack`), and the answer is a 503 that
+ * says so. Both, because each reader needs one: the academy that sent the progress learns at once
+ * that it has not gone back and may simply send it again (safe: it reopens and queues the
+ * passback), and an administrator looking at the progress later sees why the LMS has no score,
+ * rather than a `pending` that would never move.
  */
 export async function recordProgress(
   deps: ProgressDeps,

@@ -36,6 +36,14 @@ export const passbackRetryPolicy: RetryPolicy = Object.freeze({
   jitter: 0.2,
 });
 
+/**
+ * How many times a queued attempt whose processing throws (a crash or an outage of ours, not an
+ * LMS's answer) is received before it is dead-lettered: the stack's redrive `maxReceiveCount`
+ * (`lib/passback-queue.ts`, checked equal by its test) and the in-process queue's `maxReceives`.
+ * Its delivery is then marked `failed` (`./passback-recovery.ts`).
+ */
+export const passbackMaxReceives = 5;
+
 /** SQS refuses a `DelaySeconds` above 15 minutes. */
 export const sqsMaxDelaySeconds = 900;
 

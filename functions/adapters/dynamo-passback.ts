@@ -5,10 +5,13 @@
  *
  * A delivery's `sequence` is an atomic counter (`ADD`), and a result is recorded by one conditional
  * update on (state, sequence, attempts): an older or duplicate attempt never overwrites a newer one.
+ * A delivery whose attempt will never run (not queued, dead-lettered) is abandoned as `failed` by
+ * the same conditional update, so that nothing stays `pending` with nothing queued.
  */
 import {
   BatchGetCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
@@ -176,9 +179,8 @@ export class DynamoPassbackStore implements PassbackStore {
     result: { state: DeliveryState; lastError?: string; target: string; now: number },
   ): Promise<boolean> {
     const at = new Date(result.now).toISOString();
-    const names: Record<string, string> = { '#sequence': 'sequence' };
-    const values: Record<string, unknown> = { ':pending': 'pending', ':expectedSequence': message.sequence, ':expectedAttempts': message.attempt };
-    const set = assignments(
+    return this.updatePending(
+      message,
       {
         state: result.state,
         attempts: message.attempt + 1,
@@ -187,11 +189,51 @@ export class DynamoPassbackStore implements PassbackStore {
         ...(result.lastError !== undefined ? { lastError: result.lastError } : {}),
         ...(result.state === 'delivered' ? { deliveredAt: at } : {}),
       },
-      names,
-      values,
+      result.lastError === undefined,
     );
-    let update = `SET ${set.join(', ')}`;
-    if (result.lastError === undefined) {
+  }
+
+  async abandon(message: PassbackMessage, result: { lastError: string; now: number }): Promise<boolean> {
+    return this.updatePending(message, { state: 'failed' satisfies DeliveryState, lastError: result.lastError, updatedAt: new Date(result.now).toISOString() }, false);
+  }
+
+  /**
+   * Local recovery only, scans the table: every delivery still `pending` that was last updated
+   * before `before` (epoch ms). Local mode's in-process queue loses its messages when the server
+   * stops; on the next start it asks this for the deliveries to queue again (`../academy/passback-recovery.ts`).
+   * A Scan reads the whole table, which is fine for the embedded store and never done on AWS,
+   * where SQS keeps the messages and the dead-letter queue's consumer settles the rest.
+   */
+  async scanPendingDeliveriesForLocalRecovery(before: number): Promise<Delivery[]> {
+    const deliveries: Delivery[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: '#kind = :delivery AND #state = :pending AND #updatedAt < :before',
+          ExpressionAttributeNames: { '#kind': 'kind', '#state': 'state', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':delivery': 'delivery', ':pending': 'pending' satisfies DeliveryState, ':before': new Date(before).toISOString() },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      deliveries.push(...(page.Items ?? []).map((item) => record<Delivery>(item)!));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return deliveries;
+  }
+
+  /**
+   * One conditional update of the delivery `message` names, while it is still `pending` at the
+   * message's sequence and attempt count; false when it is not.
+   */
+  private async updatePending(message: PassbackMessage, values: Readonly<Record<string, unknown>>, removeLastError: boolean): Promise<boolean> {
+    const names: Record<string, string> = { '#sequence': 'sequence' };
+    const bound: Record<string, unknown> = { ':pending': 'pending', ':expectedSequence': message.sequence, ':expectedAttempts': message.attempt };
+    let update = `SET ${assignments(values, names, bound).join(', ')}`;
+    names['#state'] = 'state';
+    names['#attempts'] = 'attempts';
+    if (removeLastError) {
       names['#lastError'] = 'lastError';
       update += ' REMOVE #lastError';
     }
@@ -205,7 +247,7 @@ export class DynamoPassbackStore implements PassbackStore {
               UpdateExpression: update,
               ConditionExpression: '#state = :pending AND #sequence = :expectedSequence AND #attempts = :expectedAttempts',
               ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
+              ExpressionAttributeValues: bound,
             }),
           ),
         'the delivery was reopened or already recorded',

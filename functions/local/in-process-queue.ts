@@ -4,18 +4,22 @@
  * keeps a process or a test alive); retries are queued by the same `attemptDelivery` as on AWS,
  * so they follow the same retry policy. A message whose processing throws is run again after the
  * policy's delay, at most `maxReceives` times in all (SQS: visibility timeout and `maxReceiveCount`),
- * then logged as dead-lettered.
+ * then dead-lettered: logged and handed to `onDeadLetter`, which marks its delivery `failed` (as the
+ * dead-letter queue's consumer does on AWS).
  *
- * Messages live in memory: a local server that stops loses its queued attempts (their deliveries
- * stay `pending`; the next progress update reopens them).
+ * Messages live in memory: a local server that stops loses its queued attempts. Their deliveries
+ * stay `pending` in the store, and the next process queues them again when it creates its queue
+ * (`../passback-runtime.ts`, `requeuePending` in `../academy/passback-recovery.ts`).
  */
 import { randomInt } from 'node:crypto';
-import { passbackRetryPolicy, retryDelaySeconds, type RetryPolicy } from '../academy/retry-policy';
+import { passbackMaxReceives, passbackRetryPolicy, retryDelaySeconds, type RetryPolicy } from '../academy/retry-policy';
 import type { PassbackMessage, PassbackQueue } from '../ports';
 
 export interface InProcessQueueOptions {
-  /** How many times a message whose processing throws is run in all; 5 as the stack's redrive policy. */
+  /** How many times a message whose processing throws is run in all; `passbackMaxReceives` as the stack's redrive policy. */
   readonly maxReceives?: number;
+  /** Receives a message that failed `maxReceives` times (with that count); an error it throws is logged. */
+  readonly onDeadLetter?: (message: PassbackMessage, receives: number) => Promise<unknown>;
   readonly retryPolicy?: RetryPolicy;
   readonly log?: (line: string) => void;
 }
@@ -25,12 +29,14 @@ export class InProcessQueue implements PassbackQueue {
   private readonly maxReceives: number;
   private readonly policy: RetryPolicy;
   private readonly log: (line: string) => void;
+  private readonly onDeadLetter?: (message: PassbackMessage, receives: number) => Promise<unknown>;
 
   constructor(
     private readonly consume: (message: PassbackMessage) => Promise<unknown>,
     options: InProcessQueueOptions = {},
   ) {
-    this.maxReceives = options.maxReceives ?? 5;
+    this.maxReceives = options.maxReceives ?? passbackMaxReceives;
+    this.onDeadLetter = options.onDeadLetter;
     this.policy = options.retryPolicy ?? passbackRetryPolicy;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
@@ -71,7 +77,17 @@ export class InProcessQueue implements PassbackQueue {
         this.schedule(message, delay, receive + 1);
       } else {
         this.log(JSON.stringify({ level: 'error', message: 'passback message failed too often; dead-lettered', receive, delivery: message, error: detail }));
+        await this.deadLetter(message, receive);
       }
+    }
+  }
+
+  private async deadLetter(message: PassbackMessage, receives: number): Promise<void> {
+    try {
+      await this.onDeadLetter?.(message, receives);
+    } catch (error) {
+      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.log(JSON.stringify({ level: 'error', message: 'dead-lettered passback message could not be settled', delivery: message, error: detail }));
     }
   }
 }

@@ -5,6 +5,7 @@ import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Function as LambdaFunction, Code, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { passbackMaxReceives } from '../../functions/academy/retry-policy';
 import { functions, type FunctionName, type Permission } from '../../functions/routes';
 import { LtiBridgeStack } from '../../lib/lti-bridge-stack';
 import { PassbackQueue } from '../../lib/passback-queue';
@@ -33,28 +34,49 @@ const names = Object.keys(functions) as FunctionName[];
 const permissionsOf = (name: FunctionName) => functions[name].permissions as readonly Permission[];
 const triggerOf = (name: FunctionName) => (functions[name] as { trigger?: string }).trigger;
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const timeoutOf = (name: FunctionName) => (functions[name] as { timeoutSeconds?: number }).timeoutSeconds ?? 10;
+/** Six times the longest timeout of the functions that consume either queue. */
+const visibilityTimeout = () => 6 * Math.max(...names.filter((n) => triggerOf(n) !== undefined).map(timeoutOf));
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** Every statement of the policies attached to a function's role. */
+function statementsOf(name: FunctionName): Statement[] {
+  const roleId = logicalId(stack.functions[name].role);
+  return Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) } })).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+const actionsOn = (statements: Statement[], id: string) =>
+  statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes(`"${id}"`)).flatMap((s) => [s.Action].flat());
 
 describe('passback queue and dead-letter queue', () => {
   it('creates exactly the two queues', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
   });
 
-  it('sends messages that fail 5 times to the dead-letter queue, with a visibility timeout of six worker timeouts', () => {
+  it('sends messages that fail passbackMaxReceives (5) times to the dead-letter queue, with a visibility timeout of six worker timeouts', () => {
     const queue = template.findResources('AWS::SQS::Queue')[logicalId(stack.passbackQueue.queue)];
-    const workerTimeout = Math.max(...names.filter((n) => triggerOf(n) === 'passback-queue').map((n) => (functions[n] as { timeoutSeconds?: number }).timeoutSeconds ?? 10));
+    expect(visibilityTimeout()).toBe(6 * timeoutOf('passbackWorker'));
+    expect(passbackMaxReceives).toBe(5);
     expect(queue?.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: workerTimeout * 6,
+      VisibilityTimeout: visibilityTimeout(),
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.passbackQueue.deadLetterQueue), 'Arn'] },
-        maxReceiveCount: 5,
+        // The count the dead-letter function quotes in the delivery's lastError.
+        maxReceiveCount: passbackMaxReceives,
       },
     });
   });
 
-  it('keeps dead letters for 14 days, encrypted', () => {
+  it('keeps dead letters for 14 days, encrypted, with the same visibility timeout', () => {
     const dlq = template.findResources('AWS::SQS::Queue')[logicalId(stack.passbackQueue.deadLetterQueue)];
-    expect(dlq?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    expect(dlq?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600, VisibilityTimeout: visibilityTimeout() });
     expect(dlq?.Properties.RedrivePolicy).toBeUndefined();
   });
 
@@ -87,7 +109,8 @@ describe('worker', () => {
 
   it('is the passback worker, with one SQS event source that reports batch item failures', () => {
     expect(workers).toEqual(['passbackWorker']);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    // The worker's and the dead-letter function's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId(stack.functions.passbackWorker.function) },
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.passbackQueue.queue), 'Arn'] },
@@ -100,6 +123,45 @@ describe('worker', () => {
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions.passbackWorker.function)];
     expect(fn?.Properties.Timeout).toBe(30);
     expect(permissionsOf('passbackWorker')).toContain('queue:send');
+  });
+});
+
+describe('dead-letter function (a delivery whose message was dead-lettered is marked failed, never left pending)', () => {
+  const consumers = names.filter((n) => triggerOf(n) === 'passback-dead-letters');
+  const mappings = () => Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((m) => m.Properties);
+
+  it('is passbackDeadLetters, the one event source on the dead-letter queue, reporting batch item failures', () => {
+    expect(consumers).toEqual(['passbackDeadLetters']);
+    const onDeadLetters = mappings().filter((m) => JSON.stringify(m.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.passbackQueue.deadLetterQueue), 'Arn'] }));
+    expect(onDeadLetters).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: logicalId(stack.functions.passbackDeadLetters.function) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
+    // And the worker is not on it, nor the dead-letter function on the passback queue.
+    const onQueue = mappings().filter((m) => JSON.stringify(m.EventSourceArn).includes(`"${logicalId(stack.passbackQueue.queue)}"`));
+    expect(onQueue.map((m) => m.FunctionName)).toEqual([{ Ref: logicalId(stack.functions.passbackWorker.function) }]);
+  });
+
+  it('may receive and delete dead letters and update the data table, and nothing else: no send, nothing on the passback queue, no KMS, no ephemeral table', () => {
+    const statements = statementsOf('passbackDeadLetters');
+    const granted = statements.flatMap((s) => [s.Action].flat());
+    expect(actionsOn(statements, logicalId(stack.passbackQueue.deadLetterQueue))).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(granted).not.toContain('sqs:SendMessage');
+    expect(actionsOn(statements, logicalId(stack.passbackQueue.queue))).toEqual([]);
+    expect(actionsOn(statements, logicalId(stack.tables.data))).toContain('dynamodb:UpdateItem');
+    expect(actionsOn(statements, logicalId(stack.tables.ephemeral))).toEqual([]);
+    expect(granted.filter((a) => a.startsWith('kms:'))).toEqual([]);
+    expect(permissionsOf('passbackDeadLetters')).toEqual(['data:read', 'data:write']);
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions.passbackDeadLetters.function)];
+    expect(fn?.Properties.Environment.Variables.PASSBACK_QUEUE_URL).toBeUndefined();
+  });
+
+  it('has no AwsSolutions finding', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack.functions.passbackDeadLetters);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
 
@@ -140,8 +202,16 @@ describe('PassbackQueue construct', () => {
     const queue = new PassbackQueue(scope, 'Passback', { consumerTimeout: Duration.seconds(45), maxReceiveCount: 3 });
     const fn = new LambdaFunction(scope, 'Worker', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>({})') });
     queue.addWorker(fn);
+    const consumer = new LambdaFunction(scope, 'DeadLetters', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>({})') });
+    queue.addDeadLetterConsumer(consumer);
     const t = Template.fromStack(scope);
     t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
-    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270, MessageRetentionPeriod: 14 * 24 * 3600 });
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: scope.getLogicalId(consumer.node.defaultChild as CfnElement) },
+      EventSourceArn: { 'Fn::GetAtt': [scope.getLogicalId(queue.deadLetterQueue.node.defaultChild as CfnElement), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 });

@@ -209,15 +209,19 @@ describe('grants follow functions[*].permissions exactly', () => {
     it('passback queue: sqs:SendMessage only with queue:send, receiving only for a queue-triggered function', () => {
       const statements = statementsOf(name);
       const onQueue = actionsOn(statements, logicalId(stack.passbackQueue.queue));
+      const onDeadLetters = actionsOn(statements, logicalId(stack.passbackQueue.deadLetterQueue));
       const sqs = statements.flatMap(actions).filter((a) => a.startsWith('sqs:'));
-      const worker = (functions[name] as { trigger?: string }).trigger === 'passback-queue';
+      const trigger = (functions[name] as { trigger?: string }).trigger;
       if (has('queue:send')) expect(onQueue).toContain('sqs:SendMessage');
       else expect(sqs).not.toContain('sqs:SendMessage');
-      if (worker) expect(onQueue).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-      else expect(sqs.filter((a) => a !== 'sqs:SendMessage')).toEqual([]);
-      // Whatever is granted on SQS is granted on the passback queue, never on the dead-letter queue.
-      expect(onQueue.sort()).toEqual(sqs.sort());
-      expect(actionsOn(statements, logicalId(stack.passbackQueue.deadLetterQueue))).toEqual([]);
+      if (trigger === 'passback-queue') expect(onQueue).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      else expect(onQueue.filter((a) => a !== 'sqs:SendMessage')).toEqual([]);
+      // The dead-letter queue: receiving for its consumer only, and nobody sends to it (SQS's redrive does).
+      if (trigger === 'passback-dead-letters') expect(onDeadLetters).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      else expect(onDeadLetters).toEqual([]);
+      expect(onDeadLetters).not.toContain('sqs:SendMessage');
+      // Whatever is granted on SQS is granted on these two queues.
+      expect([...onQueue, ...onDeadLetters].sort()).toEqual(sqs.sort());
     });
 
     it('nothing else: no wildcard resource, no other service, logs only to its own group', () => {

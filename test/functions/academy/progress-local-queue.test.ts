@@ -1,5 +1,5 @@
 /** The local in-process passback queue (`functions/local/in-process-queue.ts`), on jest's fake timers. */
-import { passbackRetryPolicy } from '../../../functions/academy/retry-policy';
+import { passbackMaxReceives, passbackRetryPolicy } from '../../../functions/academy/retry-policy';
 import { InProcessQueue } from '../../../functions/local/in-process-queue';
 import type { PassbackMessage } from '../../../functions/ports';
 
@@ -71,6 +71,33 @@ it('runs a message whose processing throws again after the retry policy’s dela
     'passback message failed too often; dead-lettered',
   ]);
   expect(JSON.parse(log[2]!)).toMatchObject({ delivery: message(), error: 'Error: store unavailable' });
+});
+
+it('hands a dead-lettered message to onDeadLetter with its receive count; an error there is logged', async () => {
+  const log: string[] = [];
+  const dead: [PassbackMessage, number][] = [];
+  const queue = new InProcessQueue(
+    async () => {
+      throw new Error('store unavailable');
+    },
+    {
+      retryPolicy: { ...passbackRetryPolicy, jitter: 0 },
+      log: (line) => log.push(line),
+      onDeadLetter: async (m, receives) => {
+        dead.push([m, receives]);
+        throw new Error('still unavailable');
+      },
+    },
+  );
+  await queue.send(message(3));
+  await jest.advanceTimersByTimeAsync(60_000);
+  // The default number of runs is the stack's redrive count.
+  expect(dead).toEqual([[message(3), passbackMaxReceives]]);
+  expect(log.map((line) => JSON.parse(line).message).slice(-2)).toEqual([
+    'passback message failed too often; dead-lettered',
+    'dead-lettered passback message could not be settled',
+  ]);
+  expect(JSON.parse(log.at(-1)!)).toMatchObject({ delivery: message(3), error: 'Error: still unavailable' });
 });
 
 it('a message that succeeds on a later run is not run again', async () => {

@@ -2,7 +2,8 @@
  * The passback worker's SQS semantics (`sqsBatchHandler` + `attemptDelivery`), with SQS mocked by
  * aws-sdk-client-mock and the real DynamoDB store on the embedded dynalite: retries are re-enqueued
  * with `DelaySeconds` from the retry policy, messages whose processing throws are reported as
- * `batchItemFailures` (SQS redelivers them, then the DLQ), stale and duplicate messages are dropped.
+ * `batchItemFailures` (SQS redelivers them, then the DLQ), stale and duplicate messages are dropped,
+ * and the DLQ's consumer marks the delivery of a dead-lettered message `failed` (kept, never dropped).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import type { SQSEvent } from 'aws-lambda';
 import { DeliveryError, type Deliverer, type DeliveryAttempt } from '../../../functions/academy/deliverer';
 import type { Activity, Progress } from '../../../functions/academy/model';
 import { attemptDelivery, passBack, type PassbackDeps } from '../../../functions/academy/passback';
-import { passbackRetryPolicy } from '../../../functions/academy/retry-policy';
+import { deadLetteredError, markDeadLettered } from '../../../functions/academy/passback-recovery';
+import { passbackMaxReceives, passbackRetryPolicy } from '../../../functions/academy/retry-policy';
 import { DynamoPassbackStore } from '../../../functions/adapters/dynamo-passback';
 import { DynamoProgressStore } from '../../../functions/adapters/dynamo-progress';
 import { keys } from '../../../functions/adapters/keys';
@@ -341,6 +343,7 @@ describe('messages whose processing throws are reported as batch item failures',
         activity: store.activity.bind(store),
         open: store.open.bind(store),
         record: store.record.bind(store),
+        abandon: store.abandon.bind(store),
         load: (key) => (key.userId === bad.userId ? Promise.reject(new Error('ProvisionedThroughputExceededException')) : store.load(key)),
       },
     });
@@ -384,6 +387,106 @@ describe('messages whose processing throws are reported as batch item failures',
     expect(await worker()(sqsEvent(['m-1', message]))).toEqual({ batchItemFailures: [] });
     expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 1 });
     expect(attempts).toHaveLength(2);
+  });
+});
+
+describe('the dead-letter queue consumer (a message the worker failed on passbackMaxReceives times)', () => {
+  const deadLetters = (d: Parameters<typeof markDeadLettered>[0] = deps()) => sqsBatchHandler((message) => markDeadLettered(d, message), { malformed: 'drop' });
+  const quiet = () => jest.spyOn(console, 'error').mockImplementation(() => undefined);
+
+  it('marks the pending delivery failed with a lastError that says so, keeps its attempts, and acknowledges the message', async () => {
+    const { userId, message } = await learner();
+    behaviour = async () => {
+      throw new DeliveryError('down', true);
+    };
+    await worker()(sqsEvent(['m-1', message]));
+    const retry = sentMessages()[0]!.body;
+    expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 1 });
+
+    // The worker crashes on the queued retry until SQS dead-letters it.
+    const errors = quiet();
+    try {
+      expect(await deadLetters()(sqsEvent(['dlq-1', retry]))).toEqual({ batchItemFailures: [] });
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining('"outcome":"failed"'));
+    } finally {
+      errors.mockRestore();
+    }
+    const failed = await delivery(userId);
+    expect(failed).toMatchObject({ state: 'failed', attempts: 1, lastError: deadLetteredError(passbackMaxReceives) });
+    expect(failed.lastError).toBe(
+      'delivery could not be processed (moved to the dead-letter queue after 5 receives; see the service log); record the progress again to send it',
+    );
+    expect(failed.updatedAt).toBe(new Date(now).toISOString());
+    // Kept, not deleted: the learner's records still hold it, and nothing was queued or sent.
+    expect((await store.learner(env, activityId, userId)).deliveries).toHaveLength(1);
+    expect(attempts).toHaveLength(1);
+    expect(sentMessages()).toHaveLength(1);
+  });
+
+  it('a later progress update reopens the failed delivery and it is delivered', async () => {
+    const { userId, binding, message } = await learner();
+    const errors = quiet();
+    try {
+      await deadLetters()(sqsEvent(['dlq-1', message]));
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await delivery(userId)).toMatchObject({ state: 'failed', attempts: 0 });
+    const reopened = await store.open(message, {
+      binding,
+      target: binding.serviceUrl,
+      progress: { environmentId: env, activityId, userId, status: 'passed', score: 91, updatedAt: new Date(now).toISOString() },
+      now,
+    });
+    expect(reopened).toMatchObject({ state: 'pending', attempts: 0, sequence: message.sequence + 1 });
+    expect(reopened.lastError).toBeUndefined();
+    await worker()(sqsEvent(['m-2', { ...message, sequence: reopened.sequence }]));
+    expect(await delivery(userId)).toMatchObject({ state: 'delivered', attempts: 1 });
+  });
+
+  it.each([
+    ['delivered meanwhile', async (m: PassbackMessage) => void (await worker()(sqsEvent(['ok', m])))],
+    [
+      'reopened by a newer update',
+      async (m: PassbackMessage) => {
+        const found = await store.load(m);
+        await store.open(m, { binding: found.binding!, target: 'x', progress: found.progress!, now });
+      },
+    ],
+    [
+      'moved on to a later attempt (an older duplicate was dead-lettered)',
+      async (m: PassbackMessage) => {
+        behaviour = async () => {
+          throw new DeliveryError('down', true);
+        };
+        await worker()(sqsEvent(['retry', m]));
+      },
+    ],
+  ])('a delivery %s is left alone (stale)', async (_label, meanwhile) => {
+    const { userId, message } = await learner();
+    await meanwhile(message);
+    const before = await delivery(userId);
+    const errors = quiet();
+    try {
+      expect(await markDeadLettered(deps(), message)).toBe('stale');
+      expect(await deadLetters()(sqsEvent(['dlq', message]))).toEqual({ batchItemFailures: [] });
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await delivery(userId)).toEqual(before);
+  });
+
+  it('a store error is a batch item failure (the dead letter is received again); a malformed one is logged and dropped', async () => {
+    const { userId, message } = await learner();
+    const failing = { clock: { now: () => now }, passbacks: { abandon: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) } };
+    const errors = quiet();
+    try {
+      expect(await deadLetters(failing)(sqsEvent(['dlq-1', message], ['junk', 'not json']))).toEqual({ batchItemFailures: [{ itemIdentifier: 'dlq-1' }] });
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining('malformed passback message dropped'));
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 0 });
   });
 });
 
