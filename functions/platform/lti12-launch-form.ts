@@ -1,12 +1,11 @@
 /**
  * The LTI 1.2 basic launch the academy sends to an external tool (LTI 1.1 IG §3, RFC 5849 §3.4):
  * the launch parameters, their OAuth 1.0a HMAC-SHA1 signature with the activity's key and secret,
- * and the HTML page whose form posts them to the tool's launch URL. Pure: the caller supplies the
- * nonce and the time.
+ * and the HTML page whose form posts them to the tool's launch URL (`../http/auto-submit-form.ts`).
+ * Pure: the caller supplies the nonce and the time.
  */
-import { createHash } from 'node:crypto';
 import type { Environment, ExternalLti12, User } from '../academy/model';
-import { escapeHtml, html, page } from '../http/responses';
+import { autoSubmitFormPage } from '../http/auto-submit-form';
 import type { ApiResult } from '../http/types';
 import { oauthSignature } from '../lti12/oauth1';
 
@@ -108,31 +107,18 @@ export function signLaunch(
   return pairs;
 }
 
-const autoSubmit = "document.getElementById('lti-launch').submit();";
-const autoSubmitHash = `'sha256-${createHash('sha256').update(autoSubmit).digest('base64')}'`;
-
 /**
- * The page that posts the launch: a form that submits itself, with a visible button for browsers
- * without script. Every value is HTML-escaped. The Content-Security-Policy allows only the one
- * inline script (by its hash), no other resource, and form posts to the tool's origin and to
- * `https:` (plus `http:` for a tool served over http, as in local mode): Chromium applies
- * `form-action` to every redirect that follows the post, and tools send the learner on to other
- * origins (lti-bridge itself, as a tool, answers a launch with a 303 to the academy), so a policy
- * of the tool's origin alone blocks those launches (seen in
- * `test/functions/platform/lti12-self-loop.browser.test.ts`). `javascript:` and `data:` targets
- * stay blocked.
+ * The page that posts the signed launch to the tool's launch URL by itself, with a visible button
+ * for browsers without script (`../http/auto-submit-form.ts`: escaping, the hash-pinned script, the
+ * `form-action` policy of the tool's origin and `https:`).
  */
 export function launchFormPage(action: string, pairs: Pairs, title: string): ApiResult {
-  const inputs = pairs.map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
-  const body =
-    `<h1>Opening ${escapeHtml(title)}</h1>` +
-    `<form id="lti-launch" method="post" action="${escapeHtml(action)}" accept-charset="utf-8" enctype="application/x-www-form-urlencoded">` +
-    inputs +
-    '<p>If the activity does not open by itself, press the button.</p>' +
-    `<button type="submit">Continue to ${escapeHtml(title)}</button>` +
-    '</form>' +
-    `<script>${autoSubmit}</script>`;
-  const target = new URL(action);
-  const formAction = [target.origin, 'https:', ...(target.protocol === 'http:' ? ['http:'] : [])].join(' ');
-  return html(200, page(`Opening ${title}`, body), {}, `; script-src ${autoSubmitHash}; form-action ${formAction}`);
+  return autoSubmitFormPage({
+    action,
+    fields: pairs,
+    title: `Opening ${title}`,
+    heading: `Opening ${title}`,
+    note: 'If the activity does not open by itself, press the button.',
+    button: `Continue to ${title}`,
+  });
 }
