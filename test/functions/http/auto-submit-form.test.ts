@@ -24,7 +24,7 @@ describe('autoSubmitFormPage', () => {
     );
     const scripts = [...body.matchAll(/<script>([^<]*)<\/script>/g)].map((m) => m[1]!);
     expect(scripts).toEqual(["document.getElementById('lti-launch').submit();"]);
-    const csp = result.headers!['content-security-policy']!;
+    const csp = String(result.headers!['content-security-policy']);
     expect(csp).toContain("default-src 'none'");
     expect(csp.split('; ')).toContain(`script-src 'sha256-${createHash('sha256').update(scripts[0]!).digest('base64')}'`);
     expect(csp.split('; ')).toContain('form-action https://tool.example:8443 https:');
