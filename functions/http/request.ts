@@ -39,11 +39,16 @@ export function formPairs(event: ApiEvent): [string, string][] {
   return [...new URLSearchParams(bodyText(event))];
 }
 
+/** The first value of each name in `pairs` (a form, OAuth header parameters). */
+export function firstValues(pairs: Iterable<readonly [string, string]>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of pairs) if (!(name in values)) values[name] = value;
+  return values;
+}
+
 /** The first value of each form field. */
 export function formFields(event: ApiEvent): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [name, value] of formPairs(event)) if (!(name in fields)) fields[name] = value;
-  return fields;
+  return firstValues(formPairs(event));
 }
 
 /** A path parameter that the route template guarantees. */

@@ -8,16 +8,14 @@ import type { Activity, Environment } from '../academy/model';
 import { completeLaunch, type LaunchDeps } from '../academy/launch';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
-import { formPairs, pathParam } from '../http/request';
+import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import type { LaunchStore, ReplayGuard } from '../ports';
 import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing, returnWithError, unauthorized } from './launch-error';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
+import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
 import { parseRoles } from './roles';
-
-/** RFC 5849 §3.3 leaves the window to the server; the IMS PHP OAuthServer (Moodle, celtic) uses 300 s. */
-export const timestampWindowSeconds = 300;
 
 export const ltiVersions = ['LTI-1p0', 'LTI-1p1', 'LTI-1p2'];
 
@@ -68,9 +66,7 @@ const required = (name: keyof typeof purposes) => (launch: Lti12Launch) => {
 };
 
 const oauthParametersPresent: Check = (launch) => {
-  for (const name of ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'] as const) {
-    required(name)(launch);
-  }
+  for (const name of requiredOauthParameters) required(name)(launch);
 };
 
 /** One read for the environment, the activity and the learner's external id. */
@@ -105,14 +101,13 @@ const keyBelongsToActivity: Check = (launch) => {
 };
 
 const supportedSignatureMethod: Check = (launch) => {
-  if (!signatureMethods.includes(launch.params.oauth_signature_method as SignatureMethod)) {
+  if (!isSupportedSignatureMethod(launch.params.oauth_signature_method)) {
     throw badParameter('oauth_signature_method', `The signature method must be ${signatureMethods.join(' or ')}.`, purposes.oauth_signature_method);
   }
 };
 
 const oauthVersion: Check = (launch) => {
-  const version = launch.params.oauth_version;
-  if (version !== undefined && version !== '1.0') throw badParameter('oauth_version', 'oauth_version must be 1.0 when present.');
+  if (!isSupportedOauthVersion(launch.params.oauth_version)) throw badParameter('oauth_version', 'oauth_version must be 1.0 when present.');
 };
 
 const validSignature: Check = (launch) => {
@@ -133,9 +128,7 @@ const validSignature: Check = (launch) => {
 };
 
 const freshTimestamp: Check = (launch, deps) => {
-  const timestamp = Number(launch.params.oauth_timestamp);
-  const now = deps.clock.now() / 1000;
-  if (!/^\d+$/.test(launch.params.oauth_timestamp!) || Math.abs(now - timestamp) > timestampWindowSeconds) {
+  if (!isFreshTimestamp(launch.params.oauth_timestamp, deps.clock.now())) {
     throw unauthorized(
       'The launch has expired or its clock is off (oauth_timestamp must be within 5 minutes); please launch again.',
       'oauth_timestamp',
@@ -144,11 +137,10 @@ const freshTimestamp: Check = (launch, deps) => {
   }
 };
 
-/** RFC 5849 §3.3: one conditional write per nonce, kept as long as its timestamp could be accepted. */
+/** Nonces are per consumer key (RFC 5849 §3.3). */
 const nonceUsedOnce: Check = async (launch, deps) => {
-  const expiresAt = Number(launch.params.oauth_timestamp) + timestampWindowSeconds + 60;
-  const fresh = await deps.replay.useOnce(`lti12:${launch.params.oauth_consumer_key}`, launch.params.oauth_nonce!, expiresAt, deps.clock.now());
-  if (!fresh) {
+  const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = launch.params;
+  if (!(await useNonceOnce(deps.replay, `lti12:${key}`, nonce!, timestamp!, deps.clock.now()))) {
     throw unauthorized('This launch was already used (oauth_nonce replayed); please launch again from the LMS.', 'oauth_nonce', purposes.oauth_nonce);
   }
   launch.verified = true;
@@ -199,15 +191,13 @@ export const checks: readonly Check[] = [
 /** Reads the launch from the event. */
 export function readLaunch(event: ApiEvent, publicUrl: string): Lti12Launch {
   const pairs = formPairs(event);
-  const params: Record<string, string> = {};
-  for (const [name, value] of pairs) if (!(name in params)) params[name] = value;
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   return {
     envId: pathParam(event, 'env'),
     activityId: pathParam(event, 'activityId'),
     url: `${publicUrl}${event.rawPath}${query}`,
     pairs,
-    params,
+    params: firstValues(pairs),
     verified: false,
   };
 }

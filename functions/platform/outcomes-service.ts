@@ -19,16 +19,14 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ExternalLti12, Progress } from '../academy/model';
 import type { Config } from '../config';
 import { ltiDisabledMessage } from '../errors';
-import { pathParam } from '../http/request';
+import { firstValues, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from '../lti12/oauth1';
+import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from '../lti12/oauth-request';
 import { buildPoxResponse, parsePoxRequest, PoxError, poxOperations, type PoxCodeMajor, type PoxOperation, type PoxRequest } from '../lti12/pox';
 import type { Clock, PlatformContext, PlatformStore, ProgressStore, ReplayGuard } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from './scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './sourcedid';
-
-/** RFC 5849 §3.3 leaves the window to the server; the IMS PHP OAuthServer (Moodle, celtic) uses 300 s (essentials §3.3). */
-export const timestampWindowSeconds = 300;
 
 export interface OutcomesDeps {
   readonly config: Pick<Config, 'publicUrl'>;
@@ -120,13 +118,12 @@ const sourcedIdOfAnLti12Activity: Check = (request) => {
 const oauthParameters: Check = (request) => {
   const pairs = parseAuthorizationHeader(request.authorization);
   if (!pairs) throw failure('The request must carry an OAuth 1.0a Authorization header (Authorization: OAuth ...).', 401);
-  const oauth: Record<string, string> = {};
-  for (const [name, value] of pairs) if (!(name in oauth)) oauth[name] = value;
-  for (const name of ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce', 'oauth_body_hash']) {
+  const oauth = firstValues(pairs);
+  for (const name of [...requiredOauthParameters, 'oauth_body_hash']) {
     if (!oauth[name]) throw failure(`The Authorization header is missing ${name}.`, 400);
   }
-  if (oauth.oauth_version !== undefined && oauth.oauth_version !== '1.0') throw failure('oauth_version must be 1.0 when present.', 400);
-  if (!signatureMethods.includes(oauth.oauth_signature_method as SignatureMethod)) {
+  if (!isSupportedOauthVersion(oauth.oauth_version)) throw failure('oauth_version must be 1.0 when present.', 400);
+  if (!isSupportedSignatureMethod(oauth.oauth_signature_method)) {
     throw failure(`oauth_signature_method must be ${signatureMethods.join(' or ')}.`, 400);
   }
   request.oauthPairs = pairs;
@@ -157,21 +154,15 @@ const validSignature: Check = (request) => {
 };
 
 const freshTimestamp: Check = (request, deps) => {
-  const timestamp = request.oauth!.oauth_timestamp!;
-  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(deps.clock.now() / 1000 - Number(timestamp)) > timestampWindowSeconds) {
+  if (!isFreshTimestamp(request.oauth!.oauth_timestamp, deps.clock.now())) {
     throw failure('oauth_timestamp is not within 5 minutes of the time here.', 401);
   }
 };
 
-/** RFC 5849 §3.3: one conditional write per nonce, kept as long as its timestamp could be accepted. */
+/** Nonces are per environment and consumer key, apart from the launches' (RFC 5849 §3.3). */
 const nonceUsedOnce: Check = async (request, deps) => {
   const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = request.oauth!;
-  const fresh = await deps.replay.useOnce(
-    `lti12-outcomes:${request.environmentId}:${key}`,
-    nonce!,
-    Number(timestamp) + timestampWindowSeconds + 60,
-    deps.clock.now(),
-  );
+  const fresh = await useNonceOnce(deps.replay, `lti12-outcomes:${request.environmentId}:${key}`, nonce!, timestamp!, deps.clock.now());
   if (!fresh) throw failure('oauth_nonce was already used.', 401);
 };
 
