@@ -1,10 +1,12 @@
 /**
- * The claim names, message types, scopes and media types of LTI 1.3 and its services, in one place
- * so that no claim URI is ever spelled twice (LTI Core 1.3 §5.3-5.4, AGS 2.0 §3, Security 1.0 §5.1.2).
+ * The claim names, message types, scopes, media types and vocabularies of LTI 1.3 and its
+ * services, in one place so that no claim URI is ever spelled twice (LTI Core 1.3 §5.3-5.4 and
+ * Appendix A, AGS 2.0 §3, Security 1.0 §5.1.2).
  */
 
 const lti = 'https://purl.imsglobal.org/spec/lti/claim/';
 const ags = 'https://purl.imsglobal.org/spec/lti-ags/';
+const lis = 'http://purl.imsglobal.org/vocab/lis/v2/';
 
 /** LTI Core 1.3 message claims (§5.3 required, §5.4 optional) and the AGS endpoint claim (AGS §3.1). */
 export const claims = {
@@ -42,6 +44,21 @@ export const agsMediaTypes = {
   lineitemContainer: 'application/vnd.ims.lis.v2.lineitemcontainer+json',
   score: 'application/vnd.ims.lis.v1.score+json',
 } as const;
+
+/**
+ * The LIS context roles (Core Appendix A.2.3), core and non-core, by their simple names: a role's
+ * URI is {@link contextRole}; the simple names alone are deprecated but may be recognised.
+ */
+export const contextRoleNames = ['Administrator', 'ContentDeveloper', 'Instructor', 'Learner', 'Mentor', 'Manager', 'Member', 'Officer'] as const;
+export type ContextRoleName = (typeof contextRoleNames)[number];
+
+/** The URI of a LIS context role (Core Appendix A.2.3): `http://purl.imsglobal.org/vocab/lis/v2/membership#Learner`. */
+export function contextRole(name: ContextRoleName): string {
+  return `${lis}membership#${name}`;
+}
+
+/** LIS context types (Core Appendix A.1). */
+export const contextTypes = { courseOffering: `${lis}course#CourseOffering` } as const;
 
 /** RFC 7523 §2.2: the client assertion type of the JWT-bearer client authentication (Security §4.1.1). */
 export const clientAssertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

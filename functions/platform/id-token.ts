@@ -12,15 +12,13 @@
  * - `tool_platform.guid` is the environment (one academy), as in LTI 1.2 launches.
  */
 import type { Tool } from '../academy/model';
-import { agsScopes, claims, ltiVersion, messageTypes } from '../lti13/claims';
+import { agsScopes, claims, contextRole, contextTypes, ltiVersion, messageTypes } from '../lti13/claims';
 import type { PendingLogin } from '../ports';
 import { agsEndpoints, platformIssuer } from './platform-urls';
 
 /** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
 export const idTokenLifetimeSeconds = 5 * 60;
 
-export const learnerRole = 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner';
-export const courseOfferingType = 'http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering';
 /** `tool_platform.product_family_code`, as LTI 1.2 launches send `tool_consumer_info_product_family_code`. */
 export const productFamilyCode = 'lti-bridge';
 
@@ -79,8 +77,8 @@ export function launchClaims(input: IdTokenInput): Record<string, unknown> {
     [claims.deploymentId]: tool.deploymentId,
     [claims.targetLinkUri]: login.targetLinkUri,
     [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
-    [claims.roles]: [learnerRole],
-    [claims.context]: { id: login.activityId, label: login.activity.title, title: login.activity.title, type: [courseOfferingType] },
+    [claims.roles]: [contextRole('Learner')],
+    [claims.context]: { id: login.activityId, label: login.activity.title, title: login.activity.title, type: [contextTypes.courseOffering] },
     [claims.toolPlatform]: { guid: platformInstanceGuid(publicUrl, env), name: login.environmentName, product_family_code: productFamilyCode },
     [claims.launchPresentation]: { document_target: 'window', return_url: login.returnUrl },
     ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
