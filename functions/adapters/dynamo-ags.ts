@@ -4,7 +4,6 @@
  * own, so that both list in key order and page with a key condition.
  */
 import {
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -15,6 +14,7 @@ import {
 import { ConditionFailedError } from '../errors';
 import type { AgsResult, AgsStore, LineItem, Page } from '../ports';
 import { conditional, record } from './dynamo-academy';
+import { batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
@@ -120,7 +120,8 @@ export class DynamoAgsStore implements AgsStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      await this.batchDelete((page.Items ?? []) as { pk: string; sk: string }[]);
+      const deletes = ((page.Items ?? []) as { pk: string; sk: string }[]).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+      await batchWriteAll(this.db, { [this.table]: deletes });
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return Attributes !== undefined;
@@ -208,15 +209,5 @@ export class DynamoAgsStore implements AgsStore {
     const kept = items.slice(0, limit);
     const last = kept[kept.length - 1]!;
     return { items: kept, next: String(last.sk).slice(String(last.sk).indexOf('#') + 1) };
-  }
-
-  /** BatchWriteItem deletes (at most 25), asking again for unprocessed ones. */
-  private async batchDelete(itemKeys: { pk: string; sk: string }[]): Promise<void> {
-    let requests = itemKeys.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt >= 5) throw new Error('BatchWriteItem left deletes unprocessed after retries');
-      const answer = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-      requests = (answer.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-    }
   }
 }

@@ -3,21 +3,15 @@
  * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the replay
  * guard's conditional write, and one BatchWriteItem (enrollment, binding, single sign-on code).
  */
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type BatchGetCommandOutput,
-  type BatchWriteCommandOutput, DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment } from '../academy/model';
 import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type ReplayGuard, type SsoGrant } from '../ports';
 import { conditional, record } from './dynamo-academy';
+import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
 import { ConditionFailedError } from '../errors';
 
 type Item = Record<string, unknown>;
-
-/** Unprocessed batch items are retried with exponential backoff and jitter, as AWS advises. */
-const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
 
 export class DynamoLaunchStore implements LaunchStore {
   constructor(
@@ -31,19 +25,7 @@ export class DynamoLaunchStore implements LaunchStore {
       keys.activity(environmentId, activityId),
       keys.externalId(environmentId, externalKey, externalUserId),
     ];
-    const found: Item[] = [];
-    let request: Record<string, { Keys: Item[] }> | undefined = { [this.tables.data]: { Keys: wanted } };
-    // BatchGetItem may return part of the keys as unprocessed under throttling: ask again for those.
-    for (let attempt = 0; request; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      if (attempt >= 6) throw new Error('launch records were not all read after retries');
-      const answer: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-      found.push(...(answer.Responses?.[this.tables.data] ?? []));
-      const rest: Item[] | undefined = answer.UnprocessedKeys?.[this.tables.data]?.Keys;
-      request = rest?.length ? { [this.tables.data]: { Keys: rest as Item[] } } : undefined;
-    }
-    const item = (key: { pk: string; sk: string }) => found.find((i) => i.pk === key.pk && i.sk === key.sk);
-    const [environment, activity, external] = wanted.map(item);
+    const [environment, activity, external] = await batchGetAll(this.db, this.tables.data, wanted);
     return {
       environment: record<Environment>(environment),
       activity: record<Activity>(activity),
@@ -92,17 +74,10 @@ export class DynamoLaunchStore implements LaunchStore {
       data.push({ ...learner(`BIND#${bindingKey(binding)}`), kind: 'binding', userId: grant.userId, activityId: grant.activityId, binding, boundAt: at });
     }
     const ephemeral: Item[] = [{ ...keys.sso(grant.environmentId, input.codeHash), kind: 'sso', grant, expiresAt: input.expiresAt }];
-    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {
+    await batchWriteAll(this.db, {
       [this.tables.data]: data.map((Item) => ({ PutRequest: { Item } })),
       [this.tables.ephemeral]: ephemeral.map((Item) => ({ PutRequest: { Item } })),
-    };
-    for (let attempt = 0; request; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      const answer: BatchWriteCommandOutput = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
-      const rest = answer.UnprocessedItems;
-      request = rest && Object.keys(rest).length ? (rest as typeof request) : undefined;
-      if (request && attempt >= 5) throw new Error('launch records were not all written after retries');
-    }
+    });
   }
 
   async consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined> {

@@ -3,14 +3,14 @@
  * BatchGetItem for a launch's or an outcome request's environment, activity, user and result
  * sourcedId, and the sourcedId record itself (a learner's `SOURCEDID` item).
  */
-import { BatchGetCommand, PutCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment, User } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { PlatformContext, PlatformStore, ResultSourcedId } from '../ports';
 import { conditional, record } from './dynamo-academy';
+import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
 
-type Item = Record<string, unknown>;
 type Key = { pk: string; sk: string };
 
 export class DynamoPlatformStore implements PlatformStore {
@@ -20,18 +20,18 @@ export class DynamoPlatformStore implements PlatformStore {
   ) {}
 
   async context(environmentId: string, activityId?: string, userId?: string): Promise<PlatformContext> {
-    const wanted: Key[] = [keys.environment(environmentId)];
-    if (activityId) wanted.push(keys.activity(environmentId, activityId));
-    if (userId) wanted.push(keys.user(environmentId, userId));
-    if (activityId && userId) wanted.push(keys.learner(environmentId, activityId, userId, 'SOURCEDID'));
-    const found = await this.batchGet(wanted);
-    const item = (key: Key | undefined) => (key ? found.find((i) => i.pk === key.pk && i.sk === key.sk) : undefined);
+    const environmentKey = keys.environment(environmentId);
+    const activityKey = activityId ? keys.activity(environmentId, activityId) : undefined;
+    const userKey = userId ? keys.user(environmentId, userId) : undefined;
+    const sourcedIdKey = activityId && userId ? keys.learner(environmentId, activityId, userId, 'SOURCEDID') : undefined;
+    const wanted = [environmentKey, activityKey, userKey, sourcedIdKey].filter((key): key is Key => key !== undefined);
+    const found = await batchGetAll(this.db, this.table, wanted);
+    const item = (key: Key | undefined) => (key ? found[wanted.indexOf(key)] : undefined);
     return {
-      environment: record<Environment>(item(wanted[0])),
-      activity: activityId ? record<Activity>(item(keys.activity(environmentId, activityId))) : undefined,
-      user: userId ? record<User>(item(keys.user(environmentId, userId))) : undefined,
-      sourcedId:
-        activityId && userId ? record<ResultSourcedId>(item(keys.learner(environmentId, activityId, userId, 'SOURCEDID'))) : undefined,
+      environment: record<Environment>(item(environmentKey)),
+      activity: record<Activity>(item(activityKey)),
+      user: record<User>(item(userKey)),
+      sourcedId: record<ResultSourcedId>(item(sourcedIdKey)),
     };
   }
 
@@ -57,19 +57,5 @@ export class DynamoPlatformStore implements PlatformStore {
       if (error instanceof ConditionFailedError) return false;
       throw error;
     }
-  }
-
-  /** BatchGetItem, asking again for keys returned as unprocessed (throttling). */
-  private async batchGet(wanted: Key[]): Promise<Item[]> {
-    const found: Item[] = [];
-    let request: Record<string, { Keys: Item[] }> | undefined = { [this.table]: { Keys: wanted } };
-    for (let attempt = 0; request; attempt++) {
-      if (attempt >= 5) throw new Error('BatchGetItem left keys unprocessed after retries');
-      const answer: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-      found.push(...(answer.Responses?.[this.table] ?? []));
-      const rest = answer.UnprocessedKeys?.[this.table]?.Keys;
-      request = rest?.length ? { [this.table]: { Keys: rest as Item[] } } : undefined;
-    }
-    return found;
   }
 }

@@ -8,40 +8,23 @@
  * gone, or no longer holding that pair) is taken over, again by a conditional write.
  */
 import {
-  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, OidcState, PlatformRegistrationStore } from '../ports';
 import { conditional, record } from './dynamo-academy';
+import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
-type Key = { pk: string; sk: string };
 
 /** A claim younger than this may belong to a creation still under way: it is never taken over. */
 const claimGraceMs = 60_000;
-
-/** BatchGetItem of up to 100 keys of one table, asking again for keys DynamoDB left unprocessed. */
-export async function batchGet(db: DynamoDBDocumentClient, table: string, wanted: readonly Key[]): Promise<(Item | undefined)[]> {
-  const found: Item[] = [];
-  let request: Record<string, { Keys: Item[] }> | undefined = { [table]: { Keys: [...wanted] } };
-  for (let attempt = 0; request; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
-    const answer: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: request }));
-    found.push(...(answer.Responses?.[table] ?? []));
-    const rest = answer.UnprocessedKeys?.[table]?.Keys;
-    request = rest?.length ? { [table]: { Keys: rest as Item[] } } : undefined;
-    if (request && attempt >= 5) throw new Error('BatchGetItem left keys unprocessed after retries');
-  }
-  return wanted.map((key) => found.find((item) => item.pk === key.pk && item.sk === key.sk));
-}
 
 export class DynamoPlatformRegistrationStore implements PlatformRegistrationStore {
   constructor(
@@ -90,7 +73,7 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
     }
     if (claims.length === 0) return [];
     const ids = [...new Set(claims.map((claim) => claim.platformId as string))];
-    const items = await batchGet(this.db, this.table, ids.map((id) => keys.platform(environmentId, id)));
+    const items = await batchGetAll(this.db, this.table, ids.map((id) => keys.platform(environmentId, id)));
     // A stale claim (see the file comment) points at a platform that no longer holds the pair.
     return items
       .map((item) => record<Platform>(item))
@@ -207,7 +190,7 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
   ) {}
 
   async loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>> {
-    const [environment, activity] = await batchGet(this.db, this.tables.data, [
+    const [environment, activity] = await batchGetAll(this.db, this.tables.data, [
       keys.environment(environmentId),
       keys.activity(environmentId, activityId),
     ]);
@@ -258,7 +241,7 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
     externalKey: string,
     externalUserId: string,
   ): Promise<Lti13LaunchPrefetch> {
-    const [environment, platform, activity, external] = await batchGet(this.db, this.tables.data, [
+    const [environment, platform, activity, external] = await batchGetAll(this.db, this.tables.data, [
       keys.environment(environmentId),
       keys.platform(environmentId, platformId),
       keys.activity(environmentId, activityId),
