@@ -9,11 +9,9 @@
  * the same conditional update, so that nothing stays `pending` with nothing queued.
  */
 import {
-  BatchGetCommand,
   QueryCommand,
   ScanCommand,
   UpdateCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Progress } from '../academy/model';
@@ -29,6 +27,7 @@ import type {
   PassbackStore,
 } from '../ports';
 import { conditional, record } from './dynamo-academy';
+import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
@@ -154,18 +153,7 @@ export class DynamoPassbackStore implements PassbackStore {
       keys.learner(env, activityId, userId, 'PROGRESS'),
       keys.activity(env, activityId),
     ];
-    const found: Item[] = [];
-    let request: Record<string, { Keys: Item[] }> | undefined = { [this.table]: { Keys: wanted } };
-    // BatchGetItem may leave keys unprocessed under throttling: ask again for those.
-    for (let attempt = 0; request; attempt++) {
-      if (attempt >= 5) throw new Error('the delivery records could not all be read after retries');
-      const answer: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-      found.push(...(answer.Responses?.[this.table] ?? []));
-      const rest = answer.UnprocessedKeys?.[this.table]?.Keys;
-      request = rest?.length ? { [this.table]: { Keys: rest as Item[] } } : undefined;
-    }
-    const item = (wantedKey: { pk: string; sk: string }) => found.find((i) => i.pk === wantedKey.pk && i.sk === wantedKey.sk);
-    const [delivery, binding, progress, activity] = wanted.map(item);
+    const [delivery, binding, progress, activity] = await batchGetAll(this.db, this.table, wanted);
     return {
       delivery: record<Delivery>(delivery),
       binding: binding?.binding as PassbackBinding | undefined,
