@@ -3,37 +3,15 @@
  *
  * The key of every item is in `./keys.ts`.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../errors';
 import type { Activity, Environment, User } from '../academy/model';
+import { conditional, record } from './dynamo-items';
+import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
 import type { ActivityStore, EnvironmentStore, UserStore } from '../ports';
 
 type Item = Record<string, unknown>;
-
-const keyAttributes = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'kind'];
-
-/** Strips the storage attributes from an item. */
-export function record<T>(item: Item | undefined): T | undefined {
-  if (!item) return undefined;
-  const copy: Item = { ...item };
-  for (const name of keyAttributes) delete copy[name];
-  return copy as T;
-}
-
-/** Runs a conditional write, turning a lost condition into the domain's `ConditionFailedError`. */
-export async function conditional<T>(write: () => Promise<T>, message: string, reason?: string): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
-      throw new ConditionFailedError(message, reason);
-    }
-    throw error;
-  }
-}
-
 
 export class DynamoEnvironmentStore implements EnvironmentStore {
   constructor(
@@ -54,68 +32,30 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
 }
 
 export class DynamoActivityStore implements ActivityStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
+  private readonly records: EnvironmentRecords<Activity>;
 
-  async get(environmentId: string, id: string): Promise<Activity | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.activity(environmentId, id) }));
-    return record<Activity>(Item);
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.records = new EnvironmentRecords(db, table, 'activity', keys.activity);
   }
 
-  async list(environmentId: string): Promise<Activity[]> {
-    const activities: Activity[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `ENV#${environmentId}`, ':prefix': 'ACT#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) activities.push(record<Activity>(item)!);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return activities;
+  get(environmentId: string, id: string): Promise<Activity | undefined> {
+    return this.records.get(environmentId, id);
   }
 
-  async create(activity: Activity): Promise<void> {
-    await conditional(
-      () =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...keys.activity(activity.environmentId, activity.id), kind: 'activity', ...activity },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      'activity already exists',
-    );
+  list(environmentId: string): Promise<Activity[]> {
+    return this.records.list(environmentId);
   }
 
-  async replace(activity: Activity, expectedUpdatedAt: string): Promise<void> {
-    await conditional(
-      () =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...keys.activity(activity.environmentId, activity.id), kind: 'activity', ...activity },
-            ConditionExpression: 'updatedAt = :expected',
-            ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-          }),
-        ),
-      'activity was changed or removed concurrently',
-    );
+  create(activity: Activity): Promise<void> {
+    return this.records.create(activity);
+  }
+
+  replace(activity: Activity, expectedUpdatedAt: string): Promise<void> {
+    return this.records.replace(activity, expectedUpdatedAt);
   }
 
   async delete(environmentId: string, id: string): Promise<boolean> {
-    const { Attributes } = await this.db.send(
-      new DeleteCommand({ TableName: this.table, Key: keys.activity(environmentId, id), ReturnValues: 'ALL_OLD' }),
-    );
-    return Attributes !== undefined;
+    return (await this.records.delete(environmentId, id)) !== undefined;
   }
 }
 

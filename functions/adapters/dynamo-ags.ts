@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../errors';
 import type { AgsResult, AgsStore, LineItem, Page } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
 import { batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
 

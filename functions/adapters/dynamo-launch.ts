@@ -6,7 +6,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment } from '../academy/model';
 import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type ReplayGuard, type SsoGrant } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
 import { ConditionFailedError } from '../errors';

@@ -26,7 +26,7 @@ import type {
   PassbackMessage,
   PassbackStore,
 } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
 

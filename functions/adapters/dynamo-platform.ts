@@ -7,7 +7,7 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment, User } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { PlatformContext, PlatformStore, ResultSourcedId } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
 

@@ -17,7 +17,7 @@ import {
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, OidcState, PlatformRegistrationStore } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
 

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocum
 import type { Progress } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { ProgressStore } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;

@@ -6,7 +6,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../errors';
 import type { LaunchTicket, TicketStore } from '../ports';
-import { conditional } from './dynamo-academy';
+import { conditional } from './dynamo-items';
 import { keys } from './keys';
 
 export class DynamoTicketStore implements TicketStore {

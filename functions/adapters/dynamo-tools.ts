@@ -4,78 +4,39 @@
  * endpoints find it with one GetItem), and pending OIDC logins in the `ephemeral` table, consumed
  * by one conditional delete.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tool } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { PendingLogin, PendingLoginStore, ToolStore } from '../ports';
-import { conditional, record } from './dynamo-academy';
+import { conditional, record } from './dynamo-items';
+import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
 
-type Item = Record<string, unknown>;
-
 export class DynamoToolStore implements ToolStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
+  private readonly records: EnvironmentRecords<Tool>;
 
-  async get(environmentId: string, id: string): Promise<Tool | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.tool(environmentId, id) }));
-    return record<Tool>(Item);
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.records = new EnvironmentRecords(db, table, 'tool', keys.tool);
   }
 
-  async list(environmentId: string): Promise<Tool[]> {
-    const tools: Tool[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.environment(environmentId).pk, ':prefix': 'TOOL#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) tools.push(record<Tool>(item)!);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return tools;
+  get(environmentId: string, id: string): Promise<Tool | undefined> {
+    return this.records.get(environmentId, id);
   }
 
-  async create(tool: Tool): Promise<void> {
-    await conditional(
-      () =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...keys.tool(tool.environmentId, tool.id), kind: 'tool', ...tool },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      'tool already exists',
-    );
+  list(environmentId: string): Promise<Tool[]> {
+    return this.records.list(environmentId);
   }
 
-  async replace(tool: Tool, expectedUpdatedAt: string): Promise<void> {
-    await conditional(
-      () =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { ...keys.tool(tool.environmentId, tool.id), kind: 'tool', ...tool },
-            ConditionExpression: 'updatedAt = :expected',
-            ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-          }),
-        ),
-      'tool was changed or removed concurrently',
-    );
+  create(tool: Tool): Promise<void> {
+    return this.records.create(tool);
+  }
+
+  replace(tool: Tool, expectedUpdatedAt: string): Promise<void> {
+    return this.records.replace(tool, expectedUpdatedAt);
   }
 
   async delete(environmentId: string, id: string): Promise<boolean> {
-    const { Attributes } = await this.db.send(
-      new DeleteCommand({ TableName: this.table, Key: keys.tool(environmentId, id), ReturnValues: 'ALL_OLD' }),
-    );
-    return Attributes !== undefined;
+    return (await this.records.delete(environmentId, id)) !== undefined;
   }
 }
 

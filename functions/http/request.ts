@@ -41,9 +41,22 @@ export function formPairs(event: ApiEvent): [string, string][] {
 
 /** The first value of each name in `pairs` (a form, OAuth header parameters). */
 export function firstValues(pairs: Iterable<readonly [string, string]>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [name, value] of pairs) if (!(name in values)) values[name] = value;
-  return values;
+  return singleValues(pairs).params;
+}
+
+/**
+ * The first value of each name, and the names sent more than once (OAuth 2.0 parameters "MUST NOT
+ * be included more than once", RFC 6749 §3.1). The map has no prototype, so names such as
+ * `constructor` or `__proto__` are ordinary parameters.
+ */
+export function singleValues(pairs: Iterable<readonly [string, string]>): { params: Record<string, string>; repeated: string[] } {
+  const params: Record<string, string> = Object.create(null);
+  const repeated: string[] = [];
+  for (const [name, value] of pairs) {
+    if (!Object.hasOwn(params, name)) params[name] = value;
+    else if (!repeated.includes(name)) repeated.push(name);
+  }
+  return { params, repeated };
 }
 
 /** The first value of each form field. */

@@ -74,7 +74,7 @@ export function queryParameters(rawQueryString: string): Record<string, string> 
   if (!rawQueryString) return undefined;
   const params: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    params[name] = name in params ? `${params[name]},${value}` : value;
+    params[name] = Object.hasOwn(params, name) ? `${params[name]},${value}` : value;
   }
   return Object.keys(params).length > 0 ? params : undefined;
 }

@@ -14,7 +14,7 @@ import { validId } from '../academy/validation';
 import type { Config } from '../config';
 import { sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
-import { bodyText, cookie, pathParam } from '../http/request';
+import { bodyText, cookie, pathParam, singleValues } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled } from '../lti12/launch-error';
 import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../ports';
@@ -134,7 +134,7 @@ const registeredRedirectUri: Check = (request) => {
   request.redirectUri = uri;
 };
 
-const singleValues: Check = (request) => {
+const eachParameterOnce: Check = (request) => {
   const [first] = request.repeated;
   if (first) throw sentBack('invalid_request', `The parameter ${first} is sent more than once.`, first);
 };
@@ -216,14 +216,14 @@ const consumeOnce: Check = async (request, deps) => {
   if (!consumed) throw sentBack('login_required', 'This launch was already used or has expired: please start the activity again from the academy.', 'lti_message_hint');
 };
 
-/** The checks, in order. Those before `singleValues` never redirect. */
+/** The checks, in order. Those before `eachParameterOnce` never redirect. */
 export const checks: readonly Check[] = [
   prefetch,
   environmentEnablesLti,
   knownClient,
   activatedClient,
   registeredRedirectUri,
-  singleValues,
+  eachParameterOnce,
   noRequestObject,
   responseType,
   formPostResponseMode,
@@ -239,15 +239,7 @@ export const checks: readonly Check[] = [
 /** The parameters of a GET (query) or POST (form body) authentication request, keeping repeats. */
 export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest {
   const source = event.requestContext.http.method === 'POST' ? bodyText(event) : (event.rawQueryString ?? '');
-  const params: Record<string, string> = {};
-  const repeated: string[] = [];
-  for (const [name, value] of new URLSearchParams(source)) {
-    if (name in params) {
-      if (!repeated.includes(name)) repeated.push(name);
-    } else {
-      params[name] = value;
-    }
-  }
+  const { params, repeated } = singleValues(new URLSearchParams(source));
   return { envId: pathParam(event, 'env'), params, repeated, cookie: (name) => cookie(event, name) };
 }
 

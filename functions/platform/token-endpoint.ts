@@ -18,7 +18,7 @@ import type { Environment, Tool } from '../academy/model';
 import { validId } from '../academy/validation';
 import type { Config } from '../config';
 import { HttpError, ltiDisabledMessage } from '../errors';
-import { bodyText, pathParam } from '../http/request';
+import { bodyText, pathParam, singleValues } from '../http/request';
 import { json } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { clientAssertionType } from '../lti13/claims';
@@ -232,15 +232,7 @@ export const checks: readonly Check[] = [
 ];
 
 export function readTokenRequest(event: ApiEvent): TokenRequest {
-  const params: Record<string, string> = {};
-  const repeated: string[] = [];
-  for (const [name, value] of new URLSearchParams(bodyText(event))) {
-    if (name in params) {
-      if (!repeated.includes(name)) repeated.push(name);
-    } else {
-      params[name] = value;
-    }
-  }
+  const { params, repeated } = singleValues(new URLSearchParams(bodyText(event)));
   return {
     envId: pathParam(event, 'env'),
     params,
