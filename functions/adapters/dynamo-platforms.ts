@@ -19,6 +19,7 @@ import { ConditionFailedError } from '../errors';
 import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, OidcState, PlatformRegistrationStore } from '../ports';
 import { conditional, record } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
+import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
@@ -27,32 +28,21 @@ type Item = Record<string, unknown>;
 const claimGraceMs = 60_000;
 
 export class DynamoPlatformRegistrationStore implements PlatformRegistrationStore {
+  private readonly records: EnvironmentRecords<Platform>;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
-
-  async get(environmentId: string, id: string): Promise<Platform | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.platform(environmentId, id) }));
-    return record<Platform>(Item);
+  ) {
+    this.records = new EnvironmentRecords(db, table, 'platform', keys.platform);
   }
 
-  async list(environmentId: string): Promise<Platform[]> {
-    const platforms: Platform[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.environment(environmentId).pk, ':prefix': 'PLATFORM#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) platforms.push(record<Platform>(item)!);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return platforms;
+  get(environmentId: string, id: string): Promise<Platform | undefined> {
+    return this.records.get(environmentId, id);
+  }
+
+  list(environmentId: string): Promise<Platform[]> {
+    return this.records.list(environmentId);
   }
 
   async findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]> {
@@ -83,17 +73,7 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
   async create(platform: Platform): Promise<void> {
     const claimedHere = await this.claim(platform);
     try {
-      await conditional(
-        () =>
-          this.db.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: { ...keys.platform(platform.environmentId, platform.id), kind: 'platform', ...platform },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        'platform already exists',
-      );
+      await this.records.create(platform);
     } catch (error) {
       if (claimedHere) await this.release(platform);
       throw error;
@@ -104,18 +84,7 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
     const moved = platform.issuer !== previous.issuer || platform.clientId !== previous.clientId;
     const claimedHere = moved && (await this.claim(platform));
     try {
-      await conditional(
-        () =>
-          this.db.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: { ...keys.platform(platform.environmentId, platform.id), kind: 'platform', ...platform },
-              ConditionExpression: 'updatedAt = :expected',
-              ExpressionAttributeValues: { ':expected': previous.updatedAt },
-            }),
-          ),
-        'platform was changed or removed concurrently',
-      );
+      await this.records.replace(platform, previous.updatedAt);
     } catch (error) {
       if (claimedHere) await this.release(platform);
       throw error;
@@ -124,10 +93,7 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
   }
 
   async delete(environmentId: string, id: string): Promise<Platform | undefined> {
-    const { Attributes } = await this.db.send(
-      new DeleteCommand({ TableName: this.table, Key: keys.platform(environmentId, id), ReturnValues: 'ALL_OLD' }),
-    );
-    const removed = record<Platform>(Attributes);
+    const removed = await this.records.delete(environmentId, id);
     if (removed) await this.release(removed);
     return removed;
   }
