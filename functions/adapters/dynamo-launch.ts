@@ -3,10 +3,10 @@
  * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the replay
  * guard's conditional write, and one BatchWriteItem (enrollment, binding, single sign-on code).
  */
-import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment } from '../academy/model';
 import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type ReplayGuard, type SsoGrant } from '../ports';
-import { conditional, record } from './dynamo-items';
+import { conditional, record, consumeOnce } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
 import { ConditionFailedError } from '../errors';
@@ -81,26 +81,10 @@ export class DynamoLaunchStore implements LaunchStore {
   }
 
   async consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined> {
-    try {
-      const { Attributes } = await conditional(
-        () =>
-          this.db.send(
-            new DeleteCommand({
-              TableName: this.tables.ephemeral,
-              Key: keys.sso(environmentId, codeHash),
-              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
-              ReturnValues: 'ALL_OLD',
-            }),
-          ),
-        'code unknown, used or expired',
-      );
-      return Attributes?.grant as SsoGrant | undefined;
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return undefined;
-      throw error;
-    }
+    const item = await consumeOnce(this.db, this.tables.ephemeral, keys.sso(environmentId, codeHash), now);
+    return item?.grant as SsoGrant | undefined;
   }
+
 }
 
 export class DynamoReplayGuard implements ReplayGuard {

@@ -17,7 +17,7 @@ import {
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, OidcState, PlatformRegistrationStore } from '../ports';
-import { conditional, record } from './dynamo-items';
+import { conditional, record, consumeOnce } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
 import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
@@ -178,27 +178,10 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
   }
 
   async consumeState(environmentId: string, stateHash: string, now: number): Promise<OidcState | undefined> {
-    try {
-      const { Attributes } = await conditional(
-        () =>
-          this.db.send(
-            new DeleteCommand({
-              TableName: this.tables.ephemeral,
-              Key: keys.oidcState(environmentId, stateHash),
-              // An expired item counts as absent: DynamoDB's TTL deletes lazily, and dynalite never does.
-              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
-              ReturnValues: 'ALL_OLD',
-            }),
-          ),
-        'state unknown, used or expired',
-      );
-      return Attributes?.state as OidcState | undefined;
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return undefined;
-      throw error;
-    }
+    const item = await consumeOnce(this.db, this.tables.ephemeral, keys.oidcState(environmentId, stateHash), now);
+    return item?.state as OidcState | undefined;
   }
+
 
   async launchContext(
     environmentId: string,

@@ -3,10 +3,9 @@
  * an expiry, and consumed once by one conditional delete (STYLE.md principle 5), so that two
  * browsers racing with the same link cannot both launch.
  */
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionFailedError } from '../errors';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LaunchTicket, TicketStore } from '../ports';
-import { conditional } from './dynamo-items';
+import { conditional, consumeOnce } from './dynamo-items';
 import { keys } from './keys';
 
 export class DynamoTicketStore implements TicketStore {
@@ -30,27 +29,10 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async consume(environmentId: string, ticketHash: string, now: number): Promise<LaunchTicket | undefined> {
-    try {
-      const { Attributes } = await conditional(
-        () =>
-          this.db.send(
-            new DeleteCommand({
-              TableName: this.table,
-              Key: keys.ticket(environmentId, ticketHash),
-              // An expired item counts as absent: DynamoDB's TTL deletes lazily, and dynalite never does.
-              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
-              ReturnValues: 'ALL_OLD',
-            }),
-          ),
-        'ticket unknown, used or expired',
-      );
-      if (!Attributes) return undefined;
-      const { environmentId: env, activityId, userId, returnUrl, expiresAt } = Attributes as LaunchTicket;
-      return { environmentId: env, activityId, userId, ...(returnUrl ? { returnUrl } : {}), expiresAt };
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return undefined;
-      throw error;
-    }
+    const item = await consumeOnce(this.db, this.table, keys.ticket(environmentId, ticketHash), now);
+    if (!item) return undefined;
+    const { environmentId: env, activityId, userId, returnUrl, expiresAt } = item as unknown as LaunchTicket;
+    return { environmentId: env, activityId, userId, ...(returnUrl ? { returnUrl } : {}), expiresAt };
   }
+
 }
