@@ -75,11 +75,11 @@ const prefetch: Check = async (launch, deps) => {
     launch.envId,
     launch.activityId,
     `lti12:${launch.params.oauth_consumer_key}`,
-    launch.params.user_id ?? '',
+    launch.params.user_id?.trim() ?? '',
   );
   launch.environment = found.environment;
   launch.activity = found.activity;
-  launch.knownUserId = launch.params.user_id ? found.knownUserId : undefined;
+  launch.knownUserId = launch.params.user_id?.trim() ? found.knownUserId : undefined;
 };
 
 const environmentEnablesLti: Check = (launch) => {
