@@ -18,9 +18,8 @@ import { markDeadLettered, requeuePending } from './academy/passback-recovery';
 import { DynamoPassbackStore } from './adapters/dynamo-passback';
 import { sqsClient, SqsPassbackQueue } from './adapters/sqs-queue';
 import { InProcessQueue } from './local/in-process-queue';
-import type { PassbackQueue } from './ports';
+import type { PassbackQueue, Signer } from './ports';
 import { runtime, type Runtime } from './runtime';
-import { signer } from './signer-runtime';
 
 export type PassbackRuntime = Runtime & PassbackDeps;
 
@@ -54,13 +53,28 @@ function localQueue(base: Runtime): InProcessQueue {
   return queue;
 }
 
+/**
+ * The signer deliveries use (an LTI 1.3 client assertion), given by the functions that deliver: the
+ * passback worker, and the local server for its in-process queue. The admin API only queues, so it
+ * does not bundle the KMS client (about 25 ms of its cold start); a delivery attempted without a
+ * signer fails with a clear error instead.
+ */
+let deliverySigner: (() => Signer) | undefined;
+
+export function useDeliverySigner(factory: () => Signer): void {
+  deliverySigner = factory;
+}
+
+const cannotSign = (): Promise<never> => Promise.reject(new Error('this function does not sign: it only queues passbacks'));
+const noSigner: Signer = { publicKeys: cannotSign, signJwt: cannotSign };
+
 const built = new WeakMap<Runtime, PassbackRuntime>();
 
 /** `base` (the process's runtime by default) with its passback queue, built once per runtime. */
 export function passbackRuntime(base: Runtime = runtime()): PassbackRuntime {
   let extended = built.get(base);
   if (!extended) {
-    extended = { ...base, signer: signer(), passbackQueue: createQueue(base) };
+    extended = { ...base, signer: deliverySigner?.() ?? noSigner, passbackQueue: createQueue(base) };
     built.set(base, extended);
   }
   return extended;

@@ -149,6 +149,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       PASSBACK_QUEUE_URL: undefined,
     });
     closers.unshift(async () => restoreEnv());
+    // The in-process passback queue delivers in this process, with the same KMS signer (through the
+    // local KMS endpoint) that the passback worker uses on AWS.
+    const [{ useDeliverySigner }, { signer }] = await Promise.all([import('../passback-runtime'), import('../signer-runtime')]);
+    useDeliverySigner(signer);
     ready?.();
 
     return {
