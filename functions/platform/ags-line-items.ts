@@ -41,17 +41,8 @@ export function lineItemUrl(publicUrl: string, environmentId: string, activityId
   return `${lineItemsUrl(publicUrl, environmentId, activityId)}/${encodeURIComponent(id)}`;
 }
 
-/** A posted or put line item (`application/vnd.ims.lis.v2.lineitem+json`), field by field. */
-interface LineItemInput {
-  readonly label: string;
-  readonly scoreMaximum: number;
-  readonly resourceLinkId?: string;
-  readonly resourceId?: string;
-  readonly tag?: string;
-  readonly startDateTime?: string;
-  readonly endDateTime?: string;
-  readonly gradesReleased?: boolean;
-}
+/** A posted or put line item (`application/vnd.ims.lis.v2.lineitem+json`): the fields a tool sets. */
+type LineItemInput = Omit<LineItem, 'environmentId' | 'activityId' | 'id' | 'createdAt' | 'updatedAt'>;
 
 function parseLineItem(body: Body): LineItemInput {
   const optional = (field: string) => text(body, field, { max: 255 });

@@ -13,15 +13,13 @@
  * form post (a cross-site POST that must carry B's `SameSite=None; Secure; Partitioned` state
  * cookie, which Chromium keeps on http://localhost and http://127.0.0.1 as secure origins).
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../fixtures/chromium';
 import { startTestServer, type TestServer } from '../fixtures/local-server';
 
-const chromiumPath = '/usr/bin/chromium';
-const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let server: TestServer;
 let academy: Server;
@@ -49,7 +47,6 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium (.ci/run does)`);
   server = await startTestServer();
 
   // B's academy: the page single sign-on hands the learner to; it trades the code through the admin API.
@@ -70,7 +67,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => academy.listen(0, '127.0.0.1', resolve));
   academyUrl = `http://localhost:${(academy.address() as AddressInfo).port}/academy`;
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+  browser = await launchChromium();
   // Both academies' handlers run in this process: every KMS call goes through this prototype.
   const send = KMSClient.prototype.send;
   jest.spyOn(KMSClient.prototype, 'send').mockImplementation(function (this: KMSClient, command: any, ...rest: any[]) {

@@ -6,24 +6,21 @@
  * fails (the most reported LTI 1.3 failure in the field); the `Partitioned` (CHIPS) state cookie is
  * kept in the iframe's partition and comes back with the platform's form post.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../fixtures/chromium';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { TestPlatform } from '../../fixtures/lti13-platform';
 
-const chromiumPath = '/usr/bin/chromium';
-const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let server: TestServer;
 let lms: TestPlatform;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium`);
   server = await startTestServer();
   lms = await TestPlatform.start();
   lms.redirectUris = [`${server.baseUrl}/frame/lti13/launch`];
-  browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

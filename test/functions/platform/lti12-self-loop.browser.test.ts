@@ -10,14 +10,12 @@
  * Both academies are environments of one local server; the browser meets A at `127.0.0.1` and B
  * at `localhost`, so that every hop between them is cross-site.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../fixtures/chromium';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 
-const chromiumPath = '/usr/bin/chromium';
-const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let server: TestServer;
 let academy: Server;
@@ -37,7 +35,6 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 }
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium (.ci/run does)`);
   server = await startTestServer();
   // B's academy page: trades the single sign-on code through the admin API.
   academy = createServer((req, res) => {
@@ -55,7 +52,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => academy.listen(0, '127.0.0.1', resolve));
   academyUrl = `http://localhost:${(academy.address() as AddressInfo).port}/academy`;
-  browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -9,16 +9,14 @@
  * Sites: lti-bridge at `localhost`; the tool and the academy page at `127.0.0.1`; the tool's
  * landing page at another `localhost` port.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../fixtures/chromium';
 import { startTestTool, type TestTool } from '../../fixtures/lti13-tool';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { createEnvironment, createUser, ticketUrl } from './platform-fixtures';
 
-const chromiumPath = '/usr/bin/chromium';
-const launchArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const env = 'b13';
 
 let server: TestServer;
@@ -30,7 +28,6 @@ let browser: Browser;
 let activityId: string;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium (.ci/run does)`);
   [server, tool] = await Promise.all([startTestServer(), startTestTool()]);
   // The academy's page (framing a launch URL) and the tool's landing page, on one small server.
   pages = createServer((req, res) => {
@@ -59,7 +56,7 @@ beforeAll(async () => {
     type: 'e-learning', title: 'Browser course', lti: { version: '1.3', toolId: clientId, resourceUrl: `${tool.origin}/resource/1` },
   });
   activityId = activity.json.id;
-  browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
