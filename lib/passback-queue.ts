@@ -14,7 +14,7 @@ export interface PassbackQueueProps {
    * How many times a message whose processing fails (the worker throws or times out) is received
    * before it moves to the dead-letter queue. Failed deliveries to an LMS do not count: the worker
    * records them and queues the next attempt itself, with the retry policy's delay.
-   * @default 5 (`passbackMaxReceives` of functions/academy/retry-policy.ts, whose dead-letter
+   * @default 5 (`passbackMaxReceives` of functions/academy/passback/retry-policy.ts, whose dead-letter
    * message quotes it; the stack test checks they agree)
    */
   readonly maxReceiveCount?: number;

@@ -8,7 +8,7 @@ import { HttpError, notFound } from '../errors';
 import type { ActivityStore, Delivery, EnvironmentStore, LearnerRecords, ProgressStore, UserStore } from '../ports';
 import { requireEnvironment } from './environments';
 import { progressStatuses, type Activity, type Progress, type User } from './model';
-import { passBack, type PassbackDeps } from './passback';
+import { passBack, type PassbackDeps } from './passback/dispatcher';
 import { parse, validId } from './validation';
 
 const scoreMessage = 'score must be a number from 0 to 100';
@@ -102,7 +102,7 @@ async function requireLearner(
 /**
  * `PUT …/progress/{userId}` `{status, score?}`: records the progress (replacing the previous one;
  * a `null` or absent score means none), then opens a delivery to every LMS that launched this
- * learner into this activity and queues it (`./passback.ts`). Answers the learner's view, whose
+ * learner into this activity and queues it (`./passback/dispatcher.ts`). Answers the learner's view, whose
  * passbacks are then `pending`.
  *
  * When the progress is recorded but a passback cannot be queued, that passback is kept as `failed`

@@ -188,7 +188,7 @@ export class DynamoPassbackStore implements PassbackStore {
   /**
    * Local recovery only, scans the table: every delivery still `pending` that was last updated
    * before `before` (epoch ms). Local mode's in-process queue loses its messages when the server
-   * stops; on the next start it asks this for the deliveries to queue again (`../academy/passback-recovery.ts`).
+   * stops; on the next start it asks this for the deliveries to queue again (`../academy/passback/recovery.ts`).
    * A Scan reads the whole table, which is fine for the embedded store and never done on AWS,
    * where SQS keeps the messages and the dead-letter queue's consumer settles the rest.
    */

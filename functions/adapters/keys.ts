@@ -55,7 +55,7 @@ export const keys = {
     pk: `ENV#${env}#AGS#${activityId}#LI#${lineItemId}`,
     sk: `RESULT#${userId}`,
   }),
-  /** A learner's passback binding to one LMS (`bindingKey()` in functions/ports.ts); the newest launch wins. */
+  /** A learner's passback binding to one LMS (`bindingKey()` in functions/ports/index.ts); the newest launch wins. */
   binding: (env: string, activityId: string, userId: string, bindingKey: string): { pk: string; sk: string } =>
     keys.learner(env, activityId, userId, `BIND#${bindingKey}`),
   /** The state of passing a learner's progress back through one binding. */

@@ -4,9 +4,9 @@
  * function (`lti13-token.ts`), which may not sign.
  */
 import { lambda } from '../http/lambda';
-import { authorize } from '../platform/authorize';
-import { runtime } from '../runtime';
-import { signer } from '../signer-runtime';
+import { authorize } from '../lti13/core/platform-authorize';
+import { runtime } from '../app/runtime';
+import { signer } from '../app/signer';
 
 const deps = () => ({ ...runtime(), signer: signer() });
 

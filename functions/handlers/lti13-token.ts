@@ -3,9 +3,9 @@
  * access tokens for tools, against a JWT client assertion verified with the tool's key set.
  */
 import { lambda } from '../http/lambda';
-import { PlatformKeySets } from '../lti13/platform-keys';
-import { tokenEndpoint } from '../platform/token-endpoint';
-import { runtime } from '../runtime';
+import { PlatformKeySets } from '../lti13/core/key-sets';
+import { tokenEndpoint } from '../lti13/core/platform-token-endpoint';
+import { runtime } from '../app/runtime';
 
 /** The tools' key sets, cached for the life of the instance (one cold start). */
 let keySets: PlatformKeySets | undefined;

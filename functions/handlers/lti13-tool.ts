@@ -1,10 +1,10 @@
 /** Lambda: the academy as LTI 1.3 tool: OIDC login, launches, and the activities' resource URLs. */
 import { lambda } from '../http/lambda';
-import { lti13Launch } from '../lti13/launch';
-import { lti13Login } from '../lti13/login';
-import { PlatformKeySets } from '../lti13/platform-keys';
-import { resourcePage } from '../lti13/resource-page';
-import { runtime } from '../runtime';
+import { lti13Launch } from '../lti13/core/tool-launch';
+import { lti13Login } from '../lti13/core/tool-login';
+import { PlatformKeySets } from '../lti13/core/key-sets';
+import { resourcePage } from '../lti13/core/tool-resource-page';
+import { runtime } from '../app/runtime';
 
 /** The platforms' key sets, cached for the life of this instance (one cold start). */
 let keySets: PlatformKeySets | undefined;

@@ -1,8 +1,8 @@
 /** Lambda: the passback worker, triggered by the passback SQS queue (one attempt per message). */
-import { attemptDelivery } from '../academy/passback';
+import { attemptDelivery } from '../academy/passback/dispatcher';
 import { sqsBatchHandler } from '../adapters/sqs-queue';
-import { passbackRuntime, useDeliverySigner } from '../passback-runtime';
-import { signer } from '../signer-runtime';
+import { passbackRuntime, useDeliverySigner } from '../app/passback';
+import { signer } from '../app/signer';
 
 useDeliverySigner(signer);
 

@@ -1,15 +1,15 @@
 /**
  * The page that carries a launch from the academy to a tool in the learner's browser: a form of
  * hidden fields that posts itself to the tool, with a visible button for browsers without script.
- * Used by the LTI 1.2 launch (`functions/platform/lti12-launch-form.ts`) and the LTI 1.3 form post
- * response (`functions/platform/form-post.ts`).
+ * Used by the LTI 1.2 launch (`functions/lti12/platform-launch-form.ts`) and the LTI 1.3 form post
+ * response (`functions/http/renderers/form-post.ts`).
  *
  * Every value is HTML-escaped. The Content-Security-Policy allows only the one inline script (by
  * its hash), no other resource, and form posts to the action's origin and to `https:` (plus `http:`
  * when the action is http, as in local mode): Chromium applies `form-action` to every redirect that
  * follows the post, and tools send the learner on to other origins (lti-bridge itself, as a tool,
  * answers a launch with a 303 to the academy), so a policy of the action's origin alone blocks
- * those launches (seen in `test/functions/platform/lti12-self-loop.browser.test.ts` and
+ * those launches (seen in `test/functions/lti12/self-loop.browser.test.ts` and
  * `test/e2e/self-loop.browser.test.ts`). `javascript:` and `data:` targets stay blocked.
  */
 import { createHash } from 'node:crypto';

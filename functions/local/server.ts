@@ -151,7 +151,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     closers.unshift(async () => restoreEnv());
     // The in-process passback queue delivers in this process, with the same KMS signer (through the
     // local KMS endpoint) that the passback worker uses on AWS.
-    const [{ useDeliverySigner }, { signer }] = await Promise.all([import('../passback-runtime'), import('../signer-runtime')]);
+    const [{ useDeliverySigner }, { signer }] = await Promise.all([import('../app/passback'), import('../app/signer')]);
     useDeliverySigner(signer);
     ready?.();
 

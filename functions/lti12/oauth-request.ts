@@ -1,7 +1,7 @@
 /**
  * The checks every OAuth 1.0a request to the academy shares, whatever carries it (RFC 5849 §3.1-3.3,
- * LTI 1.1 IG §4): an LTI 1.2 launch (form parameters, `./launch.ts`) and a Basic Outcomes request
- * (`Authorization` header, `../platform/outcomes-service.ts`). Each answers whether the request
+ * LTI 1.1 IG §4): an LTI 1.2 launch (form parameters, `./tool-launch.ts`) and a Basic Outcomes request
+ * (`Authorization` header, `./platform-outcomes-service.ts`). Each answers whether the request
  * passes; the caller throws its own error, because a launch answers an HTML page for a learner and
  * the outcome service a POX document for a tool.
  */

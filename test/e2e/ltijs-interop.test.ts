@@ -13,7 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { runtime } from '../../functions/runtime';
+import { runtime } from '../../functions/app/runtime';
 import { startTestServer, type TestServer } from '../fixtures/local-server';
 import { BrowserlessClient, readForm } from './browserless-client';
 

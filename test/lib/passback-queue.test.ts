@@ -5,7 +5,7 @@ import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Function as LambdaFunction, Code, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { passbackMaxReceives } from '../../functions/academy/retry-policy';
+import { passbackMaxReceives } from '../../functions/academy/passback/retry-policy';
 import { functions, type FunctionName, type Permission } from '../../functions/routes';
 import { LtiBridgeStack } from '../../lib/lti-bridge-stack';
 import { PassbackQueue } from '../../lib/passback-queue';

@@ -81,7 +81,7 @@ describe('GET /.well-known/jwks.json', () => {
   });
 
   it('publishes the key that the runtime signer signs with', async () => {
-    const { signer } = await import('../../../functions/signer-runtime');
+    const { signer } = await import('../../../functions/app/signer');
     const jwt = await signer().signJwt({ sub: 'u1' });
 
     const response = await handler(jwksEvent(), {} as Context);

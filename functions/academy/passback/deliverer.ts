@@ -1,0 +1,62 @@
+/**
+ * The contract between the passback dispatcher (`./dispatcher.ts`) and the protocol that carries
+ * progress to one kind of LMS binding: LTI 1.2 Basic Outcomes (`../../lti12/tool-passback.ts`) or LTI 1.3
+ * AGS. The dispatcher owns queueing, retries, ordering and the visible state; a deliverer only says
+ * where a binding goes, whether it carries a given progress, and sends it once.
+ *
+ * Deliverers are registered by binding version in `../../app/deliverers.ts`.
+ */
+import type { Activity, Progress } from '../model';
+import type { PassbackBinding, Signer } from '../../ports';
+import type { Runtime } from '../../app/runtime';
+
+/**
+ * What a deliverer may use. Every `Runtime` has these; a deliverer that needs more of the runtime
+ * (a platform store, a token cache) widens this `Pick` (the worker passes the whole runtime).
+ */
+export type DelivererDeps = Pick<Runtime, 'http' | 'clock' | 'config'> & { readonly signer: Signer } &
+  // The LTI 1.3 deliverer reads the platform registration of a binding; optional so that the
+  // deliverers that do not need it are tested without.
+  Partial<Pick<Runtime, 'platformRegistrations'>>;
+
+/** One attempt: the binding as the newest launch left it, the progress to send, the activity. */
+export interface DeliveryAttempt<B extends PassbackBinding = PassbackBinding> {
+  readonly binding: B;
+  readonly progress: Progress;
+  readonly activity: Activity;
+}
+
+export interface Deliverer<B extends PassbackBinding = PassbackBinding> {
+  /** Shown as a passback's `target` in progress views: the outcome service URL, the line item. */
+  target(binding: B): string;
+  /**
+   * Whether this protocol sends anything for `progress`. Progress it does not carry opens no
+   * delivery (and an attempt of an earlier one sends the progress that opened it instead).
+   */
+  carries(progress: Progress): boolean;
+  /** Sends once; throws a {@link DeliveryError} saying whether trying again may help. */
+  deliver(attempt: DeliveryAttempt<B>, deps: DelivererDeps): Promise<void>;
+}
+
+/** The deliverer of each binding version. */
+export type DelivererRegistry = {
+  readonly [V in PassbackBinding['version']]?: Deliverer<Extract<PassbackBinding, { version: V }>>;
+};
+
+/**
+ * A failed attempt. `retryable`: the LMS may accept the same request later (it was down, slow, or
+ * answered 408/425/429/5xx: `retryableStatus` in `../../http/outbound.ts`); otherwise only a change at
+ * the LMS or in the academy helps, so the delivery is `failed` at once. `message` becomes the
+ * delivery's `lastError`: it must say what went wrong in words an LMS administrator understands, and
+ * never hold a secret.
+ */
+export class DeliveryError extends Error {
+  override name = 'DeliveryError';
+
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}

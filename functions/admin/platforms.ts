@@ -1,0 +1,30 @@
+/**
+ * The admin API's routes for LTI 1.3 platform registrations (academy as tool): request in, JSON
+ * out; `functions/lti13/core/tool-platforms.ts` does the work.
+ */
+import { json, noContent } from '../http/responses';
+import { jsonBody, pathParam } from '../http/request';
+import type { ApiEvent, RouteHandler } from '../http/types';
+import type { Runtime } from '../app/runtime';
+import { createPlatform, deletePlatform, getPlatform, listPlatforms, patchPlatform, platformView, type PlatformDeps } from '../lti13/core/tool-platforms';
+import type { Platform } from '../academy/model';
+
+const env = (event: ApiEvent) => pathParam(event, 'env');
+const id = (event: ApiEvent) => pathParam(event, 'id');
+
+export function platformRegistrationRoutes(rt: () => Runtime): Record<string, RouteHandler> {
+  const deps = (): PlatformDeps => ({ ...rt(), publicUrl: rt().config.publicUrl, localMode: rt().config.localMode });
+  const view = (platform: Platform) => platformView(rt().config.publicUrl, platform);
+  return {
+    'POST /admin/environments/{env}/platforms': async (event) => json(201, view(await createPlatform(deps(), env(event), jsonBody(event)))),
+    'GET /admin/environments/{env}/platforms': async (event) =>
+      json(200, { platforms: (await listPlatforms(deps(), env(event))).map(view) }),
+    'GET /admin/environments/{env}/platforms/{id}': async (event) => json(200, view(await getPlatform(deps(), env(event), id(event)))),
+    'PATCH /admin/environments/{env}/platforms/{id}': async (event) =>
+      json(200, view(await patchPlatform(deps(), env(event), id(event), jsonBody(event)))),
+    'DELETE /admin/environments/{env}/platforms/{id}': async (event) => {
+      await deletePlatform(deps(), env(event), id(event));
+      return noContent();
+    },
+  };
+}

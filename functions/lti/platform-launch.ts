@@ -1,0 +1,65 @@
+/**
+ * `GET /{env}/launch/{ticket}`: the browser's one-time entry to an external activity (PRODUCT.md
+ * "Launch an external activity"). The ticket is consumed once, the environment, activity and user
+ * are read in one round trip, and the launch continues by the activity's LTI version: each version
+ * is one function in `launchers` (LTI 1.2 in `../lti12/platform-launch.ts`).
+ */
+import type { Activity, Environment, ExternalLti, User } from '../academy/model';
+import type { Config } from '../config';
+import { HttpError } from '../errors';
+import { pathParam } from '../http/request';
+import type { ApiEvent, ApiResult } from '../http/types';
+import { ltiDisabled } from '../http/renderers/launch-page';
+import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, TicketStore } from '../ports';
+import { lti12Launch } from '../lti12/platform-launch';
+import { lti13LoginInitiation, type Lti13LoginDeps } from '../lti13/core/platform-login-initiation';
+import { consumeLaunchTicket } from './platform-tickets';
+
+export interface PlatformLaunchDeps extends Lti13LoginDeps {
+  readonly config: Pick<Config, 'publicUrl'>;
+  readonly tickets: TicketStore;
+  readonly platform: PlatformStore;
+  readonly clock: Clock;
+}
+
+/** A consumed ticket with what it refers to, checked to exist. */
+export interface ExternalLaunch<L extends ExternalLti = ExternalLti> {
+  readonly ticket: LaunchTicket;
+  readonly environment: Environment;
+  readonly activity: Activity & { readonly lti: L };
+  readonly user: User;
+  /** The learner's stored LTI 1.2 result sourcedId, when there is one. */
+  readonly sourcedId?: ResultSourcedId;
+}
+
+export type ExternalLauncher<L extends ExternalLti> = (deps: PlatformLaunchDeps, launch: ExternalLaunch<L>) => Promise<ApiResult>;
+
+/** One launcher per LTI version of the activity. */
+export const launchers: { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> } = {
+  '1.2': lti12Launch,
+  '1.3': lti13LoginInitiation,
+};
+
+/** Consumes the ticket and answers the launch page of the activity's LTI version. */
+export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent): Promise<ApiResult> {
+  const environmentId = pathParam(event, 'env');
+  let ticket: LaunchTicket;
+  try {
+    ticket = await consumeLaunchTicket(deps, environmentId, pathParam(event, 'ticket'));
+  } catch (error) {
+    // PRODUCT.md: every public LTI URL of an environment without LTI answers 403, ticket or not.
+    const environment = (await deps.platform.context(environmentId)).environment;
+    if (environment && !environment.ltiEnabled) throw ltiDisabled();
+    throw error;
+  }
+  const { environment, activity, user, sourcedId } = await deps.platform.context(environmentId, ticket.activityId, ticket.userId);
+  if (!environment) throw new HttpError(404, 'not_found', 'There is no such environment.');
+  if (!environment.ltiEnabled) throw ltiDisabled();
+  if (!activity?.lti) throw new HttpError(404, 'not_found', 'This activity no longer exists or is no longer an external LTI activity.');
+  if (!user) throw new HttpError(404, 'not_found', 'This learner no longer exists in the academy.');
+  const launch = { ticket, environment, user, sourcedId };
+  const { lti } = activity;
+  return lti.version === '1.2'
+    ? launchers['1.2'](deps, { ...launch, activity: { ...activity, lti } })
+    : launchers['1.3'](deps, { ...launch, activity: { ...activity, lti } });
+}

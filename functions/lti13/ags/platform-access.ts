@@ -1,0 +1,96 @@
+/**
+ * Who may reach an activity's Assignment and Grade Services (academy as platform): a bearer token
+ * that grants the endpoint's scope (AGS 2.0 §3.2, §3.3.2, §3.4.2; RFC 6750), issued in this
+ * environment to the very tool the activity launches. "The Assignment and Grade Services only
+ * expose gradebook information directly tied to the tool deployment" (AGS 2.0 §1), so another
+ * tool's activity answers 404 as if it did not exist (as §3.2.9 answers a link of another tool).
+ *
+ * Also the media types (§3.2.1, §3.3.4, §3.4.3): what a request must send and may accept.
+ */
+import type { Activity, ExternalLti13 } from '../../academy/model';
+import { HttpError, ltiDisabledMessage, notFound } from '../../errors';
+import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../../ports';
+import { requireAccessToken, type AccessTokenDeps } from '../core/platform-access-tokens';
+
+export interface AgsAccessDeps extends AccessTokenDeps {
+  readonly environments: EnvironmentStore;
+  readonly activities: ActivityStore;
+  readonly tools: ToolStore;
+}
+
+/** What every AGS request works on once it is allowed. */
+export interface AgsContext {
+  readonly environmentId: string;
+  readonly activity: Activity & { readonly lti: ExternalLti13 };
+  readonly grant: AccessTokenGrant;
+}
+
+/** An error whose answer carries headers (`WWW-Authenticate`, `Allow`). */
+export class AgsHttpError extends HttpError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {
+    super(status, code, message);
+  }
+}
+
+/**
+ * The token (401 `invalid_token`, 403 `insufficient_scope`), then the environment (404, 403 when
+ * LTI is off), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
+ * the tool, which must still be activated (a deactivated tool's tokens stop working at once, not
+ * when they expire: 401 `invalid_token`, as for a revoked token). The token and the records are read
+ * at once; the checks still run in this order.
+ */
+export async function requireAgsAccess(
+  deps: AgsAccessDeps,
+  environmentId: string,
+  activityId: string,
+  authorization: string | undefined,
+  scope: string | readonly string[],
+): Promise<AgsContext> {
+  const [grant, environmentRead, activityRead] = await Promise.allSettled([
+    requireAccessToken(deps, environmentId, authorization, scope),
+    deps.environments.get(environmentId),
+    deps.activities.get(environmentId, activityId),
+  ]);
+  if (grant.status === 'rejected') throw grant.reason;
+  if (environmentRead.status === 'rejected') throw environmentRead.reason;
+  if (activityRead.status === 'rejected') throw activityRead.reason;
+  const environment = environmentRead.value;
+  const activity = activityRead.value;
+  if (!environment) throw notFound(`environment ${environmentId}`);
+  if (!environment.ltiEnabled) throw new HttpError(403, 'lti_disabled', ltiDisabledMessage);
+  if (!activity || activity.lti?.version !== '1.3' || activity.lti.toolId !== grant.value.toolId) {
+    throw notFound(`activity ${activityId}`);
+  }
+  const tool = await deps.tools.get(environmentId, grant.value.toolId);
+  if (!tool?.activated) {
+    const message = 'the access token was issued to a tool that is deactivated or removed';
+    throw new AgsHttpError(401, 'invalid_token', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${message}"` });
+  }
+  return { environmentId, activity: activity as AgsContext['activity'], grant: grant.value };
+}
+
+/** The bare media type of a `Content-Type` or `Accept` entry, lower-cased. */
+const bareType = (value: string) => value.split(';')[0]!.trim().toLowerCase();
+
+/** 415 unless the body is sent as `mediaType` (parameters such as `charset` are allowed). */
+export function requireContentType(contentType: string | undefined, mediaType: string): void {
+  if (!contentType || bareType(contentType) !== mediaType) {
+    throw new HttpError(415, 'unsupported_media_type', `the body must be sent as Content-Type: ${mediaType}`, { field: 'content-type' });
+  }
+}
+
+/**
+ * 406 when an `Accept` header is sent and it accepts neither `mediaType` nor JSON nor a wildcard
+ * that covers it (the AGS media types are JSON: RFC 6839 `+json`).
+ */
+export function requireAcceptable(accept: string | undefined, mediaType: string): void {
+  if (!accept?.trim()) return;
+  const accepted = accept.split(',').map(bareType);
+  const fits = accepted.some((type) => [mediaType, 'application/json', 'application/*', '*/*'].includes(type));
+  if (!fits) throw new HttpError(406, 'not_acceptable', `this endpoint answers ${mediaType}`, { field: 'accept' });
+}

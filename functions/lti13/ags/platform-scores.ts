@@ -1,0 +1,164 @@
+/**
+ * The score publish service of the academy's Assignment and Grade Services (AGS 2.0 §3.4): a tool
+ * posts a learner's latest score on a line item; it becomes the line item's result (§3.3) and, on
+ * the activity's own line item, the learner's progress.
+ *
+ * The steps run in the order listed in `scoreChecks`, each a small function that throws; then the
+ * result and the progress are written, each with one conditional write that refuses an older
+ * `timestamp` (§3.4.9: "The platform MUST NOT update a result if the last timestamp on record is
+ * later than the incoming score update"; the older score is ignored, as the section allows).
+ *
+ * Progress (PRODUCT.md "Launch an external activity"; the rule of `../../academy/scores.ts`, shared with Basic
+ * Outcomes): a score becomes final only with `gradingProgress` `FullyGraded` (§3.4.8, §4.7: other
+ * values are partial). A final score makes an e-learning `completed` and an exam `passed` at or
+ * above its `minScore`, else `failed`. Before that the learner is `in-progress`, except that an
+ * e-learning the tool reports `Completed` (§3.4.7) is `completed`. A partial score is kept in the
+ * result, not in the progress.
+ */
+import type { Activity, Progress } from '../../academy/model';
+import { invalid } from '../../errors';
+import type { AgsResult, AgsStore, Clock, ProgressStore, UserStore } from '../../ports';
+import type { AgsContext } from './platform-access';
+import { normalizeDateTime } from './platform-datetime';
+import { dateTime, number, object, oneOf, text, type Body } from './platform-fields';
+import { defaultLineItemId, getLineItem } from './platform-line-items';
+import { scoredProgress, unscoredProgress } from '../../academy/scores';
+
+/** §3.4.7 */
+export const activityProgressValues = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
+/** §3.4.8 */
+export const gradingProgressValues = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
+
+/** `application/vnd.ims.lis.v1.score+json` (§3.4.3); extensions (§3.1.2) are ignored. */
+export interface Score {
+  readonly userId: string;
+  readonly scoreGiven?: number;
+  readonly scoreMaximum?: number;
+  readonly comment?: string;
+  readonly activityProgress: (typeof activityProgressValues)[number];
+  readonly gradingProgress: (typeof gradingProgressValues)[number];
+  readonly timestamp: string;
+  readonly scoringUserId?: string;
+  readonly submission?: { readonly startedAt?: string; readonly submittedAt?: string };
+}
+
+function parseScore(body: Body): Score {
+  const submission = object(body, 'submission');
+  const startedAt = submission && dateTime(submission, 'startedAt', { label: 'submission.startedAt', section: '§3.4.10.1' });
+  const submittedAt = submission && dateTime(submission, 'submittedAt', { label: 'submission.submittedAt', section: '§3.4.10.2' });
+  const score = {
+    userId: text(body, 'userId', { required: true, max: 255, nonBlank: true, section: '§3.4.5' })!,
+    scoreGiven: number(body, 'scoreGiven', { atLeast: 0, section: '§3.4.4' }),
+    scoreMaximum: number(body, 'scoreMaximum', { above: 0, section: '§3.4.4' }),
+    comment: text(body, 'comment', { max: 10_000, section: '§3.4.11' }),
+    activityProgress: oneOf(body, 'activityProgress', activityProgressValues, '§3.4.7'),
+    gradingProgress: oneOf(body, 'gradingProgress', gradingProgressValues, '§3.4.8'),
+    timestamp: dateTime(body, 'timestamp', { required: true, section: '§3.4.9' })!,
+    scoringUserId: text(body, 'scoringUserId', { max: 255, nonBlank: true, section: '§3.4.6' }),
+    submission: startedAt || submittedAt ? { ...(startedAt ? { startedAt } : {}), ...(submittedAt ? { submittedAt } : {}) } : undefined,
+  };
+  return Object.fromEntries(Object.entries(score).filter(([, value]) => value !== undefined)) as unknown as Score;
+}
+
+export interface ScoreDeps {
+  readonly ags: AgsStore;
+  readonly progress: ProgressStore;
+  readonly users: UserStore;
+  readonly clock: Clock;
+}
+
+/** The state the checks read and fill in. */
+export interface ScoreIntake {
+  readonly ctx: AgsContext;
+  readonly lineItemId: string;
+  readonly body: Body;
+  score?: Score;
+}
+
+type Check = (intake: ScoreIntake, deps: ScoreDeps) => void | Promise<void>;
+
+/** §3.4.1: the scores endpoint is a line item's URL + `/scores`; the line item must exist. */
+const lineItemExists: Check = async (intake, deps) => {
+  await getLineItem(deps, intake.ctx, intake.lineItemId);
+};
+
+const wellFormed: Check = (intake) => {
+  intake.score = parseScore(intake.body);
+};
+
+/** §3.4.4: "scoreMaximum … MUST be present when scoreGiven is present". */
+const maximumWithScore: Check = (intake) => {
+  const { scoreGiven, scoreMaximum } = intake.score!;
+  if (scoreGiven != null && scoreMaximum == null) {
+    throw invalid('scoreMaximum', 'scoreMaximum is required when scoreGiven is present (§3.4.4)');
+  }
+};
+
+/** The recipient is an academy user of this environment: the `sub` of the launch (§3.4.5: "the LTI user ID"). */
+const recipientIsUser: Check = async (intake, deps) => {
+  const { userId } = intake.score!;
+  if (!(await deps.users.get(intake.ctx.environmentId, userId))) {
+    throw invalid('userId', `userId ${userId} is not a user of this environment (it is the sub of the learner's launch)`);
+  }
+};
+
+export const scoreChecks: readonly Check[] = [lineItemExists, wellFormed, maximumWithScore, recipientIsUser];
+
+/**
+ * A score in percent, rounded to 6 decimals so that binary fractions land where people expect
+ * (`0.7` of `1` is 70, and passes an exam at 70). May exceed 100 (§3.4.4 allows extra credit).
+ */
+export function scorePercent(scoreGiven: number, scoreMaximum: number): number {
+  return Math.round(((scoreGiven * 100) / scoreMaximum) * 1e6) / 1e6;
+}
+
+/** The result a score leaves (§3.4.4: no `scoreGiven` clears the score; §3.4.11: no `comment` clears it). */
+export function resultOfScore(ctx: AgsContext, lineItemId: string, score: Score, now: number): AgsResult {
+  const hasScore = score.scoreGiven != null && score.scoreMaximum != null;
+  return {
+    environmentId: ctx.environmentId,
+    activityId: ctx.activity.id,
+    lineItemId,
+    userId: score.userId,
+    ...(hasScore ? { scoreGiven: score.scoreGiven!, scoreMaximum: score.scoreMaximum! } : {}),
+    activityProgress: score.activityProgress,
+    gradingProgress: score.gradingProgress,
+    ...(score.comment ? { comment: score.comment } : {}),
+    ...(score.scoringUserId ? { scoringUserId: score.scoringUserId } : {}),
+    ...(score.submission ? { submission: score.submission } : {}),
+    timestamp: normalizeDateTime(score.timestamp)!,
+    updatedAt: new Date(now).toISOString(),
+  };
+}
+
+/** The learner's progress after a score on the activity's own line item (see the file comment). */
+export function progressOfScore(
+  activity: Pick<Activity, 'environmentId' | 'id' | 'type' | 'minScore'>,
+  score: Score,
+  now: number,
+): Progress {
+  const scoredAt = normalizeDateTime(score.timestamp)!;
+  const final = score.gradingProgress === 'FullyGraded';
+  if (final && score.scoreGiven != null && score.scoreMaximum != null) {
+    const percent = Math.min(scorePercent(score.scoreGiven, score.scoreMaximum), 100);
+    return scoredProgress(activity, score.userId, percent, now, scoredAt);
+  }
+  const open = unscoredProgress(activity, score.userId, now);
+  if (activity.type === 'e-learning' && (final || score.activityProgress === 'Completed')) {
+    return { ...open, status: 'completed', scoredAt };
+  }
+  return { ...open, scoredAt };
+}
+
+/**
+ * Takes a score: runs the checks, records the result, and for the activity's own line item the
+ * progress. Answers whether the score was applied (false: a later one is on record; it is ignored).
+ */
+export async function postScore(deps: ScoreDeps, intake: ScoreIntake): Promise<boolean> {
+  for (const check of scoreChecks) await check(intake, deps);
+  const score = intake.score!;
+  const now = deps.clock.now();
+  const applied = await deps.ags.putResult(resultOfScore(intake.ctx, intake.lineItemId, score, now));
+  if (!applied || intake.lineItemId !== defaultLineItemId) return applied;
+  return deps.progress.put(progressOfScore(intake.ctx.activity, score, now), { onlyIfNewerScore: true });
+}

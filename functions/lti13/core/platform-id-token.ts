@@ -1,0 +1,87 @@
+/**
+ * The claims of the id_token the academy as platform sends when it launches an LTI 1.3 tool: the
+ * OpenID Connect ID Token claims (Security 1.0 §5.1.2), the LTI resource link launch claims (Core
+ * 1.3 §5.3 required, §5.4 optional) and the AGS endpoint claim (AGS 2.0 §3.1). Pure: the caller
+ * signs them (one KMS `Sign`).
+ *
+ * What the academy's records become:
+ * - `sub` is the academy user id (stable, never reassigned); the learner's names and email follow.
+ * - The context is the activity: each external activity has its own line item container
+ *   (`…/ags/{activityId}/lineitems`, "the line item container for the current context", AGS §3.1),
+ *   so the context id, and the resource link id, is the activity id.
+ * - `tool_platform.guid` is the environment (one academy), as in LTI 1.2 launches.
+ */
+import type { Tool } from '../../academy/model';
+import { agsScopes, claims, contextRole, contextTypes, ltiVersion, messageTypes } from './claims';
+import type { PendingLogin } from '../../ports';
+import { agsEndpoints, platformIssuer } from './platform-urls';
+
+/** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
+export const idTokenLifetimeSeconds = 5 * 60;
+
+/** `tool_platform.product_family_code`, as LTI 1.2 launches send `tool_consumer_info_product_family_code`. */
+export const productFamilyCode = 'lti-bridge';
+
+/** Every scope a launched tool may ask an access token for; the token endpoint grants no other. */
+export const toolScopes: readonly string[] = [agsScopes.lineitem, agsScopes.lineitemReadonly, agsScopes.resultReadonly, agsScopes.score];
+
+export interface IdTokenInput {
+  readonly publicUrl: string;
+  readonly tool: Pick<Tool, 'clientId' | 'deploymentId'>;
+  readonly login: PendingLogin;
+  /** The authentication request's nonce, passed through unchanged (Security 1.0 §5.1.2). */
+  readonly nonce: string;
+  /** Milliseconds since the epoch. */
+  readonly now: number;
+}
+
+/**
+ * Strings trimmed at every depth: the certification suite's "Payload is Free of Extra Whitespace"
+ * (cert guide §5.1.1) holds for every value, whatever an administrator typed.
+ */
+export function withoutStrayWhitespace<T>(value: T): T {
+  if (typeof value === 'string') return value.trim() as T;
+  if (Array.isArray(value)) return value.map(withoutStrayWhitespace) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.trim(), withoutStrayWhitespace(v)])) as T;
+  }
+  return value;
+}
+
+/** `tool_platform.guid`: stable per environment and unique across deployments (Core 1.3 §5.4.2). */
+export function platformInstanceGuid(publicUrl: string, environmentId: string): string {
+  return `${environmentId}.${new URL(publicUrl).host}`;
+}
+
+/** The id_token payload of an `LtiResourceLinkRequest`. */
+export function launchClaims(input: IdTokenInput): Record<string, unknown> {
+  const { login, tool, publicUrl } = input;
+  const env = login.environmentId;
+  const iat = Math.floor(input.now / 1000);
+  const { givenName, familyName, email } = login.user;
+  const custom = login.activity.customParameters;
+  return withoutStrayWhitespace({
+    iss: platformIssuer(publicUrl, env),
+    aud: tool.clientId,
+    azp: tool.clientId,
+    sub: login.userId,
+    iat,
+    exp: iat + idTokenLifetimeSeconds,
+    nonce: input.nonce,
+    given_name: givenName,
+    family_name: familyName,
+    name: `${givenName.trim()} ${familyName.trim()}`,
+    email,
+    [claims.messageType]: messageTypes.resourceLink,
+    [claims.version]: ltiVersion,
+    [claims.deploymentId]: tool.deploymentId,
+    [claims.targetLinkUri]: login.targetLinkUri,
+    [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
+    [claims.roles]: [contextRole('Learner')],
+    [claims.context]: { id: login.activityId, label: login.activity.title, title: login.activity.title, type: [contextTypes.courseOffering] },
+    [claims.toolPlatform]: { guid: platformInstanceGuid(publicUrl, env), name: login.environmentName, product_family_code: productFamilyCode },
+    [claims.launchPresentation]: { document_target: 'window', return_url: login.returnUrl },
+    ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
+    [claims.agsEndpoint]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, env, login.activityId) },
+  });
+}

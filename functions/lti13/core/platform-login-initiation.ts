@@ -1,0 +1,101 @@
+/**
+ * Step 1 of an LTI 1.3 launch by the academy as platform: OIDC third-party login initiation
+ * (Security 1.0 §5.1.1.1; OpenID Connect Core §4). The browser, holding a consumed launch ticket, is
+ * redirected to the tool's login initiation URL with `iss`, `login_hint`, `target_link_uri`,
+ * `lti_message_hint`, `client_id` and `lti_deployment_id`.
+ *
+ * The launch waits server-side as a pending login (ephemeral, 5 minutes), stored under the hash of
+ * its `login_hint` (random, opaque) and bound to
+ * - the `lti_message_hint` (random, opaque, single use: the login is consumed at authorization), and
+ * - this browser, by a cookie holding a random secret whose hash the login keeps
+ *   (`SameSite=None; Secure; HttpOnly; Partitioned`, path `/{env}/lti13`), so that a login link
+ *   that leaks from one browser cannot be completed in another. `Partitioned` (CHIPS) keeps it
+ *   working when the academy embeds the launch in a cross-site iframe, where browsers block
+ *   unpartitioned third-party cookies.
+ * Each login has its own cookie name (from its hint), so two launches in two tabs do not collide.
+ */
+import type { Activity, Environment, ExternalLti13, User } from '../../academy/model';
+import type { Config } from '../../config';
+import { randomToken, sha256Base64url } from '../../crypto';
+import { HttpError } from '../../errors';
+import { redirect } from '../../http/responses';
+import type { ApiResult } from '../../http/types';
+import type { Clock, LaunchTicket, PendingLogin, PendingLoginStore, ToolStore } from '../../ports';
+import { platformIssuer } from './platform-urls';
+
+/** A pending login waits 5 minutes for the tool's authorization request. */
+export const pendingLoginLifetimeSeconds = 5 * 60;
+
+export interface Lti13LoginDeps {
+  readonly config: Pick<Config, 'publicUrl'>;
+  readonly tools: ToolStore;
+  readonly pendingLogins: PendingLoginStore;
+  readonly clock: Clock;
+}
+
+/** A consumed launch ticket of an LTI 1.3 activity, with what it refers to. */
+export interface Lti13Launch {
+  readonly ticket: LaunchTicket;
+  readonly environment: Environment;
+  readonly activity: Activity & { readonly lti: ExternalLti13 };
+  readonly user: User;
+}
+
+/** The cookie that binds the browser to the pending login of `loginHint`. */
+export function loginCookieName(loginHint: string): string {
+  return `lti13_login_${sha256Base64url(`cookie:${loginHint}`).slice(0, 16)}`;
+}
+
+/** The cookie's path: the environment's LTI 1.3 endpoints, below the public URL's own path (an API stage). */
+export function loginCookiePath(publicUrl: string, environmentId: string): string {
+  return `${new URL(publicUrl).pathname.replace(/\/+$/, '')}/${encodeURIComponent(environmentId)}/lti13`;
+}
+
+/** `Set-Cookie` for the browser binding; `maxAge` 0 clears it. */
+export function loginCookie(publicUrl: string, environmentId: string, name: string, value: string, maxAge: number): string {
+  return `${name}=${value}; Path=${loginCookiePath(publicUrl, environmentId)}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=None; Partitioned`;
+}
+
+/**
+ * Starts the LTI 1.3 launch of a consumed ticket: stores the pending login and answers the 302 to the
+ * tool's login initiation URL (keeping that URL's own query parameters), with the browser cookie.
+ */
+export async function lti13LoginInitiation(deps: Lti13LoginDeps, launch: Lti13Launch): Promise<ApiResult> {
+  const { environment, activity, user, ticket } = launch;
+  const tool = await deps.tools.get(environment.id, activity.lti.toolId);
+  if (!tool) {
+    throw new HttpError(404, 'tool_unavailable', 'The LTI 1.3 tool of this activity is no longer registered in the academy. Please tell the academy administrator.');
+  }
+  if (!tool.activated) {
+    throw new HttpError(403, 'tool_deactivated', 'The LTI 1.3 tool of this activity is deactivated. Please tell the academy administrator.');
+  }
+  const loginHint = randomToken();
+  const messageHint = randomToken();
+  const browserSecret = randomToken();
+  const targetLinkUri = activity.lti.resourceUrl;
+  const login: PendingLogin = {
+    environmentId: environment.id,
+    toolId: tool.id,
+    activityId: activity.id,
+    userId: user.id,
+    targetLinkUri,
+    messageHintHash: sha256Base64url(messageHint),
+    browserHash: sha256Base64url(browserSecret),
+    user: { email: user.email, givenName: user.givenName, familyName: user.familyName },
+    activity: { title: activity.title, ...(activity.lti.customParameters ? { customParameters: activity.lti.customParameters } : {}) },
+    environmentName: environment.name,
+    returnUrl: ticket.returnUrl ?? environment.academyUrl,
+    expiresAt: Math.floor(deps.clock.now() / 1000) + pendingLoginLifetimeSeconds,
+  };
+  await deps.pendingLogins.save(sha256Base64url(loginHint), login);
+
+  const location = new URL(tool.oidcUrl);
+  location.searchParams.set('iss', platformIssuer(deps.config.publicUrl, environment.id));
+  location.searchParams.set('login_hint', loginHint);
+  location.searchParams.set('target_link_uri', targetLinkUri);
+  location.searchParams.set('lti_message_hint', messageHint);
+  location.searchParams.set('client_id', tool.clientId);
+  location.searchParams.set('lti_deployment_id', tool.deploymentId);
+  const cookie = loginCookie(deps.config.publicUrl, environment.id, loginCookieName(loginHint), browserSecret, pendingLoginLifetimeSeconds);
+  return redirect(location.toString(), 302, {}, [cookie]);
+}

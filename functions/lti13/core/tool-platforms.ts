@@ -1,0 +1,125 @@
+/**
+ * LTI 1.3 platform registrations (academy as tool): the LMSs allowed to launch the academy's
+ * activities (PRODUCT.md "Concepts" and "Admin API"; Security 1.0 §5.1: the issuer, the tool's
+ * client id, the deployment, and the platform's OIDC, token and key set URLs).
+ */
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
+import { ConditionFailedError, conflict, invalid, notFound } from '../../errors';
+import { checkUrl, OutboundError } from '../../http/outbound';
+import type { Clock, EnvironmentStore, PlatformRegistrationStore } from '../../ports';
+import { toolConfiguration } from './tool-urls';
+import { requireEnvironment } from '../../academy/environments';
+import type { Platform } from '../../academy/model';
+import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
+
+const fields = {
+  name: nonEmpty('name', 200),
+  issuer: nonEmpty('issuer', 1000).refine((value) => !/\s/.test(value), { error: 'issuer must not contain spaces' }),
+  clientId: nonEmpty('clientId', 255),
+  deploymentId: nonEmpty('deploymentId', 255),
+  authUrl: absoluteUrl('authUrl'),
+  tokenUrl: absoluteUrl('tokenUrl'),
+  jwksUrl: absoluteUrl('jwksUrl'),
+  activated: z.boolean({ error: 'activated must be true or false' }),
+};
+
+const createBody = z.strictObject({ ...fields, activated: fields.activated.optional() });
+const patchBody = z.strictObject(Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
+  [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+});
+
+const urlFields = ['authUrl', 'tokenUrl', 'jwksUrl'] as const;
+
+export interface PlatformDeps {
+  readonly environments: EnvironmentStore;
+  readonly platformRegistrations: PlatformRegistrationStore;
+  readonly clock: Clock;
+  readonly publicUrl: string;
+  /** Local mode accepts `http://` and loopback URLs; the AWS deployment requires public `https://` ones. */
+  readonly localMode: boolean;
+}
+
+/** The admin API's view of a platform. */
+export function platformView(publicUrl: string, platform: Platform): Record<string, unknown> {
+  return { ...platform, toolConfiguration: toolConfiguration(publicUrl, platform.environmentId) };
+}
+
+/** The platform's endpoints are called by lti-bridge: on AWS they must be public `https://` URLs. */
+function checkUrls(deps: PlatformDeps, platform: Platform): void {
+  for (const field of urlFields) {
+    try {
+      checkUrl(platform[field], deps.localMode);
+    } catch (error) {
+      if (error instanceof OutboundError) throw invalid(field, `${field} is not allowed: ${error.message}`);
+      throw error;
+    }
+  }
+}
+
+async function write(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof ConditionFailedError && error.reason === 'issuer-client-taken') {
+      throw conflict('another platform of this environment has the same issuer and clientId', 'clientId');
+    }
+    if (error instanceof ConditionFailedError) throw conflict('the platform was changed at the same time; retry');
+    throw error;
+  }
+}
+
+export async function createPlatform(deps: PlatformDeps, environmentId: string, body: unknown): Promise<Platform> {
+  await requireEnvironment(deps, environmentId);
+  const input = parse(createBody, body);
+  const now = new Date(deps.clock.now()).toISOString();
+  const platform: Platform = {
+    id: randomUUID(),
+    environmentId,
+    ...input,
+    activated: input.activated ?? true,
+    createdAt: now,
+    updatedAt: now,
+  };
+  checkUrls(deps, platform);
+  await write(() => deps.platformRegistrations.create(platform));
+  return platform;
+}
+
+export async function getPlatform(
+  deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>,
+  environmentId: string,
+  id: string,
+): Promise<Platform> {
+  await requireEnvironment(deps, environmentId);
+  const platform = validId(id) ? await deps.platformRegistrations.get(environmentId, id) : undefined;
+  if (!platform) throw notFound(`platform ${id}`);
+  return platform;
+}
+
+export async function listPlatforms(deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>, environmentId: string): Promise<Platform[]> {
+  await requireEnvironment(deps, environmentId);
+  return deps.platformRegistrations.list(environmentId);
+}
+
+export async function patchPlatform(deps: PlatformDeps, environmentId: string, id: string, body: unknown): Promise<Platform> {
+  const current = await getPlatform(deps, environmentId, id);
+  const input = parse(patchBody, body);
+  const next: Platform = {
+    ...current,
+    ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
+    updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
+  };
+  checkUrls(deps, next);
+  await write(() => deps.platformRegistrations.replace(next, current));
+  return next;
+}
+
+export async function deletePlatform(
+  deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>,
+  environmentId: string,
+  id: string,
+): Promise<void> {
+  await requireEnvironment(deps, environmentId);
+  if (!validId(id) || !(await deps.platformRegistrations.delete(environmentId, id))) throw notFound(`platform ${id}`);
+}

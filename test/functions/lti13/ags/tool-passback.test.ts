@@ -1,0 +1,180 @@
+/**
+ * Progress back to an LTI 1.3 platform through the real local server (PRODUCT.md "Progress back to
+ * the LMS", issue 4 point 5): the test platform launches a learner with the AGS endpoint claim, the
+ * academy records progress through the admin API, and the passback system (in-process queue,
+ * production retry policy) posts AGS scores. The platform verifies each client assertion with
+ * `jsonwebtoken` against lti-bridge's JWKS, and the access token is reused for the next score.
+ */
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { agsScore } from '../../../../functions/lti13/ags/tool-passback';
+import { signer } from '../../../../functions/app/signer';
+import { startTestServer, type TestServer } from '../../../fixtures/local-server';
+import { agsClaim, agsScope, launchFromPlatform, lti, TestPlatform } from '../../../fixtures/lti13-platform';
+
+const env = 'ags';
+let server: TestServer;
+let lms: TestPlatform;
+let activityId: string;
+let resourceUrl: string;
+let loginUrl: string;
+let platformId: string;
+let kmsRequests: string[] = [];
+
+interface PassbackView {
+  version: string;
+  target: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError: string | null;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  lms = await TestPlatform.start();
+  lms.redirectUris = [`${server.baseUrl}/${env}/lti13/launch`];
+  lms.toolJwksUrl = `${server.baseUrl}/.well-known/jwks.json`;
+  expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'AGS', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
+  const activity = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title: 'Fire safety', availableForLti: true });
+  activityId = activity.json.id;
+  resourceUrl = activity.json.ltiAccess.lti13.resourceUrl;
+  const registered = await server.admin.request('POST', `/admin/environments/${env}/platforms`, lms.registration());
+  platformId = registered.json.id;
+  loginUrl = registered.json.toolConfiguration.loginUrl;
+  (signer() as unknown as { client: KMSClient }).client.middlewareStack.add(
+    (next, context) => async (args) => {
+      kmsRequests.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'deserialize', name: 'lti13PassbackCountKms' },
+  );
+});
+afterAll(async () => {
+  await lms?.close();
+  await server?.close();
+});
+
+let learners = 0;
+
+/** Launches a new learner with the given AGS endpoint claim; answers the academy user id and the sub. */
+async function launchLearner(endpoint: Record<string, unknown> | undefined): Promise<{ userId: string; sub: string }> {
+  const sub = `ags-learner-${++learners}`;
+  const result = await launchFromPlatform(lms, {
+    loginUrl,
+    targetLinkUri: resourceUrl,
+    loginHint: sub,
+    scenario: { claims: (claims) => ({ ...claims, ...(endpoint ? { [agsClaim]: endpoint } : {}) }) },
+  });
+  expect(result.launch?.status).toBe(303);
+  const code = new URL(result.launch!.location!).searchParams.get('code');
+  const grant = await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code });
+  expect(grant.status).toBe(200);
+  return { userId: grant.json.user.id, sub };
+}
+
+const progressPath = (userId: string) => `/admin/environments/${env}/activities/${activityId}/progress/${userId}`;
+
+async function until(userId: string, done: (passback: PassbackView) => boolean, timeoutMs = 15_000): Promise<PassbackView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await server.admin.request('GET', progressPath(userId));
+    expect(view.status).toBe(200);
+    const passback = view.json.passbacks[0] as PassbackView | undefined;
+    if (passback && done(passback)) return passback;
+    if (Date.now() > deadline) throw new Error(`passback never reached the expected state: ${JSON.stringify(view.json)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function lineItemIn(context: string): string {
+  const id = `${lms.url}/contexts/${context}/lineitems/1/lineitem`;
+  lms.lineItems.set(context, [{ id, label: 'Fire safety (platform)', scoreMaximum: 100, resourceLinkId: 'rl-200d101f' }]);
+  return id;
+}
+
+it('maps progress to AGS scores (activityProgress, gradingProgress, scoreGiven of 100)', () => {
+  const at = '2026-03-01T10:00:00.000Z';
+  expect(agsScore({ status: 'not-attempted', updatedAt: at }, 'u')).toEqual({ userId: 'u', activityProgress: 'Initialized', gradingProgress: 'NotReady', timestamp: at });
+  expect(agsScore({ status: 'in-progress', updatedAt: at }, 'u')).toEqual({ userId: 'u', activityProgress: 'Started', gradingProgress: 'NotReady', timestamp: at });
+  expect(agsScore({ status: 'in-progress', score: 40, updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 40, scoreMaximum: 100, gradingProgress: 'Pending' });
+  expect(agsScore({ status: 'completed', updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 100, scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+  expect(agsScore({ status: 'passed', score: 85, updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 85, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+  expect(agsScore({ status: 'failed', updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 0, gradingProgress: 'FullyGraded' });
+});
+
+it('posts a score to the launch line item, and a second one with the same access token', async () => {
+  const lineitem = lineItemIn('course-1');
+  const { userId, sub } = await launchLearner({ scope: [agsScope.lineitem, agsScope.resultReadonly, agsScope.score], lineitem, lineitems: lms.lineItemsUrl('course-1') });
+  const tokensBefore = lms.tokenRequests.length;
+  kmsRequests = [];
+
+  expect((await server.admin.request('PUT', progressPath(userId), { status: 'in-progress', score: 40 })).status).toBe(200);
+  const first = await until(userId, (p) => p.state === 'delivered');
+  expect(first).toMatchObject({ version: '1.3', target: lineitem, attempts: 1, lastError: null });
+
+  expect((await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 85 })).status).toBe(200);
+  await until(userId, (p) => p.state === 'delivered' && lms.scores.filter((s) => s.body.userId === sub).length === 2);
+
+  const scores = lms.scores.filter((s) => s.body.userId === sub);
+  expect(scores.map((s) => s.lineItemUrl)).toEqual([lineitem, lineitem]);
+  expect(scores[0]!.body).toMatchObject({ userId: sub, scoreGiven: 40, scoreMaximum: 100, activityProgress: 'Started', gradingProgress: 'Pending' });
+  expect(scores[1]!.body).toMatchObject({ userId: sub, scoreGiven: 85, scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+  for (const s of scores) expect(s.body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(Date.parse(scores[1]!.body.timestamp as string)).toBeGreaterThan(Date.parse(scores[0]!.body.timestamp as string));
+  expect(scores[0]!.contentType).toBe('application/vnd.ims.lis.v1.score+json');
+
+  // one token (one client assertion, one KMS Sign), used for both scores
+  const tokens = lms.tokenRequests.slice(tokensBefore);
+  expect(tokens).toHaveLength(1);
+  expect(tokens[0]!.assertion).toMatchObject({ iss: lms.clientId, sub: lms.clientId, aud: lms.tokenUrl, [`${lti}deployment_id`]: lms.deploymentId });
+  expect(scores[0]!.token).toBe(scores[1]!.token);
+  expect(kmsRequests.filter((name) => name === 'SignCommand')).toHaveLength(1);
+});
+
+it('creates the activity line item in the launch container when the launch gave only line items', async () => {
+  const { userId, sub } = await launchLearner({ scope: [agsScope.lineitem, agsScope.score], lineitems: lms.lineItemsUrl('course-2') });
+  expect((await server.admin.request('PUT', progressPath(userId), { status: 'passed', score: 92 })).status).toBe(200);
+  const delivered = await until(userId, (p) => p.state === 'delivered');
+  expect(delivered.target).toBe(lms.lineItemsUrl('course-2'));
+  const created = lms.lineItems.get('course-2')!;
+  expect(created).toEqual([
+    { id: `${lms.url}/contexts/course-2/lineitems/1/lineitem`, label: 'Fire safety', scoreMaximum: 100, resourceId: activityId, resourceLinkId: 'rl-200d101f' },
+  ]);
+  expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => [s.lineItemUrl, s.body.scoreGiven])).toEqual([[created[0]!.id, 92]]);
+
+  // a second learner of the same course finds the same line item
+  const second = await launchLearner({ scope: [agsScope.lineitem, agsScope.score], lineitems: lms.lineItemsUrl('course-2') });
+  await server.admin.request('PUT', progressPath(second.userId), { status: 'completed' });
+  await until(second.userId, (p) => p.state === 'delivered');
+  expect(lms.lineItems.get('course-2')).toHaveLength(1);
+  expect(lms.scores.filter((s) => s.body.userId === second.sub).map((s) => s.body.scoreGiven)).toEqual([100]);
+});
+
+it('retries while the platform is down, then delivers', async () => {
+  const lineitem = lineItemIn('course-3');
+  const { userId, sub } = await launchLearner({ scope: [agsScope.score], lineitem });
+  lms.scoreFailures.push(503);
+  await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 70 });
+  const retrying = await until(userId, (p) => p.attempts === 1);
+  expect(retrying).toMatchObject({ state: 'pending', lastError: expect.stringContaining('HTTP 503') });
+  const delivered = await until(userId, (p) => p.state === 'delivered');
+  expect(delivered.attempts).toBe(2);
+  expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => s.body.scoreGiven)).toEqual([70]);
+});
+
+it('records a failed passback when the platform is deactivated, and none without the AGS claim', async () => {
+  const lineitem = lineItemIn('course-4');
+  const { userId } = await launchLearner({ scope: [agsScope.score], lineitem });
+  const plain = await launchLearner(undefined);
+  expect((await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${platformId}`, { activated: false })).status).toBe(200);
+  try {
+    await server.admin.request('PUT', progressPath(userId), { status: 'completed' });
+    const failed = await until(userId, (p) => p.state === 'failed');
+    expect(failed.lastError).toContain('deactivated');
+    expect(failed.attempts).toBe(1);
+  } finally {
+    await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${platformId}`, { activated: true });
+  }
+  await server.admin.request('PUT', progressPath(plain.userId), { status: 'completed' });
+  const view = await server.admin.request('GET', progressPath(plain.userId));
+  expect(view.json.passbacks).toEqual([]);
+});
