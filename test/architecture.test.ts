@@ -27,34 +27,8 @@ import {
  * shrinks: when you fix one, delete its line.
  */
 const KNOWN_VIOLATIONS: readonly string[] = [
-  // Rule 1: cycles.
-  'folder cycle: functions/academy/ <-> functions/lti12/ (functions/academy/lti12-passback.ts imports functions/lti12/outcomes-client.ts; functions/lti12/launch.ts imports functions/academy/launch.ts)',
-  'folder cycle: functions/academy/ <-> functions/lti13/ (functions/academy/lti13-passback.ts imports functions/lti13/ags-client.ts; functions/lti13/launch.ts imports functions/academy/launch.ts)',
-  'folder cycle: functions/academy/ <-> functions/passback-runtime.ts (functions/academy/progress-routes.ts imports functions/passback-runtime.ts; functions/passback-runtime.ts imports functions/academy/passback-recovery.ts)',
-  'folder cycle: functions/academy/ <-> functions/platform/ (functions/academy/admin-routes.ts imports functions/platform/admin-routes.ts; functions/platform/authorize.ts imports functions/academy/validation.ts)',
-  'folder cycle: functions/local/ <-> functions/passback-runtime.ts (functions/local/server.ts imports functions/passback-runtime.ts; functions/passback-runtime.ts imports functions/local/in-process-queue.ts)',
-  'import cycle: functions/platform/launch.ts -> functions/platform/lti12-launch.ts -> functions/platform/launch.ts',
-  // Rule 2: AWS SDK outside adapters/ and local/.
-  'functions/runtime.ts imports @aws-sdk/lib-dynamodb: only adapters/ and local/ talk to AWS through @aws-sdk/',
-  // Rule 4: the domain importing HTTP, protocols and the composition root.
-  'functions/academy/admin-routes.ts imports functions/http/request.ts: academy/ is the domain and never imports http/',
-  'functions/academy/admin-routes.ts imports functions/http/responses.ts: academy/ is the domain and never imports http/',
-  'functions/academy/admin-routes.ts imports functions/http/types.ts: academy/ is the domain and never imports http/',
-  'functions/academy/admin-routes.ts imports functions/runtime.ts: academy/ is the domain and never imports the composition root',
-  'functions/academy/deliverer.ts imports functions/runtime.ts: academy/ is the domain and never imports the composition root',
-  'functions/academy/lti12-passback.ts imports functions/lti12/outcomes-client.ts: academy/ is the domain and never imports a protocol (lti*/)',
-  'functions/academy/lti13-passback.ts imports functions/lti13/ags-client.ts: academy/ is the domain and never imports a protocol (lti*/)',
-  'functions/academy/platform-routes.ts imports functions/http/request.ts: academy/ is the domain and never imports http/',
-  'functions/academy/platform-routes.ts imports functions/http/responses.ts: academy/ is the domain and never imports http/',
-  'functions/academy/platform-routes.ts imports functions/http/types.ts: academy/ is the domain and never imports http/',
-  'functions/academy/platform-routes.ts imports functions/runtime.ts: academy/ is the domain and never imports the composition root',
-  'functions/academy/platforms.ts imports functions/http/outbound.ts: academy/ is the domain and never imports http/',
-  'functions/academy/platforms.ts imports functions/lti13/tool-urls.ts: academy/ is the domain and never imports a protocol (lti*/)',
-  'functions/academy/progress-routes.ts imports functions/http/request.ts: academy/ is the domain and never imports http/',
-  'functions/academy/progress-routes.ts imports functions/http/responses.ts: academy/ is the domain and never imports http/',
-  'functions/academy/progress-routes.ts imports functions/http/types.ts: academy/ is the domain and never imports http/',
-  'functions/academy/progress-routes.ts imports functions/passback-runtime.ts: academy/ is the domain and never imports the composition root',
-  'functions/academy/progress-routes.ts imports functions/runtime.ts: academy/ is the domain and never imports the composition root',
+  'folder cycle: functions/app/ <-> functions/local/ (functions/app/passback.ts imports functions/local/in-process-queue.ts; functions/local/server.ts imports functions/app/passback.ts)',
+  'functions/app/runtime.ts imports @aws-sdk/lib-dynamodb: only adapters/ and local/ talk to AWS through @aws-sdk/',
 ];
 
 // Groups of folders the rules share, relative to the repository. Files directly in `functions/`

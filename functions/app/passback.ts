@@ -19,6 +19,7 @@ import { DynamoPassbackStore } from '../adapters/dynamo-passback';
 import { sqsClient, SqsPassbackQueue } from '../adapters/sqs-queue';
 import { InProcessQueue } from '../local/in-process-queue';
 import type { PassbackQueue, Signer } from '../ports';
+import { deliverers } from './deliverers';
 import { runtime, type Runtime } from './runtime';
 
 export type PassbackRuntime = Runtime & PassbackDeps;
@@ -74,7 +75,7 @@ const built = new WeakMap<Runtime, PassbackRuntime>();
 export function passbackRuntime(base: Runtime = runtime()): PassbackRuntime {
   let extended = built.get(base);
   if (!extended) {
-    extended = { ...base, signer: deliverySigner?.() ?? noSigner, passbackQueue: createQueue(base) };
+    extended = { ...base, signer: deliverySigner?.() ?? noSigner, passbackQueue: createQueue(base), deliverers };
     built.set(base, extended);
   }
   return extended;

@@ -19,7 +19,8 @@ import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
 import { DynamoPendingLoginStore, DynamoToolStore } from '../adapters/dynamo-tools';
-import { createHttpClient, type HttpClient } from '../http/outbound';
+import { createHttpClient } from '../http/outbound';
+import type { HttpClient } from '../ports';
 import {
   systemClock,
   type AccessTokenStore,

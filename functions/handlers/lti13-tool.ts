@@ -1,7 +1,7 @@
 /** Lambda: the academy as LTI 1.3 tool: OIDC login, launches, and the activities' resource URLs. */
 import { lambda } from '../http/lambda';
-import { lti13Launch } from '../lti13/core/tool-launch';
-import { lti13Login } from '../lti13/core/tool-login';
+import { lti13ToolLaunch } from '../lti13/core/tool-launch';
+import { lti13ToolLogin } from '../lti13/core/tool-login';
 import { PlatformKeySets } from '../lti13/core/key-sets';
 import { resourcePage } from '../lti13/core/tool-resource-page';
 import { runtime } from '../app/runtime';
@@ -12,9 +12,9 @@ const launchDeps = () => ({ ...runtime(), keySets: (keySets ??= new PlatformKeyS
 
 export const handler = lambda(
   {
-    'GET /{env}/lti13/login': (event) => lti13Login(runtime(), event),
-    'POST /{env}/lti13/login': (event) => lti13Login(runtime(), event),
-    'POST /{env}/lti13/launch': (event) => lti13Launch(launchDeps(), event),
+    'GET /{env}/lti13/login': (event) => lti13ToolLogin(runtime(), event),
+    'POST /{env}/lti13/login': (event) => lti13ToolLogin(runtime(), event),
+    'POST /{env}/lti13/launch': (event) => lti13ToolLaunch(launchDeps(), event),
     'GET /{env}/lti13/activities/{activityId}': (event) => resourcePage(runtime(), event),
   },
   'html',

@@ -12,27 +12,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
+import type { HttpClient, OutboundResponse } from '../ports';
 
-export interface OutboundRequest {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  readonly url: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Buffer;
-  /** Whole-request timeout; defaults to the client's. */
-  readonly timeoutMs?: number;
-  /** Largest response body accepted; defaults to the client's. */
-  readonly maxBytes?: number;
-}
-
-export interface OutboundResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
-export interface HttpClient {
-  send(request: OutboundRequest): Promise<OutboundResponse>;
-}
 
 export type OutboundErrorCode = 'blocked_url' | 'timeout' | 'too_large' | 'network';
 

@@ -2,7 +2,8 @@
  * `GET /{env}/launch/{ticket}`: the browser's one-time entry to an external activity (PRODUCT.md
  * "Launch an external activity"). The ticket is consumed once, the environment, activity and user
  * are read in one round trip, and the launch continues by the activity's LTI version: each version
- * is one function in `launchers` (LTI 1.2 in `../lti12/platform-launch.ts`).
+ * is one launcher, registered by the composition root (`../app/launchers.ts`), so that this file
+ * imports no version of the protocol.
  */
 import type { Activity, Environment, ExternalLti, User } from '../academy/model';
 import type { Config } from '../config';
@@ -11,15 +12,14 @@ import { pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { ltiDisabled } from '../http/renderers/launch-page';
 import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, TicketStore } from '../ports';
-import { lti12Launch } from '../lti12/platform-launch';
-import { lti13LoginInitiation, type Lti13LoginDeps } from '../lti13/core/platform-login-initiation';
 import { consumeLaunchTicket } from './platform-tickets';
 
-export interface PlatformLaunchDeps extends Lti13LoginDeps {
+export interface PlatformLaunchDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly tickets: TicketStore;
   readonly platform: PlatformStore;
   readonly clock: Clock;
+  readonly launchers: ExternalLaunchers;
 }
 
 /** A consumed ticket with what it refers to, checked to exist. */
@@ -32,13 +32,11 @@ export interface ExternalLaunch<L extends ExternalLti = ExternalLti> {
   readonly sourcedId?: ResultSourcedId;
 }
 
-export type ExternalLauncher<L extends ExternalLti> = (deps: PlatformLaunchDeps, launch: ExternalLaunch<L>) => Promise<ApiResult>;
+/** Continues a launch in one LTI version: answers the page the browser gets. */
+export type ExternalLauncher<L extends ExternalLti> = (launch: ExternalLaunch<L>) => Promise<ApiResult>;
 
 /** One launcher per LTI version of the activity. */
-export const launchers: { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> } = {
-  '1.2': lti12Launch,
-  '1.3': lti13LoginInitiation,
-};
+export type ExternalLaunchers = { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> };
 
 /** Consumes the ticket and answers the launch page of the activity's LTI version. */
 export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent): Promise<ApiResult> {
@@ -60,6 +58,6 @@ export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent):
   const launch = { ticket, environment, user, sourcedId };
   const { lti } = activity;
   return lti.version === '1.2'
-    ? launchers['1.2'](deps, { ...launch, activity: { ...activity, lti } })
-    : launchers['1.3'](deps, { ...launch, activity: { ...activity, lti } });
+    ? deps.launchers['1.2']({ ...launch, activity: { ...activity, lti } })
+    : deps.launchers['1.3']({ ...launch, activity: { ...activity, lti } });
 }

@@ -8,7 +8,7 @@ import { absoluteUrl, nonEmpty, parse, validId } from '../academy/validation';
 import { randomToken, sha256Base64url } from '../crypto';
 import { conflict, invalid, ltiDisabledMessage, notFound } from '../errors';
 import type { LaunchTicket } from '../ports';
-import { launchUrl, ticketLifetimeSeconds, type TicketDeps } from './platform-tickets';
+import { ticketLaunchUrl, ticketLifetimeSeconds, type TicketDeps } from './platform-tickets';
 
 const launchBody = z.strictObject({
   activityId: nonEmpty('activityId', 64),
@@ -43,7 +43,7 @@ export async function createLaunchTicket(
     expiresAt,
   };
   await deps.tickets.create(sha256Base64url(ticket), record);
-  return { launchUrl: launchUrl(deps.publicUrl, environmentId, ticket), expiresAt: new Date(expiresAt * 1000).toISOString() };
+  return { launchUrl: ticketLaunchUrl(deps.publicUrl, environmentId, ticket), expiresAt: new Date(expiresAt * 1000).toISOString() };
 }
 
 /** The checks of a ticket request, in order; each throws an error that names the field. */

@@ -20,7 +20,7 @@ export interface TicketDeps {
 }
 
 /** The browser's one-time entry: `{publicUrl}/{env}/launch/{ticket}`. */
-export function launchUrl(publicUrl: string, environmentId: string, ticket: string): string {
+export function ticketLaunchUrl(publicUrl: string, environmentId: string, ticket: string): string {
   return `${publicUrl}/${encodeURIComponent(environmentId)}/launch/${ticket}`;
 }
 

@@ -7,12 +7,11 @@
 import type { Environment, ExternalLti12, User } from '../academy/model';
 import { autoSubmitFormPage } from '../http/auto-submit-form';
 import type { ApiResult } from '../http/types';
+import { productFamilyCode } from '../lti/product';
 import { oauthSignature } from './oauth1';
 
 export type Pairs = [string, string][];
 
-/** `tool_consumer_info_product_family_code` (LTI 1.1 IG §3: the kind of platform launching). */
-export const productFamilyCode = 'lti-bridge';
 
 /**
  * The name a custom parameter is sent under (LTI 1.1 IG §3.5, consumer cert 3.1–3.2): `custom_` +

@@ -5,11 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import type { ExternalLti12 } from '../academy/model';
 import type { ApiResult } from '../http/types';
-import type { ExternalLaunch, PlatformLaunchDeps } from '../lti/platform-launch';
+import type { Config } from '../config';
+import type { ExternalLaunch } from '../lti/platform-launch';
+import type { Clock, PlatformStore } from '../ports';
 import { launchFormPage, lti12LaunchParameters, signLaunch } from './platform-launch-form';
 import { issueSourcedId } from './platform-sourcedid';
 
-export async function lti12Launch(deps: PlatformLaunchDeps, launch: ExternalLaunch<ExternalLti12>): Promise<ApiResult> {
+export interface Lti12PlatformLaunchDeps {
+  readonly config: Pick<Config, 'publicUrl'>;
+  readonly platform: PlatformStore;
+  readonly clock: Clock;
+}
+
+export async function lti12PlatformLaunch(deps: Lti12PlatformLaunchDeps, launch: ExternalLaunch<ExternalLti12>): Promise<ApiResult> {
   const { environment, activity, user, ticket } = launch;
   const sourcedId = await issueSourcedId(deps, activity, user.id, launch.sourcedId);
   const params = lti12LaunchParameters({

@@ -37,7 +37,7 @@ export interface OutcomesDeps {
 }
 
 /** A request that ends with a POX answer other than success. */
-export class OutcomeError extends Error {
+export class PlatformOutcomeError extends Error {
   override name = 'OutcomeError';
 
   constructor(
@@ -49,10 +49,10 @@ export class OutcomeError extends Error {
   }
 }
 
-const failure = (message: string, status = 200) => new OutcomeError(status, 'failure', message);
+const failure = (message: string, status = 200) => new PlatformOutcomeError(status, 'failure', message);
 
 /** The state the checks read and fill in. */
-export interface OutcomeRequest {
+export interface PlatformOutcomeRequest {
   readonly environmentId: string;
   /** The URL the tool signed: `PUBLIC_URL` + path, with the query string. */
   readonly url: string;
@@ -69,7 +69,7 @@ export interface OutcomeRequest {
   oauth?: Record<string, string>;
 }
 
-type Check = (request: OutcomeRequest, deps: OutcomesDeps) => void | Promise<void>;
+type Check = (request: PlatformOutcomeRequest, deps: OutcomesDeps) => void | Promise<void>;
 
 const notFormEncoded: Check = (request) => {
   // OAuth Request Body Hash §4.1.1: a form-encoded body is signed as parameters, never by hash.
@@ -103,7 +103,7 @@ const environmentEnablesLti: Check = (request) => {
 const supportedOperation: Check = (request) => {
   if (!(poxOperations as readonly string[]).includes(request.pox!.operation)) {
     const name = request.pox!.operation ? `${request.pox!.operation}Request` : 'an empty imsx_POXBody';
-    throw new OutcomeError(200, 'unsupported', `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`);
+    throw new PlatformOutcomeError(200, 'unsupported', `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`);
   }
 };
 
@@ -193,7 +193,7 @@ interface Outcome {
   readonly score?: string;
 }
 
-type Operation = (request: OutcomeRequest, deps: OutcomesDeps) => Promise<Outcome>;
+type Operation = (request: PlatformOutcomeRequest, deps: OutcomesDeps) => Promise<Outcome>;
 
 /** The operations (LTI 1.1 IG §6.1.1–6.1.3), once every check has passed. */
 export const operations: Readonly<Record<PoxOperation, Operation>> = {
@@ -222,12 +222,12 @@ export const operations: Readonly<Record<PoxOperation, Operation>> = {
   },
 };
 
-function activityOf(request: OutcomeRequest) {
+function activityOf(request: PlatformOutcomeRequest) {
   return request.context!.activity!;
 }
 
 /** Reads the request from the event. */
-export function readOutcomeRequest(event: ApiEvent, publicUrl: string): OutcomeRequest {
+export function readOutcomeRequest(event: ApiEvent, publicUrl: string): PlatformOutcomeRequest {
   const raw = event.body ?? '';
   return {
     environmentId: pathParam(event, 'env'),
@@ -247,7 +247,7 @@ export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promis
     const outcome = await operations[operation](request, deps);
     return poxAnswer(200, request, { codeMajor: 'success', severity: 'status', ...outcome });
   } catch (error) {
-    if (!(error instanceof OutcomeError)) throw error;
+    if (!(error instanceof PlatformOutcomeError)) throw error;
     const severity = error.codeMajor === 'unsupported' ? 'status' : 'error';
     return poxAnswer(error.status, request, { codeMajor: error.codeMajor, severity, description: error.message });
   }
@@ -255,7 +255,7 @@ export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promis
 
 function poxAnswer(
   status: number,
-  request: OutcomeRequest,
+  request: PlatformOutcomeRequest,
   outcome: { codeMajor: PoxCodeMajor; severity: 'status' | 'warning' | 'error'; description: string; score?: string },
 ): ApiResult {
   return {

@@ -203,7 +203,7 @@ export function readLaunch(event: ApiEvent, publicUrl: string): Lti12Launch {
 }
 
 /** Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. */
-export async function lti12Launch(deps: Lti12LaunchDeps, event: ApiEvent): Promise<ApiResult> {
+export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const launch = readLaunch(event, deps.config.publicUrl);
   try {
     for (const check of checks) await check(launch, deps);

@@ -10,7 +10,8 @@
  *
  * Pure protocol code: the HTTP client, the message id, the nonce and the time are given.
  */
-import { OutboundError, retryableStatus, type HttpClient } from '../http/outbound';
+import { OutboundError, retryableStatus } from '../http/outbound';
+import type { HttpClient } from '../ports';
 import { authorizationHeader, bodyHash, oauthSignature, type SignatureMethod } from './oauth1';
 import { buildPoxRequest, parsePoxResponse, PoxError, type PoxResponse } from './pox';
 
@@ -31,14 +32,14 @@ export interface ReplaceResultInput {
   readonly signatureMethod?: SignatureMethod;
 }
 
-export interface OutcomeRequest {
+export interface ToolOutcomeRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
 
 /** A `replaceResult` that did not succeed. `retryable`: the same request may succeed later. */
-export class OutcomeError extends Error {
+export class ToolOutcomeError extends Error {
   override name = 'OutcomeError';
 
   constructor(
@@ -53,7 +54,7 @@ export class OutcomeError extends Error {
 export const outcomeTimeoutMs = 10_000;
 
 /** Builds the signed `replaceResult` request (POX body, `Content-Type`, `Authorization`). */
-export function signedReplaceResult(input: ReplaceResultInput): OutcomeRequest {
+export function signedReplaceResult(input: ReplaceResultInput): ToolOutcomeRequest {
   const signatureMethod = input.signatureMethod ?? 'HMAC-SHA1';
   const body = buildPoxRequest({
     messageId: input.messageId,
@@ -90,7 +91,7 @@ function quote(text: string, max = 300): string {
 
 /**
  * Sends `replaceResult` and checks the answer: HTTP 2xx and a POX response whose `imsx_codeMajor`
- * is `success`. Anything else throws an {@link OutcomeError} whose message says what the LMS did
+ * is `success`. Anything else throws an {@link ToolOutcomeError} whose message says what the LMS did
  * (with its `imsx_description`), retryable when the LMS may accept it later: no answer, HTTP
  * 408/425/429/5xx, an answer that is not POX (a proxy's error page), or `processing`. `failure` and
  * `unsupported` are the LMS's decision and are not retried.
@@ -102,23 +103,23 @@ export async function sendReplaceResult(http: HttpClient, input: ReplaceResultIn
     response = await http.send({ method: 'POST', url: request.url, headers: request.headers, body: request.body, timeoutMs: outcomeTimeoutMs });
   } catch (error) {
     if (!(error instanceof OutboundError)) throw error;
-    if (error.code === 'blocked_url') throw new OutcomeError(`the outcome service URL is not allowed: ${error.message}`, false);
-    if (error.code === 'timeout') throw new OutcomeError(`the outcome service did not answer: ${error.message}`, true);
-    throw new OutcomeError(`the outcome service could not be reached: ${error.message}`, true);
+    if (error.code === 'blocked_url') throw new ToolOutcomeError(`the outcome service URL is not allowed: ${error.message}`, false);
+    if (error.code === 'timeout') throw new ToolOutcomeError(`the outcome service did not answer: ${error.message}`, true);
+    throw new ToolOutcomeError(`the outcome service could not be reached: ${error.message}`, true);
   }
   if (response.status < 200 || response.status > 299) {
-    throw new OutcomeError(`the outcome service answered HTTP ${response.status}`, retryableStatus(response.status));
+    throw new ToolOutcomeError(`the outcome service answered HTTP ${response.status}`, retryableStatus(response.status));
   }
   let pox: PoxResponse;
   try {
     pox = parsePoxResponse(response.body);
   } catch (error) {
     if (!(error instanceof PoxError)) throw error;
-    throw new OutcomeError(`the outcome service answered HTTP ${response.status} without a Basic Outcomes response (${error.message})`, true);
+    throw new ToolOutcomeError(`the outcome service answered HTTP ${response.status} without a Basic Outcomes response (${error.message})`, true);
   }
   if (pox.codeMajor !== 'success') {
     const description = pox.description ? `: ${quote(pox.description)}` : ' (no description)';
-    throw new OutcomeError(`the LMS answered imsx_codeMajor ${quote(pox.codeMajor, 40)}${description}`, pox.codeMajor === 'processing');
+    throw new ToolOutcomeError(`the LMS answered imsx_codeMajor ${quote(pox.codeMajor, 40)}${description}`, pox.codeMajor === 'processing');
   }
   return pox;
 }

@@ -4,7 +4,7 @@
  * `lis_result_sourcedid`, signed with the activity's LTI 1.2 key and secret (LTI 1.1 IG §6).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { OutcomeError, sendReplaceResult } from './tool-outcomes-client';
+import { ToolOutcomeError, sendReplaceResult } from './tool-outcomes-client';
 import type { Lti12Binding } from '../ports';
 import { DeliveryError, type Deliverer } from '../academy/passback/deliverer';
 import type { Progress } from '../academy/model';
@@ -58,7 +58,7 @@ export const lti12Deliverer: Deliverer<Lti12Binding> = {
         timestamp: Math.floor(deps.clock.now() / 1000),
       });
     } catch (error) {
-      if (error instanceof OutcomeError) throw new DeliveryError(error.message, error.retryable);
+      if (error instanceof ToolOutcomeError) throw new DeliveryError(error.message, error.retryable);
       throw error;
     }
   },

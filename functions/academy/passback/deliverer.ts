@@ -7,17 +7,24 @@
  * Deliverers are registered by binding version in `../../app/deliverers.ts`.
  */
 import type { Activity, Progress } from '../model';
-import type { PassbackBinding, Signer } from '../../ports';
-import type { Runtime } from '../../app/runtime';
+import type { Config } from '../../config';
+import type { Clock, HttpClient, PassbackBinding, PlatformRegistrationStore, Signer } from '../../ports';
 
 /**
- * What a deliverer may use. Every `Runtime` has these; a deliverer that needs more of the runtime
- * (a platform store, a token cache) widens this `Pick` (the worker passes the whole runtime).
+ * What a deliverer may use. The composition root's runtime has all of these; a deliverer that
+ * needs more (a platform store, a token cache) adds it here.
  */
-export type DelivererDeps = Pick<Runtime, 'http' | 'clock' | 'config'> & { readonly signer: Signer } &
-  // The LTI 1.3 deliverer reads the platform registration of a binding; optional so that the
-  // deliverers that do not need it are tested without.
-  Partial<Pick<Runtime, 'platformRegistrations'>>;
+export interface DelivererDeps {
+  readonly http: HttpClient;
+  readonly clock: Clock;
+  readonly config: Config;
+  readonly signer: Signer;
+  /**
+   * The LTI 1.3 deliverer reads the platform registration of a binding; optional so that the
+   * deliverers that do not need it are tested without.
+   */
+  readonly platformRegistrations?: PlatformRegistrationStore;
+}
 
 /** One attempt: the binding as the newest launch left it, the progress to send, the activity. */
 export interface DeliveryAttempt<B extends PassbackBinding = PassbackBinding> {

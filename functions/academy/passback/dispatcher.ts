@@ -30,15 +30,14 @@ import {
   type PassbackStore,
 } from '../../ports';
 import { DeliveryError, type Deliverer, type DelivererDeps, type DelivererRegistry } from './deliverer';
-import { deliverers as registered } from '../../app/deliverers';
 import type { Progress } from '../model';
 import { passbackRetryPolicy, retryDelaySeconds, shouldRetry, type RetryPolicy } from './retry-policy';
 
 export interface PassbackDeps extends DelivererDeps {
   readonly passbacks: PassbackStore;
   readonly passbackQueue: PassbackQueue;
-  /** The registry of `../../app/deliverers.ts` unless given (tests). */
-  readonly deliverers?: DelivererRegistry;
+  /** The deliverer of each binding version, registered by the composition root (`../../app/deliverers.ts`). */
+  readonly deliverers: DelivererRegistry;
   readonly retryPolicy?: RetryPolicy;
   /** A number in [0, 1) for retry jitter; `crypto.randomInt` unless given. */
   readonly random?: () => number;
@@ -55,7 +54,7 @@ export type AttemptOutcome =
 const cryptoRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
 
 function delivererOf(deps: Pick<PassbackDeps, 'deliverers'>, binding: PassbackBinding): Deliverer | undefined {
-  return (deps.deliverers ?? registered)[binding.version] as Deliverer | undefined;
+  return deps.deliverers[binding.version] as Deliverer | undefined;
 }
 
 /** Where a binding's deliveries go, also when no deliverer handles its version. */

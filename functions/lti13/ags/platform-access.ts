@@ -10,9 +10,9 @@
 import type { Activity, ExternalLti13 } from '../../academy/model';
 import { HttpError, ltiDisabledMessage, notFound } from '../../errors';
 import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../../ports';
-import { requireAccessToken, type AccessTokenDeps } from '../core/platform-access-tokens';
+import { requireAccessToken, type PlatformAccessTokenDeps } from '../core/platform-access-tokens';
 
-export interface AgsAccessDeps extends AccessTokenDeps {
+export interface AgsAccessDeps extends PlatformAccessTokenDeps {
   readonly environments: EnvironmentStore;
   readonly activities: ActivityStore;
   readonly tools: ToolStore;

@@ -18,14 +18,14 @@ import { notFound } from '../../errors';
 import type { AgsStore, Clock, LineItem } from '../../ports';
 import { AgsHttpError, type AgsContext } from './platform-access';
 import { boolean, dateTime, number, text, type Body } from './platform-fields';
+import { defaultLineItemId } from '../core/platform-urls';
 
-export const defaultLineItemId = 'default';
 /** The default line item's maximum: progress scores are percentages. */
 export const defaultScoreMaximum = 100;
 /** The largest page a listing answers, whatever `limit` asks (§3.2.4: "the platform MAY further reduce"). */
 export const maxPageSize = 100;
 
-export interface AgsDeps {
+export interface PlatformAgsDeps {
   readonly ags: AgsStore;
   readonly clock: Clock;
   readonly config: Pick<Config, 'publicUrl'>;
@@ -102,7 +102,7 @@ export function lineItemView(publicUrl: string, item: LineItem): Record<string, 
 }
 
 /** A line item of the activity (the default one always exists), or a 404. */
-export async function getLineItem(deps: Pick<AgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<LineItem> {
+export async function getLineItem(deps: Pick<PlatformAgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<LineItem> {
   const stored = await deps.ags.getLineItem(ctx.environmentId, ctx.activity.id, id);
   if (id === defaultLineItemId) return defaultLineItem(ctx, stored);
   if (!stored) throw notFound(`line item ${id}`);
@@ -124,7 +124,7 @@ export interface LineItemQuery {
  * `after` of the next page.
  */
 export async function listLineItems(
-  deps: Pick<AgsDeps, 'ags'>,
+  deps: Pick<PlatformAgsDeps, 'ags'>,
   ctx: AgsContext,
   query: LineItemQuery,
 ): Promise<{ items: LineItem[]; next?: string }> {
@@ -158,7 +158,7 @@ function requireOwnResourceLink(ctx: AgsContext, resourceLinkId: string | undefi
 }
 
 /** §3.2.5: creates a line item; answers it as created (the tool's values preserved). */
-export async function createLineItem(deps: AgsDeps, ctx: AgsContext, body: Body): Promise<LineItem> {
+export async function createLineItem(deps: PlatformAgsDeps, ctx: AgsContext, body: Body): Promise<LineItem> {
   const input = parseLineItem(body);
   requireOwnResourceLink(ctx, input.resourceLinkId);
   const now = new Date(deps.clock.now()).toISOString();
@@ -181,7 +181,7 @@ export async function createLineItem(deps: AgsDeps, ctx: AgsContext, body: Body)
  * §3.2.6: replaces a line item's definition with the complete one given; its `id` and
  * `resourceLinkId` stay what they are (a different value is ignored, as the section allows).
  */
-export async function updateLineItem(deps: AgsDeps, ctx: AgsContext, id: string, body: Body): Promise<LineItem> {
+export async function updateLineItem(deps: PlatformAgsDeps, ctx: AgsContext, id: string, body: Body): Promise<LineItem> {
   const input = parseLineItem(body);
   const existing = await getLineItem(deps, ctx, id);
   const now = new Date(deps.clock.now()).toISOString();
@@ -206,7 +206,7 @@ export async function updateLineItem(deps: AgsDeps, ctx: AgsContext, id: string,
 }
 
 /** Removes a tool's line item and its results; the activity's own one cannot be removed. */
-export async function deleteLineItem(deps: Pick<AgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<void> {
+export async function deleteLineItem(deps: Pick<PlatformAgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<void> {
   if (id === defaultLineItemId) {
     throw new AgsHttpError(
       405,

@@ -6,10 +6,7 @@
  */
 import type { AgsResult, LineItem } from '../../ports';
 import type { AgsContext } from './platform-access';
-import { getLineItem, lineItemUrl, type AgsDeps } from './platform-line-items';
-
-/** §3.3.4 */
-export const resultContainerMediaType = 'application/vnd.ims.lis.v2.resultcontainer+json';
+import { getLineItem, lineItemUrl, type PlatformAgsDeps } from './platform-line-items';
 
 /**
  * A result as §3.3.4 describes it. `resultScore` is the score rescaled to the line item's current
@@ -40,7 +37,7 @@ export interface ResultQuery {
 
 /** A line item's results in user id order (404 for an unknown line item); `next` is the next page's `after`. */
 export async function listResults(
-  deps: AgsDeps,
+  deps: PlatformAgsDeps,
   ctx: AgsContext,
   lineItemId: string,
   query: ResultQuery,

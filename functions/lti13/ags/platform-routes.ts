@@ -5,14 +5,13 @@
  * §3.3.2 `result.readonly`; §3.4.2 `score`), the media type it answers and the one it takes.
  * The services' own modules do the work.
  */
-import { agsMediaTypes, agsScopes } from '../core/claims';
+import { agsMediaTypes, agsScopes } from './vocabulary';
 import { HttpError, invalid } from '../../errors';
 import { errorResponse } from '../../http/lambda';
 import { bodyText, pathParam } from '../../http/request';
 import { json, noContent } from '../../http/responses';
 import type { ApiEvent, ApiResult, RouteHandler } from '../../http/types';
-import type { Runtime } from '../../app/runtime';
-import { AgsHttpError, requireAcceptable, requireAgsAccess, requireContentType, type AgsContext } from './platform-access';
+import { AgsHttpError, requireAcceptable, requireAgsAccess, requireContentType, type AgsAccessDeps, type AgsContext } from './platform-access';
 import {
   createLineItem,
   deleteLineItem,
@@ -23,9 +22,10 @@ import {
   listLineItems,
   maxPageSize,
   updateLineItem,
+  type PlatformAgsDeps,
 } from './platform-line-items';
-import { listResults, resultContainerMediaType } from './platform-results';
-import { postScore } from './platform-scores';
+import { listResults } from './platform-results';
+import { receiveScore, type ScoreDeps } from './platform-scores';
 
 const base = '/{env}/lti13/ags/{activityId}/lineitems';
 const readLineItems = [agsScopes.lineitem, agsScopes.lineitemReadonly];
@@ -89,7 +89,10 @@ function withErrorHeaders(route: RouteHandler): RouteHandler {
   };
 }
 
-export function agsRoutes(rt: () => Runtime): Record<string, RouteHandler> {
+/** Everything the AGS routes use: given by the composition root. */
+export type AgsRouteDeps = AgsAccessDeps & PlatformAgsDeps & ScoreDeps;
+
+export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> {
   const deps = () => rt();
   const publicUrl = () => rt().config.publicUrl;
   const access = (event: ApiEvent, scope: string | readonly string[]): Promise<AgsContext> =>
@@ -152,13 +155,13 @@ export function agsRoutes(rt: () => Runtime): Record<string, RouteHandler> {
     [`POST ${base}/{lineItemId}/scores`]: async (event) => {
       const ctx = await access(event, agsScopes.score);
       requireContentType(event.headers?.['content-type'], agsMediaTypes.score);
-      await postScore(deps(), { ctx, lineItemId: pathParam(event, 'lineItemId'), body: jsonObject(event) });
+      await receiveScore(deps(), { ctx, lineItemId: pathParam(event, 'lineItemId'), body: jsonObject(event) });
       return noContent();
     },
 
     [`GET ${base}/{lineItemId}/results`]: async (event) => {
       const ctx = await access(event, agsScopes.resultReadonly);
-      requireAcceptable(event.headers?.accept, resultContainerMediaType);
+      requireAcceptable(event.headers?.accept, agsMediaTypes.resultContainer);
       const lineItemId = pathParam(event, 'lineItemId');
       const userId = queryParam(event, 'user_id');
       const limit = pageLimit(event);
@@ -169,7 +172,7 @@ export function agsRoutes(rt: () => Runtime): Record<string, RouteHandler> {
         ...(after !== undefined ? { after } : {}),
       });
       const url = `${lineItemUrl(publicUrl(), ctx.environmentId, ctx.activity.id, lineItemId)}/results`;
-      return typed(200, resultContainerMediaType, page.results, nextLink(url, { limit: event.queryStringParameters?.limit }, page.next));
+      return typed(200, agsMediaTypes.resultContainer, page.results, nextLink(url, { limit: event.queryStringParameters?.limit }, page.next));
     },
   };
   return Object.fromEntries(Object.entries(routes).map(([key, route]) => [key, withErrorHeaders(route)]));

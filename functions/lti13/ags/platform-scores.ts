@@ -20,17 +20,15 @@ import { invalid } from '../../errors';
 import type { AgsResult, AgsStore, Clock, ProgressStore, UserStore } from '../../ports';
 import type { AgsContext } from './platform-access';
 import { normalizeDateTime } from './platform-datetime';
+import { activityProgressValues, gradingProgressValues } from './vocabulary';
 import { dateTime, number, object, oneOf, text, type Body } from './platform-fields';
-import { defaultLineItemId, getLineItem } from './platform-line-items';
+import { getLineItem } from './platform-line-items';
+import { defaultLineItemId } from '../core/platform-urls';
 import { scoredProgress, unscoredProgress } from '../../academy/scores';
 
-/** §3.4.7 */
-export const activityProgressValues = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
-/** §3.4.8 */
-export const gradingProgressValues = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
 
 /** `application/vnd.ims.lis.v1.score+json` (§3.4.3); extensions (§3.1.2) are ignored. */
-export interface Score {
+export interface PlatformScore {
   readonly userId: string;
   readonly scoreGiven?: number;
   readonly scoreMaximum?: number;
@@ -42,7 +40,7 @@ export interface Score {
   readonly submission?: { readonly startedAt?: string; readonly submittedAt?: string };
 }
 
-function parseScore(body: Body): Score {
+function parseScore(body: Body): PlatformScore {
   const submission = object(body, 'submission');
   const startedAt = submission && dateTime(submission, 'startedAt', { label: 'submission.startedAt', section: '§3.4.10.1' });
   const submittedAt = submission && dateTime(submission, 'submittedAt', { label: 'submission.submittedAt', section: '§3.4.10.2' });
@@ -57,7 +55,7 @@ function parseScore(body: Body): Score {
     scoringUserId: text(body, 'scoringUserId', { max: 255, nonBlank: true, section: '§3.4.6' }),
     submission: startedAt || submittedAt ? { ...(startedAt ? { startedAt } : {}), ...(submittedAt ? { submittedAt } : {}) } : undefined,
   };
-  return Object.fromEntries(Object.entries(score).filter(([, value]) => value !== undefined)) as unknown as Score;
+  return Object.fromEntries(Object.entries(score).filter(([, value]) => value !== undefined)) as unknown as PlatformScore;
 }
 
 export interface ScoreDeps {
@@ -72,7 +70,7 @@ export interface ScoreIntake {
   readonly ctx: AgsContext;
   readonly lineItemId: string;
   readonly body: Body;
-  score?: Score;
+  score?: PlatformScore;
 }
 
 type Check = (intake: ScoreIntake, deps: ScoreDeps) => void | Promise<void>;
@@ -113,7 +111,7 @@ export function scorePercent(scoreGiven: number, scoreMaximum: number): number {
 }
 
 /** The result a score leaves (§3.4.4: no `scoreGiven` clears the score; §3.4.11: no `comment` clears it). */
-export function resultOfScore(ctx: AgsContext, lineItemId: string, score: Score, now: number): AgsResult {
+export function resultOfScore(ctx: AgsContext, lineItemId: string, score: PlatformScore, now: number): AgsResult {
   const hasScore = score.scoreGiven != null && score.scoreMaximum != null;
   return {
     environmentId: ctx.environmentId,
@@ -134,7 +132,7 @@ export function resultOfScore(ctx: AgsContext, lineItemId: string, score: Score,
 /** The learner's progress after a score on the activity's own line item (see the file comment). */
 export function progressOfScore(
   activity: Pick<Activity, 'environmentId' | 'id' | 'type' | 'minScore'>,
-  score: Score,
+  score: PlatformScore,
   now: number,
 ): Progress {
   const scoredAt = normalizeDateTime(score.timestamp)!;
@@ -154,7 +152,7 @@ export function progressOfScore(
  * Takes a score: runs the checks, records the result, and for the activity's own line item the
  * progress. Answers whether the score was applied (false: a later one is on record; it is ignored).
  */
-export async function postScore(deps: ScoreDeps, intake: ScoreIntake): Promise<boolean> {
+export async function receiveScore(deps: ScoreDeps, intake: ScoreIntake): Promise<boolean> {
   for (const check of scoreChecks) await check(intake, deps);
   const score = intake.score!;
   const now = deps.clock.now();

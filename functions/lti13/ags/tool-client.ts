@@ -5,12 +5,13 @@
  * the token once and repeats the call.
  */
 import type { Platform } from '../../academy/model';
-import { OutboundError, retryableStatus, type OutboundResponse } from '../../http/outbound';
+import { OutboundError, retryableStatus } from '../../http/outbound';
+import type { OutboundResponse } from '../../ports';
 import type { Lti13Binding } from '../../ports';
-import { platformTokens, AccessTokenError, type AccessTokenDeps, type PlatformTokens } from '../core/tool-access-token';
-import { agsMediaTypes, agsScopes } from '../core/claims';
+import { platformTokens, AccessTokenError, type ToolAccessTokenDeps, type PlatformTokens } from '../core/tool-access-token';
+import { activityProgressValues, agsMediaTypes, agsScopes, gradingProgressValues } from './vocabulary';
 
-export interface AgsDeps extends AccessTokenDeps {
+export interface ToolAgsDeps extends ToolAccessTokenDeps {
   /** The instance's token cache unless given (tests). */
   readonly tokens?: PlatformTokens;
 }
@@ -29,11 +30,9 @@ export class AgsError extends Error {
   }
 }
 
-export const activityProgressValues = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
-export const gradingProgressValues = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
 
 /** `application/vnd.ims.lis.v1.score+json` (AGS 2.0 §3.4.3-3.4.9). */
-export interface Score {
+export interface ToolScore {
   /** The platform's user id (`sub`). */
   readonly userId: string;
   readonly scoreGiven?: number;
@@ -69,7 +68,7 @@ export function scopesFor(binding: Lti13Binding): string[] {
 
 /** Sends with a bearer token; on 401 the token is renewed once and the request sent again. */
 async function authorized(
-  deps: AgsDeps,
+  deps: ToolAgsDeps,
   platform: Platform,
   scopes: readonly string[],
   what: string,
@@ -105,7 +104,7 @@ function failure(what: string, answer: OutboundResponse): AgsError {
 }
 
 /** POSTs a score to a line item (§3.4). */
-export async function postScore(deps: AgsDeps, platform: Platform, lineItemUrl: string, score: Score, scopes: readonly string[] = [agsScopes.score]): Promise<void> {
+export async function sendScore(deps: ToolAgsDeps, platform: Platform, lineItemUrl: string, score: ToolScore, scopes: readonly string[] = [agsScopes.score]): Promise<void> {
   const url = scoresUrl(lineItemUrl);
   const body = JSON.stringify(score);
   const answer = await authorized(deps, platform, scopes, 'scores endpoint', (token) =>
@@ -124,7 +123,7 @@ export async function postScore(deps: AgsDeps, platform: Platform, lineItemUrl: 
  * `resource_id` filter (§3.2.4), or created (§3.2.5) when `canCreate`.
  */
 export async function findOrCreateLineItem(
-  deps: AgsDeps,
+  deps: ToolAgsDeps,
   platform: Platform,
   lineItemsUrl: string,
   spec: LineItemSpec,
@@ -183,7 +182,7 @@ export function forgetLineItem(platform: Platform, binding: Lti13Binding, spec: 
 }
 
 /** The line item a binding's scores go to: the launch's, or the activity's in the launch's container. */
-export async function lineItemOf(deps: AgsDeps, platform: Platform, binding: Lti13Binding, spec: LineItemSpec): Promise<string> {
+export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding: Lti13Binding, spec: LineItemSpec): Promise<string> {
   if (binding.lineitem) return binding.lineitem;
   if (!binding.lineitems) throw new AgsError('the launch gave neither a line item nor a line items URL', false);
   const scopes = scopesFor(binding);

@@ -4,7 +4,7 @@
  * the activity's line item in the launch's line items container (found or created, §3.2, §4.8), with
  * an access token of the platform (`functions/lti13/core/tool-access-token.ts`).
  */
-import { AgsError, forgetLineItem, lineItemOf, postScore, scopesFor, type LineItemSpec, type Score } from './tool-client';
+import { AgsError, forgetLineItem, lineItemOf, sendScore, scopesFor, type LineItemSpec, type ToolScore } from './tool-client';
 import type { Lti13Binding } from '../../ports';
 import { DeliveryError, type Deliverer } from '../../academy/passback/deliverer';
 import type { Activity, Progress } from '../../academy/model';
@@ -22,7 +22,7 @@ export const scoreMaximum = 100;
  *   for completed and passed and 0 for failed, as the LTI 1.2 passback reports them, so that the
  *   gradebook shows the same whichever LTI version the LMS launched with.
  */
-export function agsScore(progress: Pick<Progress, 'status' | 'score' | 'updatedAt'>, userId: string): Score {
+export function agsScore(progress: Pick<Progress, 'status' | 'score' | 'updatedAt'>, userId: string): ToolScore {
   const timestamp = new Date(progress.updatedAt).toISOString();
   switch (progress.status) {
     case 'not-attempted':
@@ -64,7 +64,7 @@ export const lti13Deliverer: Deliverer<Lti13Binding> = {
     const spec = lineItemSpec(activity, binding);
     try {
       const lineItem = await lineItemOf(deps, platform, binding, spec);
-      await postScore(deps, platform, lineItem, agsScore(progress, binding.sub), scopesFor(binding)).catch((error: unknown) => {
+      await sendScore(deps, platform, lineItem, agsScore(progress, binding.sub), scopesFor(binding)).catch((error: unknown) => {
         // A line item found earlier may have been deleted at the platform: look it up again next time.
         if (!binding.lineitem && error instanceof AgsError && error.status === 404) forgetLineItem(platform, binding, spec);
         throw error;

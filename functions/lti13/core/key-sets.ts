@@ -6,7 +6,7 @@
  * on the first launch signed with it.
  */
 import { importJWK, type JWK } from 'jose';
-import type { HttpClient } from '../../http/outbound';
+import type { HttpClient } from '../../ports';
 import type { Clock } from '../../ports';
 
 export type KeySetErrorCode = 'unknown_kid' | 'unavailable' | 'invalid_key_set';

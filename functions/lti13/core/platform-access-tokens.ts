@@ -11,14 +11,14 @@ import { errorDescription } from './error-description';
 /** One hour, the lifetime the Security Framework §4.1 examples use. */
 export const accessTokenLifetimeSeconds = 3600;
 
-export interface AccessTokenDeps {
+export interface PlatformAccessTokenDeps {
   readonly accessTokens: AccessTokenStore;
   readonly clock: Clock;
 }
 
 /** Issues a token; answers the RFC 6749 §5.1 token response. */
 export async function issueAccessToken(
-  deps: AccessTokenDeps,
+  deps: PlatformAccessTokenDeps,
   grant: Omit<AccessTokenGrant, 'expiresAt'>,
 ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }> {
   const token = randomToken();
@@ -40,7 +40,7 @@ function bearerError(status: number, code: string, message: string): HttpError {
  * environment, and grant `scope` (RFC 6750 §3.1: 401 `invalid_token`, 403 `insufficient_scope`).
  */
 export async function requireAccessToken(
-  deps: AccessTokenDeps,
+  deps: PlatformAccessTokenDeps,
   environmentId: string,
   authorization: string | undefined,
   scope: string | readonly string[],

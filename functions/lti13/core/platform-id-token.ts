@@ -12,15 +12,15 @@
  * - `tool_platform.guid` is the environment (one academy), as in LTI 1.2 launches.
  */
 import type { Tool } from '../../academy/model';
-import { agsScopes, claims, contextRole, contextTypes, ltiVersion, messageTypes } from './claims';
+import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
+import { productFamilyCode } from '../../lti/product';
+import { claims, contextRole, contextTypes, ltiVersion, messageTypes } from './claims';
 import type { PendingLogin } from '../../ports';
 import { agsEndpoints, platformIssuer } from './platform-urls';
 
 /** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
 export const idTokenLifetimeSeconds = 5 * 60;
 
-/** `tool_platform.product_family_code`, as LTI 1.2 launches send `tool_consumer_info_product_family_code`. */
-export const productFamilyCode = 'lti-bridge';
 
 /** Every scope a launched tool may ask an access token for; the token endpoint grants no other. */
 export const toolScopes: readonly string[] = [agsScopes.lineitem, agsScopes.lineitemReadonly, agsScopes.resultReadonly, agsScopes.score];
@@ -82,6 +82,6 @@ export function launchClaims(input: IdTokenInput): Record<string, unknown> {
     [claims.toolPlatform]: { guid: platformInstanceGuid(publicUrl, env), name: login.environmentName, product_family_code: productFamilyCode },
     [claims.launchPresentation]: { document_target: 'window', return_url: login.returnUrl },
     ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
-    [claims.agsEndpoint]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, env, login.activityId) },
+    [agsEndpointClaim]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, env, login.activityId) },
   });
 }

@@ -26,7 +26,7 @@ import { platformIssuer } from './platform-urls';
 /** A pending login waits 5 minutes for the tool's authorization request. */
 export const pendingLoginLifetimeSeconds = 5 * 60;
 
-export interface Lti13LoginDeps {
+export interface PlatformLoginDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly tools: ToolStore;
   readonly pendingLogins: PendingLoginStore;
@@ -34,7 +34,7 @@ export interface Lti13LoginDeps {
 }
 
 /** A consumed launch ticket of an LTI 1.3 activity, with what it refers to. */
-export interface Lti13Launch {
+export interface PlatformLti13Launch {
   readonly ticket: LaunchTicket;
   readonly environment: Environment;
   readonly activity: Activity & { readonly lti: ExternalLti13 };
@@ -60,7 +60,7 @@ export function loginCookie(publicUrl: string, environmentId: string, name: stri
  * Starts the LTI 1.3 launch of a consumed ticket: stores the pending login and answers the 302 to the
  * tool's login initiation URL (keeping that URL's own query parameters), with the browser cookie.
  */
-export async function lti13LoginInitiation(deps: Lti13LoginDeps, launch: Lti13Launch): Promise<ApiResult> {
+export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: PlatformLti13Launch): Promise<ApiResult> {
   const { environment, activity, user, ticket } = launch;
   const tool = await deps.tools.get(environment.id, activity.lti.toolId);
   if (!tool) {

@@ -13,7 +13,7 @@
  * `invalid_client` (RFC 7521 §4.2.1); `invalid_grant` does not arise, since client credentials carry
  * no grant of their own.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type importJWK, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
@@ -22,9 +22,9 @@ import { bodyText, pathParam, singleValues } from '../../http/request';
 import { json } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { clientAssertionType } from './claims';
-import { KeySetError } from './key-sets';
+import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, ReplayGuard, ToolStore } from '../../ports';
-import { issueAccessToken, type AccessTokenDeps } from './platform-access-tokens';
+import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
 import { errorDescription } from './error-description';
 import { toolScopes } from './platform-id-token';
 import { platformConfiguration } from './platform-urls';
@@ -34,9 +34,7 @@ export const maxAssertionLifetimeSeconds = 60 * 60;
 /** Clock skew allowed between the tool and the academy. */
 export const clockToleranceSeconds = 60;
 
-export type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
-
-export interface TokenDeps extends AccessTokenDeps {
+export interface TokenDeps extends PlatformAccessTokenDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly environments: EnvironmentStore;
   readonly tools: ToolStore;

@@ -9,11 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../academy/model';
-import { OutboundError, retryableStatus, type HttpClient } from '../../http/outbound';
+import { OutboundError, retryableStatus } from '../../http/outbound';
+import type { HttpClient } from '../../ports';
 import type { Clock, Signer } from '../../ports';
 import { claims, clientAssertionType } from './claims';
 
-export interface AccessTokenDeps {
+export interface ToolAccessTokenDeps {
   readonly http: HttpClient;
   readonly signer: Signer;
   readonly clock: Clock;
@@ -67,7 +68,7 @@ export class PlatformTokens {
   private readonly pending = new Map<string, Promise<string>>();
 
   /** A bearer token of `platform` for `scopes`: cached, or requested once for all concurrent callers. */
-  async token(deps: AccessTokenDeps, platform: Platform, scopes: readonly string[]): Promise<string> {
+  async token(deps: ToolAccessTokenDeps, platform: Platform, scopes: readonly string[]): Promise<string> {
     const key = cacheKey(platform, scopes);
     const cached = this.cache.get(key);
     if (cached && cached.renewAt > deps.clock.now()) return cached.token;
@@ -85,7 +86,7 @@ export class PlatformTokens {
     if (this.cache.get(key)?.token === token) this.cache.delete(key);
   }
 
-  private async request(deps: AccessTokenDeps, platform: Platform, scopes: readonly string[], key: string): Promise<string> {
+  private async request(deps: ToolAccessTokenDeps, platform: Platform, scopes: readonly string[], key: string): Promise<string> {
     const assertion = await deps.signer.signJwt(clientAssertionClaims(platform, deps.clock.now(), randomUUID()));
     const body = new URLSearchParams({
       grant_type: 'client_credentials',

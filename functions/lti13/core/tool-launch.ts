@@ -21,7 +21,8 @@ import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
 import type { Lti13Binding, Lti13LaunchStore, OidcState } from '../../ports';
-import { agsScopes, claims, ltiVersion, messageTypes } from './claims';
+import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
+import { claims, ltiVersion, messageTypes } from './claims';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken, type UnverifiedIdToken } from './tool-id-token';
 import { KeySetError, type PlatformKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
@@ -53,7 +54,7 @@ export interface Lti13LaunchDeps extends LaunchDeps {
 }
 
 /** The state the checks read and fill in. */
-export interface Lti13Launch {
+export interface ToolLti13Launch {
   readonly envId: string;
   readonly form: Readonly<Record<string, string>>;
   readonly event: ApiEvent;
@@ -67,15 +68,15 @@ export interface Lti13Launch {
   claims?: JWTPayload;
 }
 
-type Check = (launch: Lti13Launch, deps: Lti13LaunchDeps) => void | Promise<void>;
+type Check = (launch: ToolLti13Launch, deps: Lti13LaunchDeps) => void | Promise<void>;
 
 const refused = (parameter: string, message: string, purpose?: string) => new LaunchError(401, 'invalid_launch', message, parameter, purpose);
 
 /** The verified claims (only read by checks after `signatureVerified`). */
-const verified = (launch: Lti13Launch): JWTPayload => launch.claims!;
+const verified = (launch: ToolLti13Launch): JWTPayload => launch.claims!;
 
 /** A claim that must be a non-empty string; answers it. */
-function stringClaim(launch: Lti13Launch, name: keyof typeof purposes): string {
+function stringClaim(launch: ToolLti13Launch, name: keyof typeof purposes): string {
   const value = verified(launch)[name];
   if (value === undefined || value === null) throw missingClaim(name);
   if (typeof value !== 'string' || value.trim() === '') {
@@ -95,7 +96,7 @@ const noAuthenticationError: Check = (launch) => {
   }
 };
 
-const required = (name: 'id_token' | 'state') => (launch: Lti13Launch) => {
+const required = (name: 'id_token' | 'state') => (launch: ToolLti13Launch) => {
   if (!launch.form[name]?.trim()) throw missing(name, purposes[name]);
 };
 
@@ -183,7 +184,7 @@ const issuerExact: Check = (launch) => {
   }
 };
 
-const audiences = (launch: Lti13Launch): unknown[] => {
+const audiences = (launch: ToolLti13Launch): unknown[] => {
   const aud = verified(launch).aud;
   return Array.isArray(aud) ? aud : [aud];
 };
@@ -311,7 +312,7 @@ export const checks: readonly Check[] = [
  * item, or a line items URL, and the score scope.
  */
 export function agsBinding(platform: Platform, claimSet: JWTPayload): Lti13Binding | undefined {
-  const endpoint = claimSet[claims.agsEndpoint] as { lineitem?: unknown; lineitems?: unknown; scope?: unknown } | undefined;
+  const endpoint = claimSet[agsEndpointClaim] as { lineitem?: unknown; lineitems?: unknown; scope?: unknown } | undefined;
   if (typeof endpoint !== 'object' || endpoint === null) return undefined;
   const url = (value: unknown) => (typeof value === 'string' && /^https?:\/\//i.test(value) ? value : undefined);
   const lineitem = url(endpoint.lineitem);
@@ -330,12 +331,12 @@ export function agsBinding(platform: Platform, claimSet: JWTPayload): Lti13Bindi
   };
 }
 
-export function readLaunch(event: ApiEvent): Lti13Launch {
+export function readLaunch(event: ApiEvent): ToolLti13Launch {
   return { envId: pathParam(event, 'env'), form: formFields(event), event };
 }
 
 /** Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. */
-export async function lti13Launch(deps: Lti13LaunchDeps, event: ApiEvent): Promise<ApiResult> {
+export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const launch = readLaunch(event);
   // The login's cookie has done its work once the state is read, whatever the outcome.
   const cookies = launch.form.state ? [clearedStateCookie(launch.envId, launch.form.state)] : [];

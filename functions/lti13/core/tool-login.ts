@@ -15,7 +15,7 @@ import type { ApiEvent, ApiResult } from '../../http/types';
 import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
 import type { Clock, Lti13LaunchStore, PlatformRegistrationStore } from '../../ports';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
-import { activityOfTargetLink, launchUrl } from './tool-urls';
+import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
 
 /** What each login parameter is for, shown when it is missing or wrong. */
 export const loginPurposes = {
@@ -26,7 +26,7 @@ export const loginPurposes = {
   lti_deployment_id: 'the deployment the launch will come from',
 } as const;
 
-export interface Lti13LoginDeps {
+export interface ToolLoginDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly lti13Launches: Lti13LaunchStore;
   readonly platformRegistrations: PlatformRegistrationStore;
@@ -44,7 +44,7 @@ export interface Lti13Login {
   platform?: Platform;
 }
 
-type Check = (login: Lti13Login, deps: Lti13LoginDeps) => void | Promise<void>;
+type Check = (login: Lti13Login, deps: ToolLoginDeps) => void | Promise<void>;
 
 const required = (name: 'iss' | 'login_hint' | 'target_link_uri') => (login: Lti13Login) => {
   if (!login.params[name]?.trim()) throw missing(name, loginPurposes[name]);
@@ -166,7 +166,7 @@ export function authenticationRequest(
 }
 
 /** Runs the checks, stores the state, and redirects the browser to the platform. */
-export async function lti13Login(deps: Lti13LoginDeps, event: ApiEvent): Promise<ApiResult> {
+export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Promise<ApiResult> {
   const login = readLogin(event);
   try {
     for (const check of checks) await check(login, deps);
@@ -181,7 +181,7 @@ export async function lti13Login(deps: Lti13LoginDeps, event: ApiEvent): Promise
       nonce,
       expiresAt: Math.floor(deps.clock.now() / 1000) + stateLifetimeSeconds,
     });
-    const redirectUri = launchUrl(deps.config.publicUrl, login.envId);
+    const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
     return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;

@@ -7,7 +7,7 @@
 const envBase = (publicUrl: string, environmentId: string) => `${publicUrl}/${encodeURIComponent(environmentId)}/lti13`;
 
 /** The redirect (launch) URL of an environment: the `redirect_uri` of every authentication request. */
-export function launchUrl(publicUrl: string, environmentId: string): string {
+export function toolLaunchUrl(publicUrl: string, environmentId: string): string {
   return `${envBase(publicUrl, environmentId)}/launch`;
 }
 
@@ -19,7 +19,7 @@ export function toolConfiguration(publicUrl: string, environmentId: string) {
   const base = envBase(publicUrl, environmentId);
   return {
     loginUrl: `${base}/login`,
-    redirectUrl: launchUrl(publicUrl, environmentId),
+    redirectUrl: toolLaunchUrl(publicUrl, environmentId),
     jwksUrl: `${publicUrl}/.well-known/jwks.json`,
     targetLinkUri: `${base}/activities/{activityId}`,
     targetLinkUriHelp:

@@ -1,5 +1,5 @@
 import { createHttpClient } from '../../../functions/http/outbound';
-import { OutcomeError, sendReplaceResult, signedReplaceResult, type ReplaceResultInput } from '../../../functions/lti12/tool-outcomes-client';
+import { ToolOutcomeError, sendReplaceResult, signedReplaceResult, type ReplaceResultInput } from '../../../functions/lti12/tool-outcomes-client';
 import { startOutcomesReceiver, success, type OutcomesReceiver } from '../../fixtures/outcomes-receiver';
 
 const http = createHttpClient({ allowPrivate: true, timeoutMs: 2000 });
@@ -22,13 +22,13 @@ function input(overrides: Partial<ReplaceResultInput> = {}): ReplaceResultInput 
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<OutcomeError> {
+async function failure(promise: Promise<unknown>): Promise<ToolOutcomeError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(OutcomeError);
-  return error as OutcomeError;
+  expect(error).toBeInstanceOf(ToolOutcomeError);
+  return error as ToolOutcomeError;
 }
 
 beforeAll(async () => {

@@ -11,6 +11,7 @@
  *   the PUT answers 503; sending the progress again delivers it;
  * - the dead-letter function's handler marks a dead-lettered message's delivery `failed`.
  */
+import { deliverers } from '../../../../functions/app/deliverers';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import type { Deliverer } from '../../../../functions/academy/passback/deliverer';
@@ -53,7 +54,7 @@ const unusedSigner = { publicKeys: () => Promise.reject(new Error('unused')), si
 const lostQueue: PassbackQueue = { send: async () => undefined };
 
 function passbackDeps(overrides: Partial<PassbackDeps> = {}): Runtime & PassbackDeps {
-  return { ...rt, signer: unusedSigner, passbackQueue: lostQueue, ...overrides };
+  return { ...rt, signer: unusedSigner, passbackQueue: lostQueue, deliverers, ...overrides };
 }
 
 /** Launches a new learner as the LMS would (the binding is the launch's) and answers the academy user id. */

@@ -6,7 +6,7 @@
 import type { Platform } from '../../../../functions/academy/model';
 import { clientAssertionType } from '../../../../functions/lti13/core/claims';
 import { PlatformTokens } from '../../../../functions/lti13/core/tool-access-token';
-import { findOrCreateLineItem, lineItemOf, postScore, scoresUrl, scopesFor, type AgsDeps, type Score } from '../../../../functions/lti13/ags/tool-client';
+import { findOrCreateLineItem, lineItemOf, sendScore, scoresUrl, scopesFor, type ToolAgsDeps, type ToolScore } from '../../../../functions/lti13/ags/tool-client';
 import type { Lti13Binding } from '../../../../functions/ports';
 import { runtime } from '../../../../functions/app/runtime';
 import { signer } from '../../../../functions/app/signer';
@@ -47,11 +47,11 @@ beforeEach(() => {
 });
 
 /** Fresh token cache per test, and a clock the test can move. */
-function deps(tokens = new PlatformTokens()): AgsDeps {
+function deps(tokens = new PlatformTokens()): ToolAgsDeps {
   return { http: runtime().http, signer: signer(), clock: { now: () => now }, tokens };
 }
 
-const score = (userId: string, overrides: Partial<Score> = {}): Score => ({
+const score = (userId: string, overrides: Partial<ToolScore> = {}): ToolScore => ({
   userId,
   scoreGiven: 83,
   scoreMaximum: 100,
@@ -75,8 +75,8 @@ describe('scores (AGS §3.4)', () => {
     const lineItem = await lineItemIn('c-score');
     const d = deps();
     const tokensBefore = lms.tokenRequests.length;
-    await postScore(d, registration, lineItem, score('sub-1'));
-    await postScore(d, registration, lineItem, score('sub-1', { scoreGiven: 90, timestamp: new Date(now + 1).toISOString() }));
+    await sendScore(d, registration, lineItem, score('sub-1'));
+    await sendScore(d, registration, lineItem, score('sub-1', { scoreGiven: 90, timestamp: new Date(now + 1).toISOString() }));
 
     const requests = lms.tokenRequests.slice(tokensBefore);
     expect(requests).toHaveLength(1);
@@ -108,14 +108,14 @@ describe('scores (AGS §3.4)', () => {
   it('renews the token once when the platform answers 401, and gives up after a second 401', async () => {
     const lineItem = await lineItemIn('c-renew');
     const d = deps();
-    await postScore(d, registration, lineItem, score('sub-2'));
+    await sendScore(d, registration, lineItem, score('sub-2'));
     const before = lms.tokenRequests.length;
     lms.revokeTokens();
-    await postScore(d, registration, lineItem, score('sub-2', { timestamp: new Date(now + 1).toISOString() }));
+    await sendScore(d, registration, lineItem, score('sub-2', { timestamp: new Date(now + 1).toISOString() }));
     expect(lms.tokenRequests.length - before).toBe(1);
 
     lms.scoreFailures.push(401, 401);
-    await expect(postScore(d, registration, lineItem, score('sub-2'))).rejects.toMatchObject({ name: 'AgsError', status: 401, retryable: false });
+    await expect(sendScore(d, registration, lineItem, score('sub-2'))).rejects.toMatchObject({ name: 'AgsError', status: 401, retryable: false });
     expect(lms.tokenRequests.length - before).toBe(2);
   });
 
@@ -125,12 +125,12 @@ describe('scores (AGS §3.4)', () => {
     lms.tokenLifetime = 120;
     try {
       const before = lms.tokenRequests.length;
-      await postScore(d, registration, lineItem, score('sub-3'));
+      await sendScore(d, registration, lineItem, score('sub-3'));
       now += 59_000;
-      await postScore(d, registration, lineItem, score('sub-3'));
+      await sendScore(d, registration, lineItem, score('sub-3'));
       expect(lms.tokenRequests.length - before).toBe(1);
       now += 2_000; // 61 s of 120: within the last minute
-      await postScore(d, registration, lineItem, score('sub-3'));
+      await sendScore(d, registration, lineItem, score('sub-3'));
       expect(lms.tokenRequests.length - before).toBe(2);
     } finally {
       lms.tokenLifetime = 3600;
@@ -155,26 +155,26 @@ describe('scores (AGS §3.4)', () => {
     const lineItem = await lineItemIn('c-status');
     const d = deps();
     lms.scoreFailures.push(503);
-    await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 503 });
+    await expect(sendScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 503 });
     lms.scoreFailures.push(429);
-    await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 429 });
+    await expect(sendScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 429 });
     lms.scoreFailures.push(425);
-    await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 425 });
+    await expect(sendScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 425 });
     lms.scoreFailures.push(400);
-    await expect(postScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 400 });
-    await expect(postScore(d, registration, `${lms.url}/contexts/c-status/lineitems/99/lineitem`, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 404 });
+    await expect(sendScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 400 });
+    await expect(sendScore(d, registration, `${lms.url}/contexts/c-status/lineitems/99/lineitem`, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 404 });
   });
 
   it('reports a refused client assertion without retrying, and an unreachable token URL as retryable', async () => {
     const lineItem = await lineItemIn('c-refused');
     const wrongClient = { ...registration, id: 'p-wrong', clientId: 'not-the-client' };
-    const refused = postScore(deps(), wrongClient, lineItem, score('sub-5'));
+    const refused = sendScore(deps(), wrongClient, lineItem, score('sub-5'));
     await expect(refused).rejects.toMatchObject({ retryable: false });
     await expect(refused).rejects.toThrow(/HTTP 400 \(invalid_client\): check the client id/);
     expect(lms.tokenErrors.at(-1)).toContain('jwt issuer invalid');
 
     const down = { ...registration, id: 'p-down', tokenUrl: 'http://127.0.0.1:9/token' };
-    await expect(postScore(deps(), down, lineItem, score('sub-5'))).rejects.toMatchObject({ retryable: true });
+    await expect(sendScore(deps(), down, lineItem, score('sub-5'))).rejects.toMatchObject({ retryable: true });
   });
 
   it('sends the assertion as RFC 7523 client authentication (form fields)', async () => {

@@ -7,7 +7,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpClient, type HttpClient, type OutboundRequest, type OutboundResponse } from '../../../../functions/http/outbound';
+import { createHttpClient } from '../../../../functions/http/outbound';
+import type { HttpClient, OutboundRequest, OutboundResponse } from '../../../../functions/ports';
 import { PlatformKeySets } from '../../../../functions/lti13/core/key-sets';
 
 const jwk = (kid: string, extra: Record<string, unknown> = {}) => ({

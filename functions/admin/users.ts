@@ -1,0 +1,31 @@
+/**
+ * The admin API's user routes, and the single sign-on exchange that answers a launch's user:
+ * request in, JSON out (the work is in `../academy/users.ts` and `../academy/launch.ts`).
+ */
+import { requireEnvironment } from '../academy/environments';
+import { exchangeSso } from '../academy/launch';
+import { findUserByEmail, getUser, putUser, userView } from '../academy/users';
+import type { Runtime } from '../app/runtime';
+import { jsonBody, pathParam } from '../http/request';
+import { json } from '../http/responses';
+import type { RouteHandler } from '../http/types';
+
+export function userRoutes(rt: () => Runtime): Record<string, RouteHandler> {
+  return {
+    'PUT /admin/environments/{env}/users/{id}': async (event) => {
+      const { user, created } = await putUser(rt(), pathParam(event, 'env'), pathParam(event, 'id'), jsonBody(event));
+      return json(created ? 201 : 200, userView(user));
+    },
+    'GET /admin/environments/{env}/users/{id}': async (event) =>
+      json(200, userView(await getUser(rt(), pathParam(event, 'env'), pathParam(event, 'id')))),
+    'GET /admin/environments/{env}/users': async (event) =>
+      json(200, userView(await findUserByEmail(rt(), pathParam(event, 'env'), event.queryStringParameters?.email))),
+    'POST /admin/environments/{env}/sso/exchange': async (event) => {
+      const environmentId = pathParam(event, 'env');
+      await requireEnvironment(rt(), environmentId);
+      const grant = await exchangeSso(rt(), environmentId, jsonBody(event).code);
+      const user = await getUser(rt(), environmentId, grant.userId);
+      return json(200, { user: userView(user), activityId: grant.activityId, created: grant.created, launch: grant.launch });
+    },
+  };
+}

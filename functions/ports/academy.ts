@@ -1,0 +1,79 @@
+/** The academy's own records: environments, activities, users, launches into the academy, progress. */
+import type { Activity, Environment, Progress, User } from '../academy/model';
+import type { PassbackBinding } from './passback';
+
+export interface EnvironmentStore {
+  get(id: string): Promise<Environment | undefined>;
+  put(environment: Environment): Promise<void>;
+}
+
+export interface ActivityStore {
+  get(environmentId: string, id: string): Promise<Activity | undefined>;
+  list(environmentId: string): Promise<Activity[]>;
+  /** Creates; throws `ConditionFailedError` if the id exists. */
+  create(activity: Activity): Promise<void>;
+  /** Replaces; throws `ConditionFailedError` unless the stored `updatedAt` equals `expectedUpdatedAt`. */
+  replace(activity: Activity, expectedUpdatedAt: string): Promise<void>;
+  delete(environmentId: string, id: string): Promise<boolean>;
+}
+
+export interface UserStore {
+  get(environmentId: string, id: string): Promise<User | undefined>;
+  findByEmail(environmentId: string, email: string): Promise<User | undefined>;
+  /**
+   * Creates or replaces a user. The email is unique per environment (case-insensitively), enforced
+   * by a conditional write of an email claim; throws `ConditionFailedError` when the email belongs
+   * to another user. On failure nothing is left half-written.
+   */
+  save(user: User, previous: User | undefined): Promise<void>;
+}
+
+/** What a launch tells the academy after single sign-on (`POST …/sso/exchange`). */
+export interface SsoGrant {
+  readonly environmentId: string;
+  readonly userId: string;
+  readonly activityId: string;
+  readonly created: boolean;
+  readonly launch: { readonly version: '1.2' | '1.3'; readonly roles: readonly string[]; readonly returnUrl?: string };
+}
+
+/** Everything a launch needs to read, fetched in one round trip. */
+export interface LaunchPrefetch {
+  readonly environment?: Environment;
+  readonly activity?: Activity;
+  /** The academy user this LMS's user id maps to, when it launched before. */
+  readonly knownUserId?: string;
+}
+
+export interface LaunchStore {
+  /** One read: the environment, the activity and the external id's user (BatchGetItem). */
+  prefetch(environmentId: string, activityId: string, externalKey: string, externalUserId: string): Promise<LaunchPrefetch>;
+  /** Remembers which academy user an LMS's user id is (and records it on the user). */
+  linkExternalId(environmentId: string, userId: string, externalKey: string, externalUserId: string): Promise<void>;
+  /**
+   * One write (BatchWriteItem): the enrollment (idempotent), the passback binding (the newest launch
+   * wins) and the single sign-on code (stored by its hash, expiring).
+   */
+  recordLaunch(input: {
+    readonly grant: SsoGrant;
+    readonly binding?: PassbackBinding;
+    readonly codeHash: string;
+    readonly expiresAt: number;
+    readonly now: number;
+  }): Promise<void>;
+  /** Consumes a single sign-on code once (a conditional delete); undefined when unknown, used or expired. */
+  consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined>;
+}
+
+export interface ProgressStore {
+  get(environmentId: string, activityId: string, userId: string): Promise<Progress | undefined>;
+  /** Every user's progress in an activity. */
+  list(environmentId: string, activityId: string): Promise<Progress[]>;
+  /**
+   * Records progress. With `onlyIfNewerScore`, the write is conditional: it is refused (answering
+   * false) when the stored `scoredAt` is newer than the new one (AGS §3.4: an older timestamp never
+   * overwrites a newer result).
+   */
+  put(progress: Progress, options?: { readonly onlyIfNewerScore?: boolean }): Promise<boolean>;
+  delete(environmentId: string, activityId: string, userId: string): Promise<void>;
+}

@@ -1,0 +1,118 @@
+/** The academy as platform (LTI 1.2 and 1.3): tools, launch tickets, pending logins, sourcedIds, access tokens. */
+import type { Activity, Environment, Tool, User } from '../academy/model';
+
+/** What an OAuth 2 access token issued to an LTI 1.3 tool grants (academy as platform). */
+export interface AccessTokenGrant {
+  readonly environmentId: string;
+  readonly toolId: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface AccessTokenStore {
+  /** Stores a grant under the token's hash (the token itself is never stored). */
+  save(tokenHash: string, grant: AccessTokenGrant): Promise<void>;
+  /** The grant of an unexpired token, or undefined. */
+  find(tokenHash: string, now: number): Promise<AccessTokenGrant | undefined>;
+}
+
+/** Academy as platform: a one-time launch ticket (`POST …/launches`), stored under its hash. */
+export interface LaunchTicket {
+  readonly environmentId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  /** Where the tool sends the learner back (`launch_presentation_return_url`); the academy URL when absent. */
+  readonly returnUrl?: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface TicketStore {
+  /** Stores a ticket under its hash (conditional: an existing hash is never overwritten). */
+  create(ticketHash: string, ticket: LaunchTicket): Promise<void>;
+  /** Consumes a ticket once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
+  consume(environmentId: string, ticketHash: string, now: number): Promise<LaunchTicket | undefined>;
+}
+
+/** The secret part of the `lis_result_sourcedid` handed to an LTI 1.2 tool for a user in an activity. */
+export interface ResultSourcedId {
+  readonly environmentId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  /** The tool's consumer key the sourcedId is bound to. */
+  readonly consumerKey: string;
+  readonly secret: string;
+  readonly createdAt: string;
+}
+
+/** What a platform launch or a Basic Outcomes request reads, in one round trip. */
+export interface PlatformContext {
+  readonly environment?: Environment;
+  readonly activity?: Activity;
+  readonly user?: User;
+  readonly sourcedId?: ResultSourcedId;
+}
+
+export interface PlatformStore {
+  /** One read (BatchGetItem) of the environment and, when given, the activity, the user and its sourcedId. */
+  context(environmentId: string, activityId?: string, userId?: string): Promise<PlatformContext>;
+  /**
+   * Stores a sourcedId when there is none, or when the stored one's secret is `replacing` (a key
+   * change); false when another write won (read it again).
+   */
+  putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean>;
+}
+
+export interface ToolStore {
+  /** One GetItem: a tool of the environment by its id, which is also its client id. */
+  get(environmentId: string, id: string): Promise<Tool | undefined>;
+  list(environmentId: string): Promise<Tool[]>;
+  /** Creates; throws `ConditionFailedError` if the id exists. */
+  create(tool: Tool): Promise<void>;
+  /** Replaces; throws `ConditionFailedError` unless the stored `updatedAt` equals `expectedUpdatedAt`. */
+  replace(tool: Tool, expectedUpdatedAt: string): Promise<void>;
+  delete(environmentId: string, id: string): Promise<boolean>;
+}
+
+/**
+ * A launch of an LTI 1.3 tool between the login initiation and the authorization request (Security
+ * 1.0 §5.1.1): stored under the hash of its `login_hint`, bound to the browser by a cookie whose
+ * value's hash it keeps, and to the `lti_message_hint` by that hint's hash; consumed once. It keeps
+ * what the id_token says about the learner and the activity, as the ticket's launch read it.
+ */
+export interface PendingLogin {
+  readonly environmentId: string;
+  readonly toolId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  /** The login's `target_link_uri` (the activity's resource URL); the id_token's claim equals it. */
+  readonly targetLinkUri: string;
+  readonly messageHintHash: string;
+  readonly browserHash: string;
+  readonly user: { readonly email: string; readonly givenName: string; readonly familyName: string };
+  readonly activity: { readonly title: string; readonly customParameters?: Readonly<Record<string, string>> };
+  readonly environmentName: string;
+  /** `launch_presentation.return_url`: the ticket's return URL, else the academy URL. */
+  readonly returnUrl: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+export interface PendingLoginStore {
+  /** Stores a pending login (conditional: a hash is never overwritten). */
+  save(loginHintHash: string, login: PendingLogin): Promise<void>;
+  /** The unexpired pending login of a hint, or undefined. */
+  find(environmentId: string, loginHintHash: string, now: number): Promise<PendingLogin | undefined>;
+  /**
+   * Consumes a pending login once: a conditional delete that holds only while it is unexpired and
+   * still bound to `binding`. False when it was used (or changed, or expired) meanwhile.
+   */
+  consume(
+    environmentId: string,
+    loginHintHash: string,
+    binding: { readonly messageHintHash: string; readonly browserHash: string },
+    now: number,
+  ): Promise<boolean>;
+}

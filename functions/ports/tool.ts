@@ -1,0 +1,59 @@
+/** The academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
+import type { Platform } from '../academy/model';
+import type { LaunchPrefetch } from './academy';
+
+/** Academy as LTI 1.3 tool: the platform registrations of an environment. */
+export interface PlatformRegistrationStore {
+  get(environmentId: string, id: string): Promise<Platform | undefined>;
+  list(environmentId: string): Promise<Platform[]>;
+  /** The platforms registered for an issuer (and client id, when given). */
+  findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]>;
+  /**
+   * Creates a platform; (issuer, clientId) is unique within the environment, enforced by a
+   * conditional write of a claim item: throws `ConditionFailedError` (reason `issuer-client-taken`)
+   * when another platform holds it. Nothing is left half-written.
+   */
+  create(platform: Platform): Promise<void>;
+  /** Replaces `previous` (conditional on its `updatedAt`), moving the (issuer, clientId) claim when it changes. */
+  replace(platform: Platform, previous: Platform): Promise<void>;
+  /** Removes a platform and its claim; answers the removed platform. */
+  delete(environmentId: string, id: string): Promise<Platform | undefined>;
+}
+
+/**
+ * What an LTI 1.3 login remembers for its launch (Security 1.0 §5.1.1.2): kept server-side under the
+ * hash of `state`, bound to the browser by a cookie, used once.
+ */
+export interface OidcState {
+  readonly environmentId: string;
+  readonly platformId: string;
+  readonly activityId: string;
+  /** The login's `target_link_uri`; the id_token's claim must equal it (Core 1.3 §5.3.4). */
+  readonly targetLinkUri: string;
+  /** The nonce sent in the authentication request; the id_token must carry it. */
+  readonly nonce: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** What an LTI 1.3 launch reads before validating, in one round trip. */
+export interface Lti13LaunchPrefetch extends LaunchPrefetch {
+  readonly platform?: Platform;
+}
+
+export interface Lti13LaunchStore {
+  /** One read (BatchGetItem): the environment and the activity of a login. */
+  loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>>;
+  /** Stores a login's state under the hash of `state` (conditional: a hash is never overwritten). */
+  saveState(stateHash: string, state: OidcState): Promise<void>;
+  /** Consumes a state once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
+  consumeState(environmentId: string, stateHash: string, now: number): Promise<OidcState | undefined>;
+  /** One read (BatchGetItem): the environment, the platform, the activity and the external id's user. */
+  launchContext(
+    environmentId: string,
+    platformId: string,
+    activityId: string,
+    externalKey: string,
+    externalUserId: string,
+  ): Promise<Lti13LaunchPrefetch>;
+}
