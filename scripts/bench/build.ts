@@ -29,30 +29,33 @@ export interface BundleOutput {
   readonly inputs: readonly { readonly path: string; readonly bytes: number }[];
 }
 
-/** esbuild options equivalent to the `NodejsFunction` bundling the stack configures. */
-export function esbuildOptions(rootDir: string): BuildOptions {
+/**
+ * esbuild options equivalent to the `NodejsFunction` bundling the stack configures; `options` are
+ * another commit's under `--against`, so each side is bundled as its own stack would.
+ */
+export function esbuildOptions(rootDir: string, options: typeof bundlingOptions = bundlingOptions): BuildOptions {
   return {
     absWorkingDir: rootDir,
     bundle: true,
     platform: 'node',
-    target: bundlingOptions.target,
-    format: bundlingOptions.format,
-    minify: bundlingOptions.minify,
-    sourcemap: bundlingOptions.sourceMap,
-    sourcesContent: bundlingOptions.sourcesContent,
-    external: [...bundlingOptions.externalModules],
-    mainFields: [...bundlingOptions.mainFields],
+    target: options.target,
+    format: options.format,
+    minify: options.minify,
+    sourcemap: options.sourceMap,
+    sourcesContent: options.sourcesContent,
+    external: [...options.externalModules],
+    mainFields: [...options.mainFields],
   };
 }
 
 /** Bundles one entry into `<outDir>/<name>/index.js` (the file name `NodejsFunction` uses). */
-export async function bundle(rootDir: string, outDir: string, input: BundleInput): Promise<BundleOutput> {
+export async function bundle(rootDir: string, outDir: string, input: BundleInput, options?: typeof bundlingOptions): Promise<BundleOutput> {
   const file = join(outDir, input.name, 'index.js');
   const entry: BuildOptions =
     'file' in input.entry
       ? { entryPoints: [input.entry.file] }
       : { stdin: { contents: input.entry.source, loader: 'ts', resolveDir: rootDir, sourcefile: `${input.name}.ts` } };
-  const result = await build({ ...esbuildOptions(rootDir), ...entry, outfile: file, metafile: true, logLevel: 'silent' });
+  const result = await build({ ...esbuildOptions(rootDir, options), ...entry, outfile: file, metafile: true, logLevel: 'silent' });
   const code = readFileSync(file);
   return {
     name: input.name,
