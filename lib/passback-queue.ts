@@ -21,12 +21,12 @@ export interface PassbackQueueProps {
 }
 
 /**
- * The passback queue (PRODUCT.md "Progress back to the LMS": at least once, retried with backoff)
+ * The passback queue (docs/product.md "Progress back to the LMS": at least once, retried with backoff)
  * and its dead-letter queue. Both are encrypted with SQS-managed keys (no KMS grants needed) and
  * refuse requests without TLS. The worker's event source reports batch item failures, so one failed
  * message is redelivered without the rest of its batch. The dead-letter queue has a consumer too,
  * which marks each dead-lettered message's delivery `failed`: a delivery is never left `pending`
- * with nothing queued (PRODUCT.md: "kept as `failed`, never dropped").
+ * with nothing queued (docs/product.md: "kept as `failed`, never dropped").
  */
 export class PassbackQueue extends Construct {
   readonly queue: Queue;

@@ -3,8 +3,8 @@
  * that breaks a rule fails here with the importer, the imported file and the rule, instead of
  * being found in review (or not at all: a Lambda bundle quietly grows by whatever it drags in).
  *
- * The rules are a table keyed by folder. A folder that does not exist yet matches nothing, so the
- * table may name the layout being moved to (`app/`, `ports/`, `lti/`) before it is there.
+ * The rules are a table keyed by folder (STYLE.md, "The shape we aim for"). A folder that does not
+ * exist yet matches nothing, so a rule may name a folder before its first file lands.
  *
  * Type-only imports count like any other: they are a dependency of the code, if not of the bundle.
  */
@@ -34,8 +34,8 @@ const KNOWN_VIOLATIONS: readonly string[] = [
 // Groups of folders the rules share, relative to the repository. Files directly in `functions/`
 // are named one by one: they are what the reshape moves into folders.
 const PROTOCOLS = ['functions/lti/', 'functions/lti12/', 'functions/lti13/'];
-/** Where the adapters are built and wired: `app/` after the reshape, the `*-runtime.ts` files today. */
-const COMPOSITION_ROOT = ['functions/app/', 'functions/runtime.ts', 'functions/passback-runtime.ts', 'functions/signer-runtime.ts'];
+/** Where the adapters are built and wired. */
+const COMPOSITION_ROOT = ['functions/app/'];
 const HANDLERS = ['functions/handlers/'];
 const ADMIN = ['functions/admin/'];
 const HTTP = ['functions/http/'];
@@ -107,8 +107,8 @@ const RULES: readonly Rule[] = [
     id: 7,
     title: 'ports import only ports, academy/model.ts and errors.ts',
     kind: 'only',
-    files: ['functions/ports/', 'functions/ports.ts'],
-    mayImport: ['functions/ports/', 'functions/ports.ts', 'functions/academy/model.ts', 'functions/errors.ts'],
+    files: ['functions/ports/'],
+    mayImport: ['functions/ports/', 'functions/academy/model.ts', 'functions/errors.ts'],
     why: 'ports are interfaces and import only ports, academy/model.ts and errors.ts',
   },
   {
@@ -122,6 +122,20 @@ const RULES: readonly Rule[] = [
       { targets: HTTP, unless: ['functions/http/outbound.ts'], why: 'adapters/ import from http/ only outbound.ts' },
       { targets: ADMIN, why: 'adapters/ never import admin/' },
       { targets: PROTOCOLS, why: 'adapters/ never import a protocol (lti*/)' },
+    ],
+  },
+  {
+    id: 9,
+    title: 'http/ (the API Gateway edge) imports no domain, protocol, admin, adapter, local server, composition root or handler',
+    kind: 'forbid',
+    files: HTTP,
+    bans: [
+      { targets: ['functions/academy/'], why: 'http/ is the edge and never imports the domain' },
+      { targets: PROTOCOLS, why: 'http/ is the edge and never imports a protocol (lti*/)' },
+      { targets: ADMIN, why: 'http/ is the edge and never imports admin/' },
+      { targets: ['functions/adapters/', 'functions/local/'], why: 'http/ is the edge and never imports adapters/ or local/' },
+      { targets: COMPOSITION_ROOT, why: 'http/ is the edge and never imports the composition root' },
+      { targets: HANDLERS, why: 'http/ is the edge and never imports handlers/' },
     ],
   },
 ];
@@ -248,12 +262,12 @@ describe('the checker', () => {
 
   it('reports a forbidden import with both files and the why', () => {
     const graph: ImportGraph = {
-      'functions/academy/deliverer.ts': ['functions/academy/model.ts', 'functions/runtime.ts'],
+      'functions/academy/deliverer.ts': ['functions/academy/model.ts', 'functions/app/runtime.ts'],
       'functions/academy/model.ts': [],
-      'functions/runtime.ts': ['functions/academy/deliverer.ts'],
+      'functions/app/runtime.ts': ['functions/academy/deliverer.ts'],
     };
     expect(checkRule(graph, rule(4))).toEqual([
-      'functions/academy/deliverer.ts imports functions/runtime.ts: academy/ is the domain and never imports the composition root',
+      'functions/academy/deliverer.ts imports functions/app/runtime.ts: academy/ is the domain and never imports the composition root',
     ]);
   });
 

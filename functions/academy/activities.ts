@@ -1,6 +1,6 @@
 /**
  * Activities: academy-made ones (which may be offered to other LMSs as an LTI tool) and external
- * ones whose content is an LTI link (PRODUCT.md "Concepts", "Activity bodies").
+ * ones whose content is an LTI link (docs/product.md "Concepts", "Activity bodies").
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod';

@@ -1,4 +1,4 @@
-/** Environments (academies, tenants): PRODUCT.md "Concepts" and `PUT/GET /admin/environments/{env}`. */
+/** Environments (academies, tenants): docs/product.md "Concepts" and `PUT/GET /admin/environments/{env}`. */
 import * as z from 'zod';
 import { invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore } from '../ports';

@@ -1,5 +1,5 @@
 /**
- * What every launch into the academy does once its protocol checks have passed (PRODUCT.md
+ * What every launch into the academy does once its protocol checks have passed (docs/product.md
  * "Launch into the academy", steps 1-4), shared by LTI 1.2 and LTI 1.3: find or create the user,
  * enroll them, remember how to pass progress back, and hand a one-time single sign-on code to the
  * academy.

@@ -1,4 +1,4 @@
-/** The academy's records, as stored and as answered by the admin API (PRODUCT.md "Concepts"). */
+/** The academy's records, as stored and as answered by the admin API (docs/product.md "Concepts"). */
 
 export interface Environment {
   readonly id: string;
@@ -94,7 +94,7 @@ export interface Progress {
 
 /**
  * An LTI 1.3 platform registration (academy as tool): an LMS that launches the academy's activities
- * (PRODUCT.md "Concepts"; Security 1.0 §5.1: the issuer, the tool's client id at that issuer, and
+ * (docs/product.md "Concepts"; Security 1.0 §5.1: the issuer, the tool's client id at that issuer, and
  * the platform's endpoints). (issuer, clientId) is unique within an environment.
  */
 export interface Platform {
@@ -121,7 +121,7 @@ export interface Platform {
 
 /**
  * An LTI 1.3 tool registration (academy as platform): an external tool whose activities the academy
- * launches (PRODUCT.md "Concepts"; Security 1.0 §5.1.1: the tool's login initiation URL, redirect
+ * launches (docs/product.md "Concepts"; Security 1.0 §5.1.1: the tool's login initiation URL, redirect
  * URIs and key set URL). The tool's `id` is its generated OAuth 2 `clientId` (as a Canvas developer
  * key's id is its client_id), so that the authorization and token endpoints find a tool with one
  * GetItem of one item and an update is one conditional write.

@@ -1,5 +1,5 @@
 /**
- * A learner's progress in an activity, as the academy records it and reads it back (PRODUCT.md
+ * A learner's progress in an activity, as the academy records it and reads it back (docs/product.md
  * "Admin API": `PUT` and `GET /admin/environments/{env}/activities/{id}/progress[/{userId}]`), with
  * the state of its passback to every LMS that launched the learner into the activity.
  */

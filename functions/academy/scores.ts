@@ -1,5 +1,5 @@
 /**
- * How a score that an external tool sends back becomes the learner's progress (PRODUCT.md "Launch
+ * How a score that an external tool sends back becomes the learner's progress (docs/product.md "Launch
  * an external activity"): an external e-learning becomes `completed` with the score; an external
  * exam becomes `passed` when the score in percent is at least its `minScore`, else `failed`.
  * Basic Outcomes (LTI 1.1 IG §6) and AGS scores (LTI 1.3) both go through this one rule.

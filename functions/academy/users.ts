@@ -1,4 +1,4 @@
-/** Academy users (PRODUCT.md "Concepts": user; admin `PUT/GET …/users/{id}`, `GET …/users?email=`). */
+/** Academy users (docs/product.md "Concepts": user; admin `PUT/GET …/users/{id}`, `GET …/users?email=`). */
 import * as z from 'zod';
 import { conflict, ConditionFailedError, invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore, UserStore } from '../ports';

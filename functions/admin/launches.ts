@@ -1,6 +1,6 @@
 /**
  * The admin API's routes of the academy as platform: request in, JSON out
- * (`POST /admin/environments/{env}/launches`, PRODUCT.md "Admin API").
+ * (`POST /admin/environments/{env}/launches`, docs/product.md "Admin API").
  */
 import { jsonBody, pathParam } from '../http/request';
 import { json } from '../http/responses';

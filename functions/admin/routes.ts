@@ -1,5 +1,5 @@
 /**
- * The admin API (PRODUCT.md "Admin API"): every IAM-authorized route, one file per resource. Each
+ * The admin API (docs/product.md "Admin API"): every IAM-authorized route, one file per resource. Each
  * file only reads path, query and body and shapes the answer; the domain functions do the work.
  */
 import type { Runtime } from '../app/runtime';

@@ -5,7 +5,7 @@
  * On AWS only `https://` is allowed and the resolved address must not be loopback, private,
  * link-local or otherwise internal: the check runs inside the socket's DNS lookup, so the address
  * checked is the address connected to (no DNS-rebinding window). Local mode allows `http://` and
- * loopback so that everything can run on one machine (PRODUCT.md "Local mode").
+ * loopback so that everything can run on one machine (docs/product.md "Local mode").
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';

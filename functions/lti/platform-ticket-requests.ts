@@ -1,5 +1,5 @@
 /**
- * `POST /admin/environments/{env}/launches` (PRODUCT.md "Admin API"): a launch ticket for a user and
+ * `POST /admin/environments/{env}/launches` (docs/product.md "Admin API"): a launch ticket for a user and
  * an external activity of the environment, after checking the body field by field.
  */
 import * as z from 'zod';

@@ -1,5 +1,5 @@
 /**
- * One-time launch tickets (PRODUCT.md `POST /admin/environments/{env}/launches`): the academy asks
+ * One-time launch tickets (docs/product.md `POST /admin/environments/{env}/launches`): the academy asks
  * for a launch URL for a user and an external activity, and sends the learner's browser to it. The
  * ticket is 256 random bits, stored only as its SHA-256 (a leaked table leaks no usable link), valid
  * for 5 minutes and consumed by one conditional delete. Creating one (the admin API, with its body

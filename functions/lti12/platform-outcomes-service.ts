@@ -11,7 +11,7 @@
  *   and the IMS suite expect (essentials §3.6, cert 8.6–8.8), and what tool libraries read;
  * - 400 for a body that is not POX, a missing OAuth parameter or an unsupported signature method,
  *   401 for a wrong key, signature, body hash, timestamp or a replayed nonce (RFC 5849 §3.2), 403
- *   when LTI is off in the environment (PRODUCT.md), 404 for an unknown environment, 413/415 for an
+ *   when LTI is off in the environment (docs/product.md), 404 for an unknown environment, 413/415 for an
  *   oversize or form-encoded body, each still with a POX `failure` body that says why, so that a
  *   tool which only reads the body learns the reason.
  */

@@ -1,6 +1,6 @@
 /**
  * The tool side of LTI 1.1 Basic Outcomes: sends `replaceResult` to an LMS's
- * `lis_outcome_service_url` (LTI 1.1 IG §6.1.1; `/work/shared/specs/lti-1p1-essentials.md` §3.4-3.5).
+ * `lis_outcome_service_url` (LTI 1.1 IG §6.1.1, Basic Outcomes).
  *
  * The request is a POX document POSTed as `application/xml` and signed with OAuth 1.0a in an
  * `Authorization: OAuth …` header (RFC 5849 §3.5.1). The XML body is not a form body, so it is not

@@ -1,5 +1,5 @@
 /**
- * Progress back to an LMS that launched the activity with LTI 1.2 (PRODUCT.md "Progress back to the
+ * Progress back to an LMS that launched the activity with LTI 1.2 (docs/product.md "Progress back to the
  * LMS"): a Basic Outcomes `replaceResult` to the launch's `lis_outcome_service_url` for its
  * `lis_result_sourcedid`, signed with the activity's LTI 1.2 key and secret (LTI 1.1 IG §6).
  */

@@ -48,7 +48,7 @@ export interface DeliveryKey {
 }
 
 /**
- * The state of passing a learner's progress back to one LMS (PRODUCT.md "Progress back to the LMS").
+ * The state of passing a learner's progress back to one LMS (docs/product.md "Progress back to the LMS").
  * Every progress update opens it again (`pending`, attempts 0, the next `sequence`); a delivery that
  * keeps failing stays `failed` with its last error until the next update.
  */

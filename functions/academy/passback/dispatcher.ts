@@ -1,5 +1,5 @@
 /**
- * Progress back to the LMS (PRODUCT.md "Progress back to the LMS"): the dispatcher between recorded
+ * Progress back to the LMS (docs/product.md "Progress back to the LMS"): the dispatcher between recorded
  * progress and the protocol deliverers of `../../app/deliverers.ts`.
  *
  * - {@link passBack} opens a delivery for every binding of a learner in an activity (the LMSs that

@@ -1,5 +1,5 @@
 /**
- * Deliveries whose queued attempt is gone (PRODUCT.md "Progress back to the LMS": "a delivery that
+ * Deliveries whose queued attempt is gone (docs/product.md "Progress back to the LMS": "a delivery that
  * keeps failing is kept as `failed`, never dropped"; issue 3 point 7: "nothing is dropped"). A
  * `pending` delivery always has its next attempt queued (`./dispatcher.ts`); when that attempt's
  * message is lost, one of these settles the delivery:

@@ -1,5 +1,5 @@
 /**
- * When a passback delivery is tried again (PRODUCT.md "Progress back to the LMS": "retried with
+ * When a passback delivery is tried again (docs/product.md "Progress back to the LMS": "retried with
  * backoff when the LMS is down … a delivery that keeps failing is kept as `failed`, never dropped";
  * "Local mode": "Passback retries start within seconds and back off to at most a few minutes").
  *

@@ -8,7 +8,7 @@
  * `timestamp` (§3.4.9: "The platform MUST NOT update a result if the last timestamp on record is
  * later than the incoming score update"; the older score is ignored, as the section allows).
  *
- * Progress (PRODUCT.md "Launch an external activity"; the rule of `../../academy/scores.ts`, shared with Basic
+ * Progress (docs/product.md "Launch an external activity"; the rule of `../../academy/scores.ts`, shared with Basic
  * Outcomes): a score becomes final only with `gradingProgress` `FullyGraded` (§3.4.8, §4.7: other
  * values are partial). A final score makes an e-learning `completed` and an exam `passed` at or
  * above its `minScore`, else `failed`. Before that the learner is `in-progress`, except that an

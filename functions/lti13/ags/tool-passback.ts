@@ -1,5 +1,5 @@
 /**
- * Progress back to an LMS that launched the activity with LTI 1.3 (PRODUCT.md "Progress back to the
+ * Progress back to an LMS that launched the activity with LTI 1.3 (docs/product.md "Progress back to the
  * LMS"): an AGS score (AGS 2.0 §3.4) for the launch's `sub`, posted to the launch's line item, or to
  * the activity's line item in the launch's line items container (found or created, §3.2, §4.8), with
  * an access token of the platform (`functions/lti13/core/tool-access-token.ts`).

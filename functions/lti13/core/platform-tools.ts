@@ -1,6 +1,6 @@
 /**
  * LTI 1.3 tool registrations (academy as platform): the external tools whose activities the
- * academy launches (PRODUCT.md "Concepts" and "Admin API"; Security 1.0 §5.1.1: the tool's login
+ * academy launches (docs/product.md "Concepts" and "Admin API"; Security 1.0 §5.1.1: the tool's login
  * initiation URL, its redirect URIs and key set URL; the platform's client id and deployment id).
  */
 import { randomUUID } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * LTI 1.3 platform registrations (academy as tool): the LMSs allowed to launch the academy's
- * activities (PRODUCT.md "Concepts" and "Admin API"; Security 1.0 §5.1: the issuer, the tool's
+ * activities (docs/product.md "Concepts" and "Admin API"; Security 1.0 §5.1: the issuer, the tool's
  * client id, the deployment, and the platform's OIDC, token and key set URLs).
  */
 import { randomUUID } from 'node:crypto';

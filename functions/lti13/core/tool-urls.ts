@@ -1,5 +1,5 @@
 /**
- * The academy's own LTI 1.3 tool URLs (PRODUCT.md "Public URLs"): what a platform's administrator
+ * The academy's own LTI 1.3 tool URLs (docs/product.md "Public URLs"): what a platform's administrator
  * enters, and how a target link URI maps back to an activity. Pure, and free of heavy imports, so
  * that the learner-facing handler and the admin API share it.
  */

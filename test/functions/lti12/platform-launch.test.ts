@@ -3,7 +3,7 @@
  * (`POST /admin/environments/{env}/launches`), the one-time launch page (`GET /{env}/launch/{ticket}`)
  * and its signed form, accepted by `ims-lti`'s Provider (an external tool nobody here wrote) and
  * checked against Debian's python3-oauthlib. Consumer certification cases 1.x–8.1
- * (`/work/shared/specs/lti-1p1-essentials.md`).
+ * (of the former 1EdTech LTI 1.1 consumer certification).
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';

@@ -2,7 +2,7 @@
  * The academy's LTI Basic Outcomes service (`POST /{env}/lti12/outcomes`) through the real local
  * server: `ims-lti`'s OutcomeService (an external tool nobody here wrote) sends replaceResult,
  * readResult and deleteResult; the consumer certification cases 8.1–8.8
- * (`/work/shared/specs/lti-1p1-essentials.md`) and the refusals (body hash, signature, nonce,
+ * (of the former 1EdTech LTI 1.1 consumer certification) and the refusals (body hash, signature, nonce,
  * forged and swapped sourcedIds, XXE, billion laughs) are sent as raw POX signed with the npm
  * `oauth-1.0a` package. Progress is read straight from the data table.
  */
@@ -142,7 +142,7 @@ describe('ims-lti OutcomeService as the tool', () => {
   });
 });
 
-describe('progress through the admin API (PRODUCT.md GET …/activities/{id}/progress[/{userId}])', () => {
+describe('progress through the admin API (docs/product.md GET …/activities/{id}/progress[/{userId}])', () => {
   it('shows what a tool reported, for one learner and in the list', async () => {
     const { xml } = pox('replaceResult', sourcedIds[`${exam}/u1`]!, '0.85');
     expect((await send(xml)).pox.codeMajor).toBe('success');

@@ -1,6 +1,6 @@
 /**
  * What a valid LTI 1.2 launch does to the academy, through the real local server: find or create
- * the user (PRODUCT.md "Launch into the academy" step 1), remember the LMS's user id, hand over a
+ * the user (docs/product.md "Launch into the academy" step 1), remember the LMS's user id, hand over a
  * one-time single sign-on code; twenty concurrent first launches of one learner; and the number of
  * DynamoDB requests one launch costs, counted with an SDK middleware on the handlers' own client.
  */

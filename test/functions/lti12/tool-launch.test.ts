@@ -2,7 +2,7 @@
  * `POST /{env}/lti12/launch/{activityId}` through the real local server, with launches signed by
  * independent OAuth 1.0a implementations (npm `oauth-1.0a`, Debian python3-oauthlib): the former
  * 1EdTech LTI 1.1 tool-provider certification cases 1.1-1.9 and 4.1-4.6
- * (`/work/shared/specs/lti-1p1-essentials.md`), the OAuth checks (replay, timestamp window, keys,
+ * (of the former 1EdTech LTI 1.1 certification), the OAuth checks (replay, timestamp window, keys,
  * secrets, signature methods, launch URL query, duplicate names) and the error pages and returns.
  */
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
@@ -196,10 +196,10 @@ describe('LTI 1.1 tool-provider certification, section 1 (launch validation)', (
 });
 
 describe('LTI 1.1 tool-provider certification, section 4 (user and context information)', () => {
-  // PRODUCT.md requires given name, family name, email and user_id for provisioning (a stricter
+  // docs/product.md requires given name, family name, email and user_id for provisioning (a stricter
   // rule than the suite's "launch succeeds and the name is derived"): a launch without them returns
   // to the LMS with a message that names the missing parameter.
-  it('4.1 Email but no name: returns to the LMS naming lis_person_name_given (PRODUCT.md requires names)', async () => {
+  it('4.1 Email but no name: returns to the LMS naming lis_person_name_given (docs/product.md requires names)', async () => {
     const response = await launch(activity, cert({ lis_person_name_given: undefined, lis_person_name_family: undefined, lis_person_name_full: undefined }));
     expectReturnToLms(response, 'lis_person_name_given');
   });
@@ -209,7 +209,7 @@ describe('LTI 1.1 tool-provider certification, section 4 (user and context infor
     expect((await exchange('cert', code)).json.user).toMatchObject({ givenName: 'Jane', familyName: 'Lastname', email: 'jane@school.edu' });
   });
 
-  it('4.3 Full name only: returns to the LMS naming lis_person_name_given (PRODUCT.md requires given and family names)', async () => {
+  it('4.3 Full name only: returns to the LMS naming lis_person_name_given (docs/product.md requires given and family names)', async () => {
     const response = await launch(activity, cert({ lis_person_name_given: undefined, lis_person_name_family: undefined }));
     expectReturnToLms(response, 'lis_person_name_given');
   });

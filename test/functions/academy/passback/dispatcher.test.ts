@@ -1,5 +1,5 @@
 /**
- * Progress back to the LMS through the real local server (PRODUCT.md "Progress back to the LMS",
+ * Progress back to the LMS through the real local server (docs/product.md "Progress back to the LMS",
  * issue 3 point 7): an LMS launches a learner with `lis_outcome_service_url` and
  * `lis_result_sourcedid` (the form signed by the npm `oauth-1.0a`, not by lti-bridge), the academy
  * records progress through the admin API, and a test LMS (`test/fixtures/outcomes-receiver.ts`)

@@ -1,5 +1,5 @@
 /**
- * No delivery stays `pending` with nothing queued (issue 3 point 7: "nothing is dropped"; PRODUCT.md:
+ * No delivery stays `pending` with nothing queued (issue 3 point 7: "nothing is dropped"; docs/product.md:
  * "a delivery that keeps failing is kept as `failed`, never dropped"), on the real local server and
  * its embedded store (dynalite), with the real stores built from the server's configuration:
  *

@@ -1,5 +1,5 @@
 /**
- * Progress back to an LTI 1.3 platform through the real local server (PRODUCT.md "Progress back to
+ * Progress back to an LTI 1.3 platform through the real local server (docs/product.md "Progress back to
  * the LMS", issue 4 point 5): the test platform launches a learner with the AGS endpoint claim, the
  * academy records progress through the admin API, and the passback system (in-process queue,
  * production retry policy) posts AGS scores. The platform verifies each client assertion with

@@ -310,7 +310,7 @@ describe('certification §6.1.2-6.1.3: valid teacher and student launches are ac
 
   /**
    * "Email Only", "Names Only" and "No PII" are valid LTI launches, but the academy provisions
-   * accounts from email and names (PRODUCT.md "Launch into the academy" step 1): the launch passes
+   * accounts from email and names (docs/product.md "Launch into the academy" step 1): the launch passes
    * every LTI check, then gets the page that names the missing claim and what it is for.
    */
   it.each([

@@ -1,5 +1,5 @@
 /**
- * On AWS, a platform's endpoints must be public https:// URLs (PRODUCT.md "Local mode"): checked
+ * On AWS, a platform's endpoints must be public https:// URLs (docs/product.md "Local mode"): checked
  * before anything is written.
  */
 import { createPlatform, patchPlatform, type PlatformDeps } from '../../../../functions/lti13/core/tool-platforms';
