@@ -1,15 +1,15 @@
 /**
  * What an LTI launch into the academy reads and writes, shaped so that a returning learner's launch
- * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the replay
- * guard's conditional write, and one BatchWriteItem (enrollment, binding, single sign-on code).
+ * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the nonce's
+ * conditional write (the single-use store), and one BatchWriteItem (enrollment, binding, single
+ * sign-on code).
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment } from '../academy/model';
-import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type ReplayGuard, type SsoGrant } from '../ports';
-import { conditional, record, consumeOnce } from './dynamo-items';
+import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type SsoGrant } from '../ports';
+import { record, consumeOnce } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
-import { ConditionFailedError } from '../errors';
 
 type Item = Record<string, unknown>;
 
@@ -85,33 +85,4 @@ export class DynamoLaunchStore implements LaunchStore {
     return item?.grant as SsoGrant | undefined;
   }
 
-}
-
-export class DynamoReplayGuard implements ReplayGuard {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  async useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean> {
-    try {
-      await conditional(
-        () =>
-          this.db.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: { ...keys.once(scope, value), kind: 'once', expiresAt },
-              // An expired item counts as absent: DynamoDB's TTL deletes lazily, and dynalite never does.
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
-            }),
-          ),
-        'already used',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
-    }
-  }
 }

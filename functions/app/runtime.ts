@@ -9,7 +9,8 @@
 import { config as loadConfig, type Config } from '../config';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from '../adapters/dynamo-academy';
-import { DynamoLaunchStore, DynamoReplayGuard } from '../adapters/dynamo-launch';
+import { DynamoLaunchStore } from '../adapters/dynamo-launch';
+import { DynamoSingleUseStore } from '../adapters/dynamo-single-use';
 import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
 import { DynamoTicketStore } from '../adapters/dynamo-tickets';
@@ -35,7 +36,7 @@ import {
   type Lti13LaunchStore,
   type PlatformRegistrationStore,
   type ProgressStore,
-  type ReplayGuard,
+  type SingleUseStore,
   type TicketStore,
   type UserStore,
 } from '../ports';
@@ -64,7 +65,8 @@ export interface Runtime {
   /** Academy as LTI 1.3 platform: tool registrations, and logins between initiation and authorization. */
   readonly tools: ToolStore;
   readonly pendingLogins: PendingLoginStore;
-  readonly replay: ReplayGuard;
+  /** Every nonce, OIDC state, launch ticket, sign-on code and pending login: used once. */
+  readonly singleUse: SingleUseStore;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
   readonly http: HttpClient;
 }
@@ -90,7 +92,7 @@ function createRuntime(config: Config): Runtime {
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),
     tools: new DynamoToolStore(dynamo, tables.data),
     pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
-    replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
+    singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
   };
 }

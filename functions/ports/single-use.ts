@@ -59,9 +59,3 @@ export interface SingleUseStore {
    */
   useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean>;
 }
-
-/** Single-use values (OAuth nonces, JWT ids): one conditional write with an expiry. */
-export interface ReplayGuard {
-  /** True the first time `value` is seen in `scope` before `expiresAt` (epoch seconds); false on a replay. */
-  useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean>;
-}
