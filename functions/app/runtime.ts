@@ -13,7 +13,6 @@ import { DynamoLaunchStore } from '../adapters/dynamo-launch';
 import { DynamoSingleUseStore } from '../adapters/dynamo-single-use';
 import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
-import { DynamoTicketStore } from '../adapters/dynamo-tickets';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
 import type { PassbackStore } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
@@ -37,7 +36,6 @@ import {
   type PlatformRegistrationStore,
   type ProgressStore,
   type SingleUseStore,
-  type TicketStore,
   type UserStore,
 } from '../ports';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -51,8 +49,7 @@ export interface Runtime {
   readonly users: UserStore;
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
-  /** Academy as platform: launch tickets, and the reads and sourcedIds of launches and Basic Outcomes. */
-  readonly tickets: TicketStore;
+  /** Academy as platform: the reads and sourcedIds of launches and Basic Outcomes. */
   readonly platform: PlatformStore;
   /** Passback bindings and deliveries (progress back to the LMS). */
   readonly passbacks: PassbackStore;
@@ -83,7 +80,6 @@ function createRuntime(config: Config): Runtime {
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
-    tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
     platform: new DynamoPlatformStore(dynamo, tables.data),
     passbacks: new DynamoPassbackStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),

@@ -18,7 +18,7 @@ export interface AccessTokenStore {
   find(tokenHash: string, now: number): Promise<AccessTokenGrant | undefined>;
 }
 
-/** Academy as platform: a one-time launch ticket (`POST …/launches`), stored under its hash. */
+/** Academy as platform: a one-time launch ticket (`POST …/launches`), kept in the single-use store under its hash. */
 export interface LaunchTicket {
   readonly environmentId: string;
   readonly activityId: string;
@@ -27,13 +27,6 @@ export interface LaunchTicket {
   readonly returnUrl?: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
-}
-
-export interface TicketStore {
-  /** Stores a ticket under its hash (conditional: an existing hash is never overwritten). */
-  create(ticketHash: string, ticket: LaunchTicket): Promise<void>;
-  /** Consumes a ticket once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
-  consume(environmentId: string, ticketHash: string, now: number): Promise<LaunchTicket | undefined>;
 }
 
 /** The secret part of the `lis_result_sourcedid` handed to an LTI 1.2 tool for a user in an activity. */
