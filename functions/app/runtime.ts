@@ -56,7 +56,7 @@ export interface Runtime {
   readonly accessTokens: AccessTokenStore;
   /** Academy as LTI 1.3 platform: AGS line items and results. */
   readonly ags: AgsStore;
-  /** Academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
+  /** Academy as LTI 1.3 tool: the platforms that may launch it, and what its logins and launches read. */
   readonly platformRegistrations: PlatformRegistrationStore;
   readonly lti13Launches: Lti13LaunchStore;
   /** Academy as LTI 1.3 platform: tool registrations, and logins between initiation and authorization. */
@@ -85,7 +85,7 @@ function createRuntime(config: Config): Runtime {
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     ags: new DynamoAgsStore(dynamo, tables.data),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
-    lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),
+    lti13Launches: new DynamoLti13LaunchStore(dynamo, tables.data),
     tools: new DynamoToolStore(dynamo, tables.data),
     pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
     singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
