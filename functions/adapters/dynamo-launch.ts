@@ -7,8 +7,9 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment } from '../academy/model';
 import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type SsoGrant } from '../ports';
-import { record, consumeOnce } from './dynamo-items';
+import { record } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
+import { singleUseItem } from './dynamo-single-use';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
@@ -73,16 +74,12 @@ export class DynamoLaunchStore implements LaunchStore {
     if (binding) {
       data.push({ ...learner(`BIND#${bindingKey(binding)}`), kind: 'binding', userId: grant.userId, activityId: grant.activityId, binding, boundAt: at });
     }
-    const ephemeral: Item[] = [{ ...keys.sso(grant.environmentId, input.codeHash), kind: 'sso', grant, expiresAt: input.expiresAt }];
+    // Unconditional, as BatchWriteItem is: the code is 256 fresh random bits, so its hash is new.
+    const code = singleUseItem('sso-code', grant.environmentId, input.codeHash, grant, input.expiresAt);
     await batchWriteAll(this.db, {
       [this.tables.data]: data.map((Item) => ({ PutRequest: { Item } })),
-      [this.tables.ephemeral]: ephemeral.map((Item) => ({ PutRequest: { Item } })),
+      [this.tables.ephemeral]: [{ PutRequest: { Item: code } }],
     });
-  }
-
-  async consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined> {
-    const item = await consumeOnce(this.db, this.tables.ephemeral, keys.sso(environmentId, codeHash), now);
-    return item?.grant as SsoGrant | undefined;
   }
 
 }
