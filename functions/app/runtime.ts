@@ -18,7 +18,7 @@ import type { PassbackStore } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
-import { DynamoPendingLoginStore, DynamoToolStore } from '../adapters/dynamo-tools';
+import { DynamoToolStore } from '../adapters/dynamo-tools';
 import { createHttpClient } from '../http/outbound';
 import type { HttpClient } from '../ports';
 import {
@@ -28,7 +28,6 @@ import {
   type ActivityStore,
   type Clock,
   type EnvironmentStore,
-  type PendingLoginStore,
   type ToolStore,
   type LaunchStore,
   type PlatformStore,
@@ -59,9 +58,8 @@ export interface Runtime {
   /** Academy as LTI 1.3 tool: the platforms that may launch it, and what its logins and launches read. */
   readonly platformRegistrations: PlatformRegistrationStore;
   readonly lti13Launches: Lti13LaunchStore;
-  /** Academy as LTI 1.3 platform: tool registrations, and logins between initiation and authorization. */
+  /** Academy as LTI 1.3 platform: tool registrations. */
   readonly tools: ToolStore;
-  readonly pendingLogins: PendingLoginStore;
   /** Every nonce, OIDC state, launch ticket, sign-on code and pending login: used once. */
   readonly singleUse: SingleUseStore;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -87,7 +85,6 @@ function createRuntime(config: Config): Runtime {
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables.data),
     tools: new DynamoToolStore(dynamo, tables.data),
-    pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
     singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
   };
