@@ -6,7 +6,7 @@
  */
 import { randomToken, sha256Base64url } from '../crypto';
 import { ConditionFailedError, HttpError, invalid } from '../errors';
-import type { Clock, LaunchStore, PassbackBinding, SsoGrant, UserStore } from '../ports';
+import type { Clock, LaunchStore, PassbackBinding, SingleUseStore, SsoGrant, UserStore } from '../ports';
 import type { Activity, Environment, User } from './model';
 
 /** A single sign-on code works once, for 60 seconds. */
@@ -113,9 +113,9 @@ export async function findOrCreateUser(
 }
 
 /** `POST …/sso/exchange {code}`: the grant of a code, once. */
-export async function exchangeSso(deps: Pick<LaunchDeps, 'launches' | 'clock'>, environmentId: string, code: unknown): Promise<SsoGrant> {
+export async function exchangeSso(deps: { readonly singleUse: SingleUseStore; readonly clock: Clock }, environmentId: string, code: unknown): Promise<SsoGrant> {
   if (typeof code !== 'string' || code.trim() === '') throw invalid('code', 'code is required: the code the academy URL received');
-  const grant = await deps.launches.consumeSso(environmentId, sha256Base64url(code.trim()), deps.clock.now());
+  const grant = await deps.singleUse.consume('sso-code', environmentId, sha256Base64url(code.trim()), deps.clock.now());
   if (!grant) throw new HttpError(400, 'invalid_code', 'code is unknown, already used or expired (codes work once, for 60 seconds)', { field: 'code' });
   return grant;
 }

@@ -1,15 +1,16 @@
 /**
  * What an LTI launch into the academy reads and writes, shaped so that a returning learner's launch
- * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the replay
- * guard's conditional write, and one BatchWriteItem (enrollment, binding, single sign-on code).
+ * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the nonce's
+ * conditional write (the single-use store), and one BatchWriteItem (enrollment, binding, single
+ * sign-on code).
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment } from '../academy/model';
-import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type ReplayGuard, type SsoGrant } from '../ports';
-import { conditional, record, consumeOnce } from './dynamo-items';
+import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type SsoGrant } from '../ports';
+import { record } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
+import { singleUseItem } from './dynamo-single-use';
 import { keys } from './keys';
-import { ConditionFailedError } from '../errors';
 
 type Item = Record<string, unknown>;
 
@@ -73,45 +74,12 @@ export class DynamoLaunchStore implements LaunchStore {
     if (binding) {
       data.push({ ...learner(`BIND#${bindingKey(binding)}`), kind: 'binding', userId: grant.userId, activityId: grant.activityId, binding, boundAt: at });
     }
-    const ephemeral: Item[] = [{ ...keys.sso(grant.environmentId, input.codeHash), kind: 'sso', grant, expiresAt: input.expiresAt }];
+    // Unconditional, as BatchWriteItem is: the code is 256 fresh random bits, so its hash is new.
+    const code = singleUseItem('sso-code', grant.environmentId, input.codeHash, grant, input.expiresAt);
     await batchWriteAll(this.db, {
       [this.tables.data]: data.map((Item) => ({ PutRequest: { Item } })),
-      [this.tables.ephemeral]: ephemeral.map((Item) => ({ PutRequest: { Item } })),
+      [this.tables.ephemeral]: [{ PutRequest: { Item: code } }],
     });
   }
 
-  async consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined> {
-    const item = await consumeOnce(this.db, this.tables.ephemeral, keys.sso(environmentId, codeHash), now);
-    return item?.grant as SsoGrant | undefined;
-  }
-
-}
-
-export class DynamoReplayGuard implements ReplayGuard {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  async useOnce(scope: string, value: string, expiresAt: number, now: number): Promise<boolean> {
-    try {
-      await conditional(
-        () =>
-          this.db.send(
-            new PutCommand({
-              TableName: this.table,
-              Item: { ...keys.once(scope, value), kind: 'once', expiresAt },
-              // An expired item counts as absent: DynamoDB's TTL deletes lazily, and dynalite never does.
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-              ExpressionAttributeValues: { ':now': Math.floor(now / 1000) },
-            }),
-          ),
-        'already used',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
-    }
-  }
 }

@@ -1,6 +1,6 @@
 /**
- * Academy as LTI 1.3 tool, on DynamoDB: platform registrations (`data` table) and the OIDC login
- * state (`ephemeral` table). Keys are in `./keys.ts`.
+ * Academy as LTI 1.3 tool, on DynamoDB: platform registrations and what a login and a launch read,
+ * in the `data` table (keys in `./keys.ts`); the OIDC login state is in the single-use store.
  *
  * (issuer, client id) is unique within an environment. dynalite has no transactions, so the rule is
  * one claim item per (issuer, client id), written conditionally before the platform and released if
@@ -16,8 +16,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
-import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, OidcState, PlatformRegistrationStore } from '../ports';
-import { conditional, record, consumeOnce } from './dynamo-items';
+import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, PlatformRegistrationStore } from '../ports';
+import { conditional, record } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
 import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
@@ -152,36 +152,16 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
 export class DynamoLti13LaunchStore implements Lti13LaunchStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { readonly data: string; readonly ephemeral: string },
+    private readonly table: string,
   ) {}
 
   async loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>> {
-    const [environment, activity] = await batchGetAll(this.db, this.tables.data, [
+    const [environment, activity] = await batchGetAll(this.db, this.table, [
       keys.environment(environmentId),
       keys.activity(environmentId, activityId),
     ]);
     return { environment: record<Environment>(environment), activity: record<Activity>(activity) };
   }
-
-  async saveState(stateHash: string, state: OidcState): Promise<void> {
-    await conditional(
-      () =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tables.ephemeral,
-            Item: { ...keys.oidcState(state.environmentId, stateHash), kind: 'oidc-state', state, expiresAt: state.expiresAt },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      'state exists',
-    );
-  }
-
-  async consumeState(environmentId: string, stateHash: string, now: number): Promise<OidcState | undefined> {
-    const item = await consumeOnce(this.db, this.tables.ephemeral, keys.oidcState(environmentId, stateHash), now);
-    return item?.state as OidcState | undefined;
-  }
-
 
   async launchContext(
     environmentId: string,
@@ -190,7 +170,7 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
     externalKey: string,
     externalUserId: string,
   ): Promise<Lti13LaunchPrefetch> {
-    const [environment, platform, activity, external] = await batchGetAll(this.db, this.tables.data, [
+    const [environment, platform, activity, external] = await batchGetAll(this.db, this.table, [
       keys.environment(environmentId),
       keys.platform(environmentId, platformId),
       keys.activity(environmentId, activityId),

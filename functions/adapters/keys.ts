@@ -21,14 +21,16 @@
  * - AGS line item of an external activity     ENV#{env}#AGS#{activity}               LINEITEM#{id}
  * - AGS result of a user on a line item       ENV#{env}#AGS#{activity}#LI#{id}       RESULT#{user}
  *
- * ephemeral table (every item has `expiresAt`, epoch seconds; expired items count as absent)
- * - single-use value (nonce, jti)             ONCE#{scope}#{value}                   ONCE
- * - LTI 1.3 login state (academy as tool)     OIDC#{env}#{sha256(state)}             STATE
- * - single sign-on code                       SSO#{env}#{sha256(code)}               SSO
- * - platform launch ticket                    TICKET#{env}#{sha256(ticket)}          TICKET
- * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
- * - pending LTI 1.3 login (academy as         LOGIN#{env}#{sha256(login_hint)}       LOGIN
+ * ephemeral table (every item has `expiresAt`, epoch seconds; expired items count as absent).
+ * The single-use store's items (`./dynamo-single-use.ts`: `{pk, sk, kind, expiresAt, value}`):
+ * - nonce (OAuth 1.0a nonce, jti)             ONCE#{scope}#{value}                   ONCE
+ * - oidc-state (academy as LTI 1.3 tool)      OIDC#{env}#{sha256(state)}             STATE
+ * - sso-code                                  SSO#{env}#{sha256(code)}               SSO
+ * - launch-ticket (academy as platform)       TICKET#{env}#{sha256(ticket)}          TICKET
+ * - pending-login (academy as LTI 1.3         LOGIN#{env}#{sha256(login_hint)}       LOGIN
  *   platform)
+ * and, looked up until it expires, never used up:
+ * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
  */
 export const keys = {
   environment: (env: string) => ({ pk: `ENV#${env}`, sk: 'ENV' }),

@@ -9,16 +9,16 @@
 import { config as loadConfig, type Config } from '../config';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from '../adapters/dynamo-academy';
-import { DynamoLaunchStore, DynamoReplayGuard } from '../adapters/dynamo-launch';
+import { DynamoLaunchStore } from '../adapters/dynamo-launch';
+import { DynamoSingleUseStore } from '../adapters/dynamo-single-use';
 import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
-import { DynamoTicketStore } from '../adapters/dynamo-tickets';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
 import type { PassbackStore } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
-import { DynamoPendingLoginStore, DynamoToolStore } from '../adapters/dynamo-tools';
+import { DynamoToolStore } from '../adapters/dynamo-tools';
 import { createHttpClient } from '../http/outbound';
 import type { HttpClient } from '../ports';
 import {
@@ -28,15 +28,13 @@ import {
   type ActivityStore,
   type Clock,
   type EnvironmentStore,
-  type PendingLoginStore,
   type ToolStore,
   type LaunchStore,
   type PlatformStore,
   type Lti13LaunchStore,
   type PlatformRegistrationStore,
   type ProgressStore,
-  type ReplayGuard,
-  type TicketStore,
+  type SingleUseStore,
   type UserStore,
 } from '../ports';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -50,21 +48,20 @@ export interface Runtime {
   readonly users: UserStore;
   readonly launches: LaunchStore;
   readonly progress: ProgressStore;
-  /** Academy as platform: launch tickets, and the reads and sourcedIds of launches and Basic Outcomes. */
-  readonly tickets: TicketStore;
+  /** Academy as platform: the reads and sourcedIds of launches and Basic Outcomes. */
   readonly platform: PlatformStore;
   /** Passback bindings and deliveries (progress back to the LMS). */
   readonly passbacks: PassbackStore;
   readonly accessTokens: AccessTokenStore;
   /** Academy as LTI 1.3 platform: AGS line items and results. */
   readonly ags: AgsStore;
-  /** Academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
+  /** Academy as LTI 1.3 tool: the platforms that may launch it, and what its logins and launches read. */
   readonly platformRegistrations: PlatformRegistrationStore;
   readonly lti13Launches: Lti13LaunchStore;
-  /** Academy as LTI 1.3 platform: tool registrations, and logins between initiation and authorization. */
+  /** Academy as LTI 1.3 platform: tool registrations. */
   readonly tools: ToolStore;
-  readonly pendingLogins: PendingLoginStore;
-  readonly replay: ReplayGuard;
+  /** Every nonce, OIDC state, launch ticket, sign-on code and pending login: used once. */
+  readonly singleUse: SingleUseStore;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
   readonly http: HttpClient;
 }
@@ -81,16 +78,14 @@ function createRuntime(config: Config): Runtime {
     users: new DynamoUserStore(dynamo, tables.data),
     launches: new DynamoLaunchStore(dynamo, tables),
     progress: new DynamoProgressStore(dynamo, tables.data),
-    tickets: new DynamoTicketStore(dynamo, tables.ephemeral),
     platform: new DynamoPlatformStore(dynamo, tables.data),
     passbacks: new DynamoPassbackStore(dynamo, tables.data),
     accessTokens: new DynamoAccessTokenStore(dynamo, tables.ephemeral),
     ags: new DynamoAgsStore(dynamo, tables.data),
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
-    lti13Launches: new DynamoLti13LaunchStore(dynamo, tables),
+    lti13Launches: new DynamoLti13LaunchStore(dynamo, tables.data),
     tools: new DynamoToolStore(dynamo, tables.data),
-    pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
-    replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
+    singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
   };
 }

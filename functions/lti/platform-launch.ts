@@ -11,12 +11,12 @@ import { HttpError } from '../errors';
 import { pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { ltiDisabled } from '../http/renderers/launch-page';
-import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, TicketStore } from '../ports';
+import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, SingleUseStore } from '../ports';
 import { consumeLaunchTicket } from './platform-tickets';
 
 export interface PlatformLaunchDeps {
   readonly config: Pick<Config, 'publicUrl'>;
-  readonly tickets: TicketStore;
+  readonly singleUse: SingleUseStore;
   readonly platform: PlatformStore;
   readonly clock: Clock;
   readonly launchers: ExternalLaunchers;

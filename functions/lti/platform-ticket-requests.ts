@@ -42,7 +42,7 @@ export async function createLaunchTicket(
     ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
     expiresAt,
   };
-  await deps.tickets.create(sha256Base64url(ticket), record);
+  await deps.singleUse.create('launch-ticket', environmentId, sha256Base64url(ticket), record, expiresAt, now);
   return { launchUrl: ticketLaunchUrl(deps.publicUrl, environmentId, ticket), expiresAt: new Date(expiresAt * 1000).toISOString() };
 }
 

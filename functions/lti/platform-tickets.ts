@@ -7,13 +7,13 @@
  */
 import { sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
-import type { Clock, LaunchTicket, PlatformStore, TicketStore } from '../ports';
+import type { Clock, LaunchTicket, PlatformStore, SingleUseStore } from '../ports';
 
 /** A launch URL works once, for 5 minutes. */
 export const ticketLifetimeSeconds = 5 * 60;
 
 export interface TicketDeps {
-  readonly tickets: TicketStore;
+  readonly singleUse: SingleUseStore;
   readonly platform: PlatformStore;
   readonly clock: Clock;
   readonly publicUrl: string;
@@ -28,9 +28,9 @@ export function ticketLaunchUrl(publicUrl: string, environmentId: string, ticket
  * Consumes a ticket of the environment once. An unknown, used or expired ticket is one answer:
  * the store cannot tell them apart, and the learner's remedy is the same.
  */
-export async function consumeLaunchTicket(deps: Pick<TicketDeps, 'tickets' | 'clock'>, environmentId: string, ticket: string): Promise<LaunchTicket> {
+export async function consumeLaunchTicket(deps: Pick<TicketDeps, 'singleUse' | 'clock'>, environmentId: string, ticket: string): Promise<LaunchTicket> {
   const found = /^[A-Za-z0-9_-]{43}$/.test(ticket)
-    ? await deps.tickets.consume(environmentId, sha256Base64url(ticket), deps.clock.now())
+    ? await deps.singleUse.consume('launch-ticket', environmentId, sha256Base64url(ticket), deps.clock.now())
     : undefined;
   if (!found) {
     throw new HttpError(

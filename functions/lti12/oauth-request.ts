@@ -5,7 +5,7 @@
  * passes; the caller throws its own error, because a launch answers an HTML page for a learner and
  * the outcome service a POX document for a tool.
  */
-import type { ReplayGuard } from '../ports';
+import type { SingleUseStore } from '../ports';
 import { signatureMethods, type SignatureMethod } from './oauth1';
 
 /** RFC 5849 §3.3 leaves the window to the server; the IMS PHP OAuthServer (Moodle, celtic) uses 300 s (essentials §3.3). */
@@ -34,6 +34,6 @@ export function isFreshTimestamp(value: string | undefined, now: number): boolea
  * one conditional write, kept as long as its timestamp could be accepted; false when it was used
  * before. Run it after `isFreshTimestamp`, on a verified signature.
  */
-export function useNonceOnce(replay: ReplayGuard, scope: string, nonce: string, timestamp: string, now: number): Promise<boolean> {
-  return replay.useOnce(scope, nonce, Number(timestamp) + timestampWindowSeconds + 60, now);
+export function useNonceOnce(store: Pick<SingleUseStore, 'useOnce'>, scope: string, nonce: string, timestamp: string, now: number): Promise<boolean> {
+  return store.useOnce(scope, nonce, Number(timestamp) + timestampWindowSeconds + 60, now);
 }

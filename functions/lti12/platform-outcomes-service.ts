@@ -24,7 +24,7 @@ import type { ApiEvent, ApiResult } from '../http/types';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
 import { buildPoxResponse, parsePoxRequest, PoxError, poxOperations, type PoxCodeMajor, type PoxOperation, type PoxRequest } from './pox';
-import type { Clock, PlatformContext, PlatformStore, ProgressStore, ReplayGuard } from '../ports';
+import type { Clock, PlatformContext, PlatformStore, ProgressStore, SingleUseStore } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from '../academy/scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './platform-sourcedid';
 
@@ -32,7 +32,7 @@ export interface OutcomesDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly platform: PlatformStore;
   readonly progress: ProgressStore;
-  readonly replay: ReplayGuard;
+  readonly singleUse: SingleUseStore;
   readonly clock: Clock;
 }
 
@@ -162,7 +162,7 @@ const freshTimestamp: Check = (request, deps) => {
 /** Nonces are per environment and consumer key, apart from the launches' (RFC 5849 §3.3). */
 const nonceUsedOnce: Check = async (request, deps) => {
   const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = request.oauth!;
-  const fresh = await useNonceOnce(deps.replay, `lti12-outcomes:${request.environmentId}:${key}`, nonce!, timestamp!, deps.clock.now());
+  const fresh = await useNonceOnce(deps.singleUse, `lti12-outcomes:${request.environmentId}:${key}`, nonce!, timestamp!, deps.clock.now());
   if (!fresh) throw failure('oauth_nonce was already used.', 401);
 };
 

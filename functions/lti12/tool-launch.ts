@@ -11,7 +11,7 @@ import { HttpError } from '../errors';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
-import type { LaunchStore, ReplayGuard } from '../ports';
+import type { LaunchStore, SingleUseStore } from '../ports';
 import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing, returnWithError, unauthorized } from '../http/renderers/launch-page';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
@@ -41,7 +41,7 @@ export const purposes = {
 export interface Lti12LaunchDeps extends LaunchDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly launches: LaunchStore;
-  readonly replay: ReplayGuard;
+  readonly singleUse: SingleUseStore;
 }
 
 /** The state the checks read and fill in. */
@@ -140,7 +140,7 @@ const freshTimestamp: Check = (launch, deps) => {
 /** Nonces are per consumer key (RFC 5849 §3.3). */
 const nonceUsedOnce: Check = async (launch, deps) => {
   const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = launch.params;
-  if (!(await useNonceOnce(deps.replay, `lti12:${key}`, nonce!, timestamp!, deps.clock.now()))) {
+  if (!(await useNonceOnce(deps.singleUse, `lti12:${key}`, nonce!, timestamp!, deps.clock.now()))) {
     throw unauthorized('This launch was already used (oauth_nonce replayed); please launch again from the LMS.', 'oauth_nonce', purposes.oauth_nonce);
   }
   launch.verified = true;

@@ -52,7 +52,8 @@ export interface LaunchStore {
   linkExternalId(environmentId: string, userId: string, externalKey: string, externalUserId: string): Promise<void>;
   /**
    * One write (BatchWriteItem): the enrollment (idempotent), the passback binding (the newest launch
-   * wins) and the single sign-on code (stored by its hash, expiring).
+   * wins) and the single sign-on code, as an `sso-code` of the single-use store under its hash, which
+   * `…/sso/exchange` consumes there.
    */
   recordLaunch(input: {
     readonly grant: SsoGrant;
@@ -61,8 +62,6 @@ export interface LaunchStore {
     readonly expiresAt: number;
     readonly now: number;
   }): Promise<void>;
-  /** Consumes a single sign-on code once (a conditional delete); undefined when unknown, used or expired. */
-  consumeSso(environmentId: string, codeHash: string, now: number): Promise<SsoGrant | undefined>;
 }
 
 export interface ProgressStore {

@@ -18,7 +18,7 @@ export interface AccessTokenStore {
   find(tokenHash: string, now: number): Promise<AccessTokenGrant | undefined>;
 }
 
-/** Academy as platform: a one-time launch ticket (`POST …/launches`), stored under its hash. */
+/** Academy as platform: a one-time launch ticket (`POST …/launches`), kept in the single-use store under its hash. */
 export interface LaunchTicket {
   readonly environmentId: string;
   readonly activityId: string;
@@ -27,13 +27,6 @@ export interface LaunchTicket {
   readonly returnUrl?: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
-}
-
-export interface TicketStore {
-  /** Stores a ticket under its hash (conditional: an existing hash is never overwritten). */
-  create(ticketHash: string, ticket: LaunchTicket): Promise<void>;
-  /** Consumes a ticket once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
-  consume(environmentId: string, ticketHash: string, now: number): Promise<LaunchTicket | undefined>;
 }
 
 /** The secret part of the `lis_result_sourcedid` handed to an LTI 1.2 tool for a user in an activity. */
@@ -78,7 +71,7 @@ export interface ToolStore {
 
 /**
  * A launch of an LTI 1.3 tool between the login initiation and the authorization request (Security
- * 1.0 §5.1.1): stored under the hash of its `login_hint`, bound to the browser by a cookie whose
+ * 1.0 §5.1.1): a `pending-login` of the single-use store under the hash of its `login_hint`, bound to the browser by a cookie whose
  * value's hash it keeps, and to the `lti_message_hint` by that hint's hash; consumed once. It keeps
  * what the id_token says about the learner and the activity, as the ticket's launch read it.
  */
@@ -98,21 +91,4 @@ export interface PendingLogin {
   readonly returnUrl: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
-}
-
-export interface PendingLoginStore {
-  /** Stores a pending login (conditional: a hash is never overwritten). */
-  save(loginHintHash: string, login: PendingLogin): Promise<void>;
-  /** The unexpired pending login of a hint, or undefined. */
-  find(environmentId: string, loginHintHash: string, now: number): Promise<PendingLogin | undefined>;
-  /**
-   * Consumes a pending login once: a conditional delete that holds only while it is unexpired and
-   * still bound to `binding`. False when it was used (or changed, or expired) meanwhile.
-   */
-  consume(
-    environmentId: string,
-    loginHintHash: string,
-    binding: { readonly messageHintHash: string; readonly browserHash: string },
-    now: number,
-  ): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-/** The academy as LTI 1.3 tool: the platforms that may launch it, and its logins' state. */
+/** The academy as LTI 1.3 tool: the platforms that may launch it, and what its launches read. */
 import type { Platform } from '../academy/model';
 import type { LaunchPrefetch } from './academy';
 
@@ -21,8 +21,8 @@ export interface PlatformRegistrationStore {
 }
 
 /**
- * What an LTI 1.3 login remembers for its launch (Security 1.0 §5.1.1.2): kept server-side under the
- * hash of `state`, bound to the browser by a cookie, used once.
+ * What an LTI 1.3 login remembers for its launch (Security 1.0 §5.1.1.2): an `oidc-state` of the
+ * single-use store under the hash of `state`, bound to the browser by a cookie, used once.
  */
 export interface OidcState {
   readonly environmentId: string;
@@ -44,10 +44,6 @@ export interface Lti13LaunchPrefetch extends LaunchPrefetch {
 export interface Lti13LaunchStore {
   /** One read (BatchGetItem): the environment and the activity of a login. */
   loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>>;
-  /** Stores a login's state under the hash of `state` (conditional: a hash is never overwritten). */
-  saveState(stateHash: string, state: OidcState): Promise<void>;
-  /** Consumes a state once (a conditional delete, `expiresAt > now`); undefined when unknown, used or expired. */
-  consumeState(environmentId: string, stateHash: string, now: number): Promise<OidcState | undefined>;
   /** One read (BatchGetItem): the environment, the platform, the activity and the external id's user. */
   launchContext(
     environmentId: string,

@@ -17,7 +17,7 @@ import { HttpError } from '../../errors';
 import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled } from '../../http/renderers/launch-page';
-import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../../ports';
+import type { Clock, EnvironmentStore, PendingLogin, Signer, SingleUseStore, ToolStore } from '../../ports';
 import { errorDescription } from './error-description';
 import { formPostPage } from '../../http/renderers/form-post';
 import { launchClaims } from './platform-id-token';
@@ -27,7 +27,7 @@ export interface AuthorizeDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly environments: EnvironmentStore;
   readonly tools: ToolStore;
-  readonly pendingLogins: PendingLoginStore;
+  readonly singleUse: SingleUseStore;
   readonly signer: Signer;
   readonly clock: Clock;
 }
@@ -80,7 +80,7 @@ const prefetch: Check = async (request, deps) => {
   const [environment, tool, login] = await Promise.all([
     validId(request.envId) ? deps.environments.get(request.envId) : undefined,
     clientId && validId(clientId) ? deps.tools.get(request.envId, clientId) : undefined,
-    loginHint ? deps.pendingLogins.find(request.envId, loginHintHash(request), deps.clock.now()) : undefined,
+    loginHint ? deps.singleUse.find('pending-login', request.envId, loginHintHash(request), deps.clock.now()) : undefined,
   ]);
   request.environment = environment;
   request.tool = tool;
@@ -207,12 +207,10 @@ const browserBound: Check = (request) => {
 /** Single use: one conditional delete, which a concurrent or replayed request loses. */
 const consumeOnce: Check = async (request, deps) => {
   const login = request.login!;
-  const consumed = await deps.pendingLogins.consume(
-    request.envId,
-    loginHintHash(request),
-    { messageHintHash: login.messageHintHash, browserHash: login.browserHash },
-    deps.clock.now(),
-  );
+  const consumed = await deps.singleUse.consume('pending-login', request.envId, loginHintHash(request), deps.clock.now(), {
+    messageHintHash: login.messageHintHash,
+    browserHash: login.browserHash,
+  });
   if (!consumed) throw sentBack('login_required', 'This launch was already used or has expired: please start the activity again from the academy.', 'lti_message_hint');
 };
 

@@ -20,7 +20,7 @@ import { randomToken, sha256Base64url } from '../../crypto';
 import { HttpError } from '../../errors';
 import { redirect } from '../../http/responses';
 import type { ApiResult } from '../../http/types';
-import type { Clock, LaunchTicket, PendingLogin, PendingLoginStore, ToolStore } from '../../ports';
+import type { Clock, LaunchTicket, PendingLogin, SingleUseStore, ToolStore } from '../../ports';
 import { platformIssuer } from './platform-urls';
 
 /** A pending login waits 5 minutes for the tool's authorization request. */
@@ -29,7 +29,7 @@ export const pendingLoginLifetimeSeconds = 5 * 60;
 export interface PlatformLoginDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly tools: ToolStore;
-  readonly pendingLogins: PendingLoginStore;
+  readonly singleUse: SingleUseStore;
   readonly clock: Clock;
 }
 
@@ -73,6 +73,7 @@ export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: Plat
   const messageHint = randomToken();
   const browserSecret = randomToken();
   const targetLinkUri = activity.lti.resourceUrl;
+  const now = deps.clock.now();
   const login: PendingLogin = {
     environmentId: environment.id,
     toolId: tool.id,
@@ -85,9 +86,9 @@ export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: Plat
     activity: { title: activity.title, ...(activity.lti.customParameters ? { customParameters: activity.lti.customParameters } : {}) },
     environmentName: environment.name,
     returnUrl: ticket.returnUrl ?? environment.academyUrl,
-    expiresAt: Math.floor(deps.clock.now() / 1000) + pendingLoginLifetimeSeconds,
+    expiresAt: Math.floor(now / 1000) + pendingLoginLifetimeSeconds,
   };
-  await deps.pendingLogins.save(sha256Base64url(loginHint), login);
+  await deps.singleUse.create('pending-login', environment.id, sha256Base64url(loginHint), login, login.expiresAt, now);
 
   const location = new URL(tool.oidcUrl);
   location.searchParams.set('iss', platformIssuer(deps.config.publicUrl, environment.id));

@@ -23,7 +23,7 @@ import { json } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { clientAssertionType } from './claims';
 import { KeySetError, type VerificationKey } from './key-sets';
-import type { EnvironmentStore, ReplayGuard, ToolStore } from '../../ports';
+import type { EnvironmentStore, SingleUseStore, ToolStore } from '../../ports';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
 import { errorDescription } from './error-description';
 import { toolScopes } from './platform-id-token';
@@ -38,7 +38,7 @@ export interface TokenDeps extends PlatformAccessTokenDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly environments: EnvironmentStore;
   readonly tools: ToolStore;
-  readonly replay: ReplayGuard;
+  readonly singleUse: SingleUseStore;
   /** The tools' key sets, cached per instance (`functions/lti13/core/key-sets.ts`). */
   readonly keys: { key(jwksUrl: string, kid: string): Promise<VerificationKey> };
 }
@@ -189,7 +189,7 @@ const boundedLifetime: Check = (request, deps) => {
 /** RFC 7523 §3 item 7: a `jti` once per client, remembered until the assertion expires. */
 const jtiUsedOnce: Check = async (request, deps) => {
   const { jti, exp } = request.claims!;
-  const fresh = await deps.replay.useOnce(
+  const fresh = await deps.singleUse.useOnce(
     `lti13-token:${request.envId}:${request.tool!.clientId}`,
     jti!,
     exp! + clockToleranceSeconds,

@@ -20,7 +20,7 @@ import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
-import type { Lti13Binding, Lti13LaunchStore, OidcState } from '../../ports';
+import type { Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken, type UnverifiedIdToken } from './tool-id-token';
@@ -50,6 +50,7 @@ export const purposes = {
 export interface Lti13LaunchDeps extends LaunchDeps {
   readonly config: Pick<Config, 'publicUrl' | 'jwtClockToleranceSeconds'>;
   readonly lti13Launches: Lti13LaunchStore;
+  readonly singleUse: SingleUseStore;
   readonly keySets: PlatformKeySets;
 }
 
@@ -115,7 +116,7 @@ const stateBoundToBrowser: Check = (launch) => {
 
 /** One conditional delete: a state (and so its nonce) is used at most once, within its lifetime. */
 const stateUsedOnce: Check = async (launch, deps) => {
-  launch.state = await deps.lti13Launches.consumeState(launch.envId, sha256Base64url(launch.form.state!), deps.clock.now());
+  launch.state = await deps.singleUse.consume('oidc-state', launch.envId, sha256Base64url(launch.form.state!), deps.clock.now());
   if (!launch.state) {
     throw refused('state', 'This launch was already used, or its login has expired; please launch again from the platform.', purposes.state);
   }

@@ -13,7 +13,7 @@ import { formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
-import type { Clock, Lti13LaunchStore, PlatformRegistrationStore } from '../../ports';
+import type { Clock, Lti13LaunchStore, OidcState, PlatformRegistrationStore, SingleUseStore } from '../../ports';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
 
@@ -30,6 +30,7 @@ export interface ToolLoginDeps {
   readonly config: Pick<Config, 'publicUrl'>;
   readonly lti13Launches: Lti13LaunchStore;
   readonly platformRegistrations: PlatformRegistrationStore;
+  readonly singleUse: SingleUseStore;
   readonly clock: Clock;
 }
 
@@ -173,14 +174,16 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
     const platform = login.platform!;
     const state = randomToken();
     const nonce = randomToken();
-    await deps.lti13Launches.saveState(sha256Base64url(state), {
+    const now = deps.clock.now();
+    const stored: OidcState = {
       environmentId: login.envId,
       platformId: platform.id,
       activityId: login.activityId!,
       targetLinkUri: login.params.target_link_uri!.trim(),
       nonce,
-      expiresAt: Math.floor(deps.clock.now() / 1000) + stateLifetimeSeconds,
-    });
+      expiresAt: Math.floor(now / 1000) + stateLifetimeSeconds,
+    };
+    await deps.singleUse.create('oidc-state', login.envId, sha256Base64url(state), stored, stored.expiresAt, now);
     const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
     return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
   } catch (error) {

@@ -7,7 +7,7 @@ import {
   timestampWindowSeconds,
   useNonceOnce,
 } from '../../../functions/lti12/oauth-request';
-import type { ReplayGuard } from '../../../functions/ports';
+import type { SingleUseStore } from '../../../functions/ports';
 
 describe('OAuth 1.0a request checks', () => {
   it('requires the five parameters of a token-less request, not oauth_version', () => {
@@ -49,7 +49,7 @@ describe('OAuth 1.0a request checks', () => {
   it('uses a nonce once per scope, kept until its timestamp leaves the window (and a minute more)', async () => {
     const calls: [string, string, number, number][] = [];
     const seen = new Set<string>();
-    const replay: ReplayGuard = {
+    const replay: Pick<SingleUseStore, 'useOnce'> = {
       async useOnce(scope, value, expiresAt, now) {
         calls.push([scope, value, expiresAt, now]);
         const key = `${scope}\n${value}`;

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { singleUseItem } from '../../../functions/adapters/dynamo-single-use';
 import { keys } from '../../../functions/adapters/keys';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import {
@@ -221,14 +222,9 @@ describe('GET /{env}/launch/{ticket}', () => {
 
   it('refuses an expired ticket, an unknown one and one of another environment', async () => {
     const expired = 'e'.repeat(43);
-    await putEphemeral({
-      ...keys.ticket(env, createHash('sha256').update(expired).digest('base64url')),
-      kind: 'ticket',
-      environmentId: env,
-      activityId,
-      userId: 'grace',
-      expiresAt: Math.floor(Date.now() / 1000) - 1,
-    });
+    const expiresAt = Math.floor(Date.now() / 1000) - 1;
+    const ticket = { environmentId: env, activityId, userId: 'grace', expiresAt };
+    await putEphemeral(singleUseItem('launch-ticket', env, createHash('sha256').update(expired).digest('base64url'), ticket, expiresAt));
     const answer = await fetch(`${server.baseUrl}/${env}/launch/${expired}`);
     expect(answer.status).toBe(404);
     expect(await answer.text()).toContain('a link works once, for 5 minutes');
