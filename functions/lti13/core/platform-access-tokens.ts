@@ -6,7 +6,7 @@
 import { randomToken, sha256Base64url } from '../../crypto';
 import { HttpError } from '../../errors';
 import type { AccessTokenGrant, AccessTokenStore, Clock } from '../../ports';
-import { errorDescription } from './error-description';
+import { errorDescription } from '../../http/renderers/error-description';
 
 /** One hour, the lifetime the Security Framework §4.1 examples use. */
 export const accessTokenLifetimeSeconds = 3600;

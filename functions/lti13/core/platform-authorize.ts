@@ -18,7 +18,7 @@ import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { LaunchError, launchErrorPage, ltiDisabled } from '../../http/renderers/launch-page';
 import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../../ports';
-import { errorDescription } from './error-description';
+import { errorDescription } from '../../http/renderers/error-description';
 import { formPostPage } from '../../http/renderers/form-post';
 import { launchClaims } from './platform-id-token';
 import { loginCookie, loginCookieName } from './platform-login-initiation';

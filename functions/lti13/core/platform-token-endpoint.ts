@@ -25,7 +25,7 @@ import { clientAssertionType } from './claims';
 import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, ReplayGuard, ToolStore } from '../../ports';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
-import { errorDescription } from './error-description';
+import { errorDescription } from '../../http/renderers/error-description';
 import { toolScopes } from './platform-id-token';
 import { platformConfiguration } from './platform-urls';
 
