@@ -15,15 +15,16 @@
  *   oversize or form-encoded body, each still with a POX `failure` body that says why, so that a
  *   tool which only reads the body learns the reason.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ExternalLti12, Progress } from '../academy/model';
 import type { Config } from '../config';
 import { ltiDisabledMessage } from '../errors';
+import { poxAnswer, poxOperations, type PoxCodeMajor, type PoxOperation } from '../http/renderers/pox';
 import { firstValues, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
-import { buildPoxResponse, parsePoxRequest, PoxError, poxOperations, type PoxCodeMajor, type PoxOperation, type PoxRequest } from './pox';
+import { parsePoxRequest, PoxError, type PoxRequest } from './pox';
 import type { Clock, PlatformContext, PlatformStore, ProgressStore, ReplayGuard } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from '../academy/scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './platform-sourcedid';
@@ -245,32 +246,15 @@ export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promis
     for (const check of checks) await check(request, deps);
     const operation = request.pox!.operation as PoxOperation;
     const outcome = await operations[operation](request, deps);
-    return poxAnswer(200, request, { codeMajor: 'success', severity: 'status', ...outcome });
+    return poxAnswer(200, echo(request), { codeMajor: 'success', severity: 'status', ...outcome });
   } catch (error) {
     if (!(error instanceof PlatformOutcomeError)) throw error;
     const severity = error.codeMajor === 'unsupported' ? 'status' : 'error';
-    return poxAnswer(error.status, request, { codeMajor: error.codeMajor, severity, description: error.message });
+    return poxAnswer(error.status, echo(request), { codeMajor: error.codeMajor, severity, description: error.message });
   }
 }
 
-function poxAnswer(
-  status: number,
-  request: PlatformOutcomeRequest,
-  outcome: { codeMajor: PoxCodeMajor; severity: 'status' | 'warning' | 'error'; description: string; score?: string },
-): ApiResult {
-  return {
-    statusCode: status,
-    headers: {
-      'content-type': 'application/xml; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      ...(status === 401 ? { 'www-authenticate': 'OAuth' } : {}),
-    },
-    body: buildPoxResponse({
-      messageId: randomUUID(),
-      messageRefIdentifier: request.pox?.messageId ?? '',
-      operation: request.pox?.operation ?? '',
-      ...outcome,
-    }),
-  };
+/** What the answer echoes of the request: its identifier and operation, once the body is parsed. */
+function echo(request: PlatformOutcomeRequest) {
+  return { messageRefIdentifier: request.pox?.messageId ?? '', operation: request.pox?.operation ?? '' };
 }
