@@ -7,12 +7,13 @@
 import type { Activity, Environment } from '../academy/model';
 import { completeLaunch, type LaunchDeps } from '../academy/launch';
 import type { Config } from '../config';
-import { HttpError } from '../errors';
+import { HttpError, LaunchError } from '../errors';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import type { LaunchStore, ReplayGuard } from '../ports';
-import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing, returnWithError, unauthorized } from '../http/renderers/launch-page';
+import { launchErrorPage, returnWithError } from '../http/renderers/launch-page';
+import { badParameter, ltiDisabled, missing, unauthorized } from '../lti/errors';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
 import { parseRoles } from './roles';

@@ -1,14 +1,23 @@
 /**
  * The answers of the Basic Outcomes service (LTI 1.1 IG §6, lti-bo v1p1) in POX: an
  * `imsx_POXEnvelopeResponse` whose `imsx_codeMajor` carries the result and whose
- * `imsx_messageRefIdentifier` echoes the request's identifier.
+ * `imsx_messageRefIdentifier` echoes the request's identifier, for a success and for an error.
+ *
+ * An error answers its status (200 for what an authenticated tool asked wrongly, which is what tools
+ * read; 4xx otherwise, 401 with `WWW-Authenticate: OAuth`) with a `failure` (or `unsupported`) body
+ * whose `imsx_description` says why, so that a tool which only reads the body learns the reason.
+ * The POX format has no place for the stable code: the `imsx_codeMinor` values are a closed IMS
+ * vocabulary. The code is in the log, and in the error the tests see.
  *
  * The namespace and the operations' names live here, with the writer, because the edge may not
  * import `lti12/` (which imports the edge); `../../lti12/pox.ts` builds requests and parses both.
  */
 import { randomUUID } from 'node:crypto';
 import { XMLBuilder } from 'fast-xml-parser';
+import { OutcomeError } from '../../errors';
+import type { ErrorContext } from '../error-context';
 import type { ApiResult } from '../types';
+import { shownMessage, type Renderer } from './renderer';
 
 export const poxNamespace = 'http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0';
 
@@ -84,7 +93,7 @@ export interface PoxOutcome {
 }
 
 /** The HTTP answer: `outcome` for the request that `echo` identifies (its identifier and operation). */
-export function poxAnswer(status: number, echo: { readonly messageRefIdentifier: string; readonly operation: string } | undefined, outcome: PoxOutcome): ApiResult {
+export function poxAnswer(status: number, echo: ErrorContext['pox'], outcome: PoxOutcome): ApiResult {
   return {
     statusCode: status,
     headers: {
@@ -101,3 +110,12 @@ export function poxAnswer(status: number, echo: { readonly messageRefIdentifier:
     }),
   };
 }
+
+export const pox: Renderer = (error, context) => {
+  const codeMajor = error instanceof OutcomeError ? error.codeMajor : 'failure';
+  return poxAnswer(error.status, context.pox, {
+    codeMajor,
+    severity: codeMajor === 'unsupported' ? 'status' : 'error',
+    description: shownMessage(error, 'internal error'),
+  });
+};

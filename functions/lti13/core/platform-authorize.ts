@@ -13,10 +13,11 @@ import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
 import { sha256Base64url } from '../../crypto';
-import { HttpError } from '../../errors';
+import { AuthorizationError, HttpError } from '../../errors';
 import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { LaunchError, launchErrorPage, ltiDisabled } from '../../http/renderers/launch-page';
+import { launchErrorPage } from '../../http/renderers/launch-page';
+import { ltiDisabled } from '../../lti/errors';
 import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../../ports';
 import { errorDescription } from '../../http/renderers/error-description';
 import { formPostPage } from '../../http/renderers/form-post';
@@ -32,28 +33,10 @@ export interface AuthorizeDeps {
   readonly clock: Clock;
 }
 
-/**
- * An authorization error: `code` is the OAuth/OIDC error code; `redirectable` errors are sent back to
- * the (checked) redirect URI, the others are shown as a page with `status`.
- */
-export class AuthorizeError extends LaunchError {
-  override name = 'AuthorizeError';
-
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    parameter: string | undefined,
-    readonly redirectable: boolean,
-  ) {
-    super(status, code, message, parameter);
-  }
-}
-
-/** Shown as a page, never redirected. */
-const shown = (status: number, code: string, message: string, parameter?: string) => new AuthorizeError(status, code, message, parameter, false);
+/** Shown as a page, never redirected: `code` is the OAuth/OIDC error code. */
+const shown = (status: number, code: string, message: string, parameter?: string) => new HttpError(status, code, message, { field: parameter });
 /** Sent back to the redirect URI. */
-const sentBack = (code: string, message: string, parameter?: string) => new AuthorizeError(400, code, message, parameter, true);
+const sentBack = (code: string, message: string, parameter?: string) => new AuthorizationError(code, message, { field: parameter });
 
 /** The authentication request and what the checks found. */
 export interface AuthorizationRequest {
@@ -258,7 +241,7 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
     return formPostPage(request.redirectUri!, { id_token: idToken, ...(state !== undefined ? { state } : {}) }, [done]);
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
-    if (error instanceof AuthorizeError && error.redirectable && request.redirectUri) {
+    if (error instanceof AuthorizationError && request.redirectUri) {
       const { state } = request.params;
       return formPostPage(request.redirectUri, {
         error: error.code,

@@ -15,11 +15,12 @@ import type { Activity, Environment, Platform } from '../../academy/model';
 import { completeLaunch, type LaunchDeps } from '../../academy/launch';
 import type { Config } from '../../config';
 import { sha256Base64url } from '../../crypto';
-import { HttpError } from '../../errors';
+import { HttpError, LaunchError } from '../../errors';
 import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
+import { launchErrorPage } from '../../http/renderers/launch-page';
+import { ltiDisabled, missing } from '../../lti/errors';
 import type { Lti13Binding, Lti13LaunchStore, OidcState } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
@@ -173,7 +174,10 @@ const signatureVerified: Check = async (launch, deps) => {
   } catch (error) {
     if (!(error instanceof KeySetError)) throw error;
     if (error.code === 'unknown_kid') throw refused('kid', `The id_token's kid is unknown: ${error.message}.`, idTokenPurpose);
-    throw new LaunchError(502, 'platform_keys_unavailable', `The platform's keys could not be read: ${error.message}.`, 'jwks');
+    throw new LaunchError(502, 'platform_keys_unavailable', `The platform's keys could not be read: ${error.message}.`, 'jwks', undefined, {
+      expose: true,
+      cause: error,
+    });
   }
 };
 

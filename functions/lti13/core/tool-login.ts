@@ -8,11 +8,12 @@
 import type { Activity, Environment, Platform } from '../../academy/model';
 import type { Config } from '../../config';
 import { randomToken, sha256Base64url } from '../../crypto';
-import { HttpError } from '../../errors';
+import { HttpError, LaunchError } from '../../errors';
 import { formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
+import { launchErrorPage } from '../../http/renderers/launch-page';
+import { badParameter, ltiDisabled, missing } from '../../lti/errors';
 import type { Clock, Lti13LaunchStore, PlatformRegistrationStore } from '../../ports';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';

@@ -6,11 +6,12 @@
  * what to enter in the LMS, instead of a bare 404 or 405 that would look like a broken link.
  */
 import type { Config } from '../../config';
-import { HttpError } from '../../errors';
+import { HttpError, LaunchError } from '../../errors';
 import { pathParam } from '../../http/request';
 import { escapeHtml, html, page } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { LaunchError, launchErrorPage, ltiDisabled } from '../../http/renderers/launch-page';
+import { launchErrorPage } from '../../http/renderers/launch-page';
+import { ltiDisabled } from '../../lti/errors';
 import type { Lti13LaunchStore } from '../../ports';
 import { toolConfiguration } from './tool-urls';
 
