@@ -7,12 +7,12 @@
 import type { Activity, Environment } from '../academy/model';
 import { completeLaunch, type LaunchDeps } from '../academy/launch';
 import type { Config } from '../config';
-import { HttpError, LaunchError } from '../errors';
+import { LaunchError } from '../errors';
+import { renderErrorsWith } from '../http/error-context';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import type { LaunchStore, ReplayGuard } from '../ports';
-import { launchErrorPage, returnWithError } from '../http/renderers/launch-page';
 import { badParameter, ltiDisabled, missing, unauthorized } from '../lti/errors';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
@@ -203,44 +203,38 @@ export function readLaunch(event: ApiEvent, publicUrl: string): Lti12Launch {
   };
 }
 
-/** Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. */
+/**
+ * Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. Its
+ * errors are launch pages, or, once the signature is verified, go back to the LMS's return URL.
+ */
 export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const launch = readLaunch(event, deps.config.publicUrl);
-  try {
-    for (const check of checks) await check(launch, deps);
-    const p = launch.params;
-    const { location } = await completeLaunch(deps, {
-      environment: launch.environment!,
-      activity: launch.activity!,
-      version: '1.2',
-      externalKey: `lti12:${p.oauth_consumer_key}`,
-      externalUserId: p.user_id!.trim(),
-      knownUserId: launch.knownUserId,
-      person: {
-        email: p.lis_person_contact_email_primary!.trim(),
-        givenName: p.lis_person_name_given!.trim(),
-        familyName: p.lis_person_name_family!.trim(),
-      },
-      roles: parseRoles(p.roles),
-      returnUrl: p.launch_presentation_return_url?.trim() || undefined,
-      binding:
-        p.lis_outcome_service_url?.trim() && p.lis_result_sourcedid?.trim()
-          ? {
-              version: '1.2',
-              consumerKey: p.oauth_consumer_key!,
-              serviceUrl: p.lis_outcome_service_url.trim(),
-              sourcedId: p.lis_result_sourcedid.trim(),
-            }
-          : undefined,
-    });
-    return redirect(location, 303);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    const returnUrl = launch.params.launch_presentation_return_url;
-    if (launch.verified && returnUrl && error.status < 500) {
-      const back = returnWithError(returnUrl, error);
-      if (back) return back;
-    }
-    return launchErrorPage(error);
-  }
+  renderErrorsWith(event, () => ({ returnUrl: launch.verified ? launch.params.launch_presentation_return_url : undefined }));
+  for (const check of checks) await check(launch, deps);
+  const p = launch.params;
+  const { location } = await completeLaunch(deps, {
+    environment: launch.environment!,
+    activity: launch.activity!,
+    version: '1.2',
+    externalKey: `lti12:${p.oauth_consumer_key}`,
+    externalUserId: p.user_id!.trim(),
+    knownUserId: launch.knownUserId,
+    person: {
+      email: p.lis_person_contact_email_primary!.trim(),
+      givenName: p.lis_person_name_given!.trim(),
+      familyName: p.lis_person_name_family!.trim(),
+    },
+    roles: parseRoles(p.roles),
+    returnUrl: p.launch_presentation_return_url?.trim() || undefined,
+    binding:
+      p.lis_outcome_service_url?.trim() && p.lis_result_sourcedid?.trim()
+        ? {
+            version: '1.2',
+            consumerKey: p.oauth_consumer_key!,
+            serviceUrl: p.lis_outcome_service_url.trim(),
+            sourcedId: p.lis_result_sourcedid.trim(),
+          }
+        : undefined,
+  });
+  return redirect(location, 303);
 }
