@@ -15,11 +15,11 @@ import type { Activity, Environment, Platform } from '../../academy/model';
 import { completeLaunch, type LaunchDeps } from '../../academy/launch';
 import type { Config } from '../../config';
 import { sha256Base64url } from '../../crypto';
-import { HttpError, LaunchError } from '../../errors';
+import { LaunchError } from '../../errors';
+import { renderErrorsWith } from '../../http/error-context';
 import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { launchErrorPage } from '../../http/renderers/launch-page';
 import { ltiDisabled, missing } from '../../lti/errors';
 import type { Lti13Binding, Lti13LaunchStore, OidcState } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
@@ -344,30 +344,26 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
   const launch = readLaunch(event);
   // The login's cookie has done its work once the state is read, whatever the outcome.
   const cookies = launch.form.state ? [clearedStateCookie(launch.envId, launch.form.state)] : [];
-  try {
-    for (const check of checks) await check(launch, deps);
-    const claimSet = verified(launch);
-    const platform = launch.platform!;
-    const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
-    const { location } = await completeLaunch(deps, {
-      environment: launch.environment!,
-      activity: launch.activity!,
-      version: '1.3',
-      externalKey: `lti13:${platform.issuer}`,
-      externalUserId: String(claimSet.sub),
-      knownUserId: launch.knownUserId,
-      person: {
-        email: String(claimSet.email).trim(),
-        givenName: String(claimSet.given_name).trim(),
-        familyName: String(claimSet.family_name).trim(),
-      },
-      roles: normalizeRoles(claimSet[claims.roles] as string[]),
-      returnUrl: typeof presentation?.return_url === 'string' && presentation.return_url.trim() ? presentation.return_url.trim() : undefined,
-      binding: agsBinding(platform, claimSet),
-    });
-    return redirect(location, 303, {}, cookies);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return { ...launchErrorPage(error), cookies };
-  }
+  renderErrorsWith(event, () => ({ cookies }));
+  for (const check of checks) await check(launch, deps);
+  const claimSet = verified(launch);
+  const platform = launch.platform!;
+  const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
+  const { location } = await completeLaunch(deps, {
+    environment: launch.environment!,
+    activity: launch.activity!,
+    version: '1.3',
+    externalKey: `lti13:${platform.issuer}`,
+    externalUserId: String(claimSet.sub),
+    knownUserId: launch.knownUserId,
+    person: {
+      email: String(claimSet.email).trim(),
+      givenName: String(claimSet.given_name).trim(),
+      familyName: String(claimSet.family_name).trim(),
+    },
+    roles: normalizeRoles(claimSet[claims.roles] as string[]),
+    returnUrl: typeof presentation?.return_url === 'string' && presentation.return_url.trim() ? presentation.return_url.trim() : undefined,
+    binding: agsBinding(platform, claimSet),
+  });
+  return redirect(location, 303, {}, cookies);
 }

@@ -8,11 +8,10 @@
 import type { Activity, Environment, Platform } from '../../academy/model';
 import type { Config } from '../../config';
 import { randomToken, sha256Base64url } from '../../crypto';
-import { HttpError, LaunchError } from '../../errors';
+import { LaunchError } from '../../errors';
 import { formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { launchErrorPage } from '../../http/renderers/launch-page';
 import { badParameter, ltiDisabled, missing } from '../../lti/errors';
 import type { Clock, Lti13LaunchStore, PlatformRegistrationStore } from '../../ports';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
@@ -169,23 +168,18 @@ export function authenticationRequest(
 /** Runs the checks, stores the state, and redirects the browser to the platform. */
 export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Promise<ApiResult> {
   const login = readLogin(event);
-  try {
-    for (const check of checks) await check(login, deps);
-    const platform = login.platform!;
-    const state = randomToken();
-    const nonce = randomToken();
-    await deps.lti13Launches.saveState(sha256Base64url(state), {
-      environmentId: login.envId,
-      platformId: platform.id,
-      activityId: login.activityId!,
-      targetLinkUri: login.params.target_link_uri!.trim(),
-      nonce,
-      expiresAt: Math.floor(deps.clock.now() / 1000) + stateLifetimeSeconds,
-    });
-    const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
-    return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return launchErrorPage(error);
-  }
+  for (const check of checks) await check(login, deps);
+  const platform = login.platform!;
+  const state = randomToken();
+  const nonce = randomToken();
+  await deps.lti13Launches.saveState(sha256Base64url(state), {
+    environmentId: login.envId,
+    platformId: platform.id,
+    activityId: login.activityId!,
+    targetLinkUri: login.params.target_link_uri!.trim(),
+    nonce,
+    expiresAt: Math.floor(deps.clock.now() / 1000) + stateLifetimeSeconds,
+  });
+  const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
+  return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
 }
