@@ -2,24 +2,24 @@
  * `GET` and `POST /{env}/lti13/authorize`: the academy's OIDC authorization endpoint, step 2-3 of an
  * LTI 1.3 launch (Security 1.0 §5.1.1.2-5.1.1.3; OpenID Connect Core §3.1.2.1-3.1.2.6, §3.2.2).
  *
- * The checks run in the order listed in `checks`, each a small function that throws an
- * `AuthorizeError`. Until the client and the redirect URI are known to be good, an error is an HTML
- * page and never a redirect (RFC 6749 §4.1.2.1: an unchecked redirect URI would make the endpoint an
- * open redirector); after that, errors go back to the redirect URI, form-posted like the response,
- * with `error`, `error_description` and `state` (OIDC Core §3.1.2.6). Then the pending login is
- * consumed once and the id_token, signed by one KMS `Sign`, is form-posted with `state`.
+ * The checks run in the order listed in `checks`, each a small function that throws. Until the
+ * client and the redirect URI are known to be good, an error is an HTML page and never a redirect
+ * (RFC 6749 §4.1.2.1: an unchecked redirect URI would make the endpoint an open redirector); after
+ * that, an `AuthorizationError` goes back to the redirect URI, form-posted like the response, with
+ * `error`, `error_description` and `state` (OIDC Core §3.1.2.6): the edge renders both
+ * (`../../http/renderers/form-post.ts`). Then the pending login is consumed once and the id_token,
+ * signed by one KMS `Sign`, is form-posted with `state`.
  */
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
 import { sha256Base64url } from '../../crypto';
 import { AuthorizationError, HttpError } from '../../errors';
+import { renderErrorsWith } from '../../http/error-context';
 import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { launchErrorPage } from '../../http/renderers/launch-page';
 import { ltiDisabled } from '../../lti/errors';
 import type { Clock, EnvironmentStore, PendingLogin, PendingLoginStore, Signer, ToolStore } from '../../ports';
-import { errorDescription } from '../../http/renderers/error-description';
 import { formPostPage } from '../../http/renderers/form-post';
 import { launchClaims } from './platform-id-token';
 import { loginCookie, loginCookieName } from './platform-login-initiation';
@@ -226,29 +226,17 @@ export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest 
   return { envId: pathParam(event, 'env'), params, repeated, cookie: (name) => cookie(event, name) };
 }
 
-/** Runs the checks and answers the form post of the id_token, or of the error. */
+/** Runs the checks and answers the form post of the id_token; the edge answers an error's. */
 export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readAuthorizationRequest(event);
-  try {
-    for (const check of checks) await check(request, deps);
-    const login = request.login!;
-    const idToken = await deps.signer.signJwt(
-      launchClaims({ publicUrl: deps.config.publicUrl, tool: request.tool!, login, nonce: request.params.nonce!, now: deps.clock.now() }),
-      { typ: 'JWT' },
-    );
-    const { state } = request.params;
-    const done = loginCookie(deps.config.publicUrl, request.envId, loginCookieName(request.params.login_hint!), '', 0);
-    return formPostPage(request.redirectUri!, { id_token: idToken, ...(state !== undefined ? { state } : {}) }, [done]);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    if (error instanceof AuthorizationError && request.redirectUri) {
-      const { state } = request.params;
-      return formPostPage(request.redirectUri, {
-        error: error.code,
-        error_description: errorDescription(error.message),
-        ...(state !== undefined ? { state } : {}),
-      });
-    }
-    return launchErrorPage(error);
-  }
+  renderErrorsWith(event, () => ({ redirect: request.redirectUri ? { uri: request.redirectUri, state: request.params.state } : undefined }));
+  for (const check of checks) await check(request, deps);
+  const login = request.login!;
+  const idToken = await deps.signer.signJwt(
+    launchClaims({ publicUrl: deps.config.publicUrl, tool: request.tool!, login, nonce: request.params.nonce!, now: deps.clock.now() }),
+    { typ: 'JWT' },
+  );
+  const { state } = request.params;
+  const done = loginCookie(deps.config.publicUrl, request.envId, loginCookieName(request.params.login_hint!), '', 0);
+  return formPostPage(request.redirectUri!, { id_token: idToken, ...(state !== undefined ? { state } : {}) }, [done]);
 }
