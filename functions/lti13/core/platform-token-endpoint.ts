@@ -20,12 +20,12 @@ import type { Config } from '../../config';
 import { HttpError, ltiDisabledMessage } from '../../errors';
 import { bodyText, pathParam, singleValues } from '../../http/request';
 import { json } from '../../http/responses';
+import { oauthNoCache } from '../../http/renderers/oauth-json';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { clientAssertionType } from './claims';
 import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, ReplayGuard, ToolStore } from '../../ports';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
-import { errorDescription } from '../../http/renderers/error-description';
 import { toolScopes } from './platform-id-token';
 import { platformConfiguration } from './platform-urls';
 
@@ -250,23 +250,16 @@ export function readTokenRequest(event: ApiEvent): TokenRequest {
   };
 }
 
-/** RFC 6749 §5.1-5.2: `Cache-Control: no-store` and `Pragma: no-cache` on every answer. */
-const noCache = { pragma: 'no-cache' };
-
+/** Runs the checks and issues the token; the edge answers an error (RFC 6749 §5.2). */
 export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readTokenRequest(event);
-  try {
-    for (const check of checks) await check(request, deps);
-    const tool = request.tool!;
-    const answer = await issueAccessToken(deps, {
-      environmentId: request.envId,
-      toolId: tool.id,
-      clientId: tool.clientId,
-      scopes: grantedScopes(request.params.scope!),
-    });
-    return json(200, answer, noCache);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return json(error.status, { error: error.code, error_description: errorDescription(error.message) }, noCache);
-  }
+  for (const check of checks) await check(request, deps);
+  const tool = request.tool!;
+  const answer = await issueAccessToken(deps, {
+    environmentId: request.envId,
+    toolId: tool.id,
+    clientId: tool.clientId,
+    scopes: grantedScopes(request.params.scope!),
+  });
+  return json(200, answer, oauthNoCache);
 }
