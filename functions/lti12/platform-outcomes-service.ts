@@ -4,8 +4,9 @@
  * `lis_result_sourcedid` of a launch. Scores become progress (`../academy/scores.ts`).
  *
  * The checks run in the order listed in `checks`, each a small function that throws an
- * `OutcomeError`. Every answer is a POX response (`application/xml`) whose `imsx_codeMajor` carries
- * the result and whose `imsx_messageRefIdentifier` echoes the request's identifier. HTTP statuses:
+ * `OutcomeError`, which the edge answers (`../http/renderers/pox.ts`). Every answer is a POX response
+ * (`application/xml`) whose `imsx_codeMajor` carries the result and whose `imsx_messageRefIdentifier`
+ * echoes the request's identifier. HTTP statuses:
  * - 200 once the request is authenticated (`success`, or `failure` for a bad score or a sourcedId
  *   that is not bound to the signing key), and for an unknown sourcedId or operation: what Moodle
  *   and the IMS suite expect (essentials §3.6, cert 8.6–8.8), and what tool libraries read;
@@ -19,6 +20,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ExternalLti12, Progress } from '../academy/model';
 import type { Config } from '../config';
 import { ltiDisabledMessage, OutcomeError } from '../errors';
+import { renderErrorsWith } from '../http/error-context';
 import { poxAnswer, poxOperations, type PoxOperation } from '../http/renderers/pox';
 import { firstValues, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
@@ -232,19 +234,14 @@ export function readOutcomeRequest(event: ApiEvent, publicUrl: string): Platform
   };
 }
 
-/** Runs the checks and the operation; answers the POX response. */
+/** Runs the checks and the operation; answers the POX response (the edge answers an error's). */
 export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readOutcomeRequest(event, deps.config.publicUrl);
-  try {
-    for (const check of checks) await check(request, deps);
-    const operation = request.pox!.operation as PoxOperation;
-    const outcome = await operations[operation](request, deps);
-    return poxAnswer(200, echo(request), { codeMajor: 'success', severity: 'status', ...outcome });
-  } catch (error) {
-    if (!(error instanceof OutcomeError)) throw error;
-    const severity = error.codeMajor === 'unsupported' ? 'status' : 'error';
-    return poxAnswer(error.status, echo(request), { codeMajor: error.codeMajor, severity, description: error.message });
-  }
+  renderErrorsWith(event, () => ({ pox: echo(request) }));
+  for (const check of checks) await check(request, deps);
+  const operation = request.pox!.operation as PoxOperation;
+  const outcome = await operations[operation](request, deps);
+  return poxAnswer(200, echo(request), { codeMajor: 'success', severity: 'status', ...outcome });
 }
 
 /** What the answer echoes of the request: its identifier and operation, once the body is parsed. */
