@@ -37,16 +37,15 @@ const internalError = (cause: unknown) => new HttpError(500, 'internal_error', '
 
 /** The answer to `error` for the request `event`, in the format `renderer` writes. */
 export function errorResponse(error: unknown, renderer: Renderer, event: ApiEvent): ApiResult {
+  if (!(error instanceof HttpError)) log('unhandled error', error);
+  else if (!error.expose || error.status >= 500) log(`answered ${error.status} ${error.code}`, error);
   const known = error instanceof HttpError ? error : internalError(error);
-  if (!known.expose || known.status >= 500) log(known);
   const answer = renderer(known, errorContextOf(event));
   return known.headers ? { ...answer, headers: { ...answer.headers, ...known.headers } } : answer;
 }
 
-function log(error: HttpError): void {
-  const unhandled = error.code === 'internal_error' && error.cause !== undefined;
-  const detail = unhandled ? describe(error.cause) : describe(error);
-  console.error(JSON.stringify({ level: 'error', message: unhandled ? 'unhandled error' : `answered ${error.status} ${error.code}`, error: detail }));
+function log(message: string, error: unknown): void {
+  console.error(JSON.stringify({ level: 'error', message, error: describe(error) }));
 }
 
 /** Name, code, message and stack of an error and its causes (three deep), nothing else of it. */
