@@ -109,7 +109,7 @@ export async function findOrCreateUser(
       await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
     }
   }
-  throw new HttpError(503, 'busy', 'the user could not be provisioned; please launch again');
+  throw new HttpError(503, 'busy', 'the user could not be provisioned; please launch again', { expose: true });
 }
 
 /** `POST …/sso/exchange {code}`: the grant of a code, once. */

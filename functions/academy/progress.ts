@@ -137,8 +137,11 @@ export async function recordProgress(
   try {
     opened = await passBack(deps, learner, progress);
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', message: 'passback could not be queued', error: error instanceof Error ? error.message : String(error) }));
-    throw new HttpError(503, 'passback_unavailable', 'the progress is recorded, but passing it back to the LMS could not be queued; send the same progress again');
+    // The edge logs a 5xx with its cause.
+    throw new HttpError(503, 'passback_unavailable', 'the progress is recorded, but passing it back to the LMS could not be queued; send the same progress again', {
+      expose: true,
+      cause: error,
+    });
   }
   const reopened = new Set(opened.map((delivery) => delivery.bindingKey));
   return progressView(activityId, {

@@ -3,4 +3,4 @@ import { adminRoutes } from '../admin/routes';
 import { lambda } from '../http/lambda';
 import { runtime } from '../app/runtime';
 
-export const handler = lambda(adminRoutes(runtime), 'json');
+export const handler = lambda(adminRoutes(runtime), 'api-json');

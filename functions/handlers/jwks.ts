@@ -28,4 +28,4 @@ function keySource(): KmsPublicKeySource {
 export const getJwks: RouteHandler = async () =>
   json(200, { keys: await keySource().publicKeys() }, { 'cache-control': 'public, max-age=300' });
 
-export const handler = lambda({ 'GET /.well-known/jwks.json': getJwks }, 'json');
+export const handler = lambda({ 'GET /.well-known/jwks.json': getJwks }, 'api-json');

@@ -3,4 +3,4 @@ import { lambda } from '../http/lambda';
 import { agsRoutes } from '../lti13/ags/platform-routes';
 import { runtime } from '../app/runtime';
 
-export const handler = lambda(agsRoutes(runtime), 'json');
+export const handler = lambda(agsRoutes(runtime), 'api-json');

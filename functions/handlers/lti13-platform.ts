@@ -15,5 +15,5 @@ export const handler = lambda(
     'GET /{env}/lti13/authorize': (event) => authorize(deps(), event),
     'POST /{env}/lti13/authorize': (event) => authorize(deps(), event),
   },
-  'html',
+  'form-post',
 );

@@ -15,5 +15,5 @@ export const handler = lambda(
     'POST /{env}/lti13/token': (event) =>
       tokenEndpoint({ ...runtime(), keys: (keySets ??= new PlatformKeySets(runtime().http, runtime().clock)) }, event),
   },
-  'json',
+  'oauth-json',
 );

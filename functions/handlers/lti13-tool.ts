@@ -17,5 +17,5 @@ export const handler = lambda(
     'POST /{env}/lti13/launch': (event) => lti13ToolLaunch(launchDeps(), event),
     'GET /{env}/lti13/activities/{activityId}': (event) => resourcePage(runtime(), event),
   },
-  'html',
+  'launch-page',
 );

@@ -6,4 +6,4 @@ import { platformLaunch } from '../lti/platform-launch';
 
 const deps = () => ({ ...runtime(), launchers: externalLaunchers(runtime()) });
 
-export const handler = lambda({ 'GET /{env}/launch/{ticket}': (event) => platformLaunch(deps(), event) }, 'html');
+export const handler = lambda({ 'GET /{env}/launch/{ticket}': (event) => platformLaunch(deps(), event) }, 'launch-page');

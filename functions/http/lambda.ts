@@ -1,52 +1,79 @@
 /**
  * The edge of every Lambda: dispatches on the API Gateway route key to the route's implementation,
- * and turns errors into responses exactly once. `HttpError`s answer their status and message;
- * anything else answers a generic 500 and logs the detail (never request bodies, tokens or cookies).
+ * and turns errors into responses, here and nowhere else, with the renderer the handler declares.
+ * An `HttpError` is rendered as it is (a 5xx, or one whose message is hidden, is logged first);
+ * anything else is logged and rendered as a generic 500. The log gets the error's name, code,
+ * message, stack and causes, never the request (its body, tokens or cookies).
  */
 import middy from '@middy/core';
 import { HttpError } from '../errors';
-import { escapeHtml, html, json, page } from './responses';
+import { errorContextOf } from './error-context';
+import { apiJson } from './renderers/api-json';
+import { formPost } from './renderers/form-post';
+import { launchPage } from './renderers/launch-page';
+import { oauthJson } from './renderers/oauth-json';
+import { pox } from './renderers/pox';
+import type { Renderer } from './renderers/renderer';
 import type { ApiEvent, ApiResult, RouteHandler } from './types';
 
-/** How errors are rendered: JSON `{error, message}` for APIs, an HTML page for browsers. */
-export type ErrorFormat = 'json' | 'html';
+/** The renderers, by the name a handler declares. */
+export const renderers = {
+  /** Browsers launching: the launch page, or back to a verified LTI 1.x launch's return URL. */
+  'launch-page': launchPage,
+  /** The OAuth 2 token endpoint: RFC 6749 §5.2 JSON. */
+  'oauth-json': oauthJson,
+  /** The OIDC authorization endpoint: form-posted back to the checked redirect URI, else the launch page. */
+  'form-post': formPost,
+  /** The Basic Outcomes service: a POX failure envelope. */
+  pox,
+  /** The admin API, AGS and the key set: `{error, message, field?}`, with a Bearer challenge when due. */
+  'api-json': apiJson,
+} as const satisfies Record<string, Renderer>;
 
-export function errorResponse(error: unknown, format: ErrorFormat): ApiResult {
-  if (error instanceof HttpError) {
-    if (format === 'json') {
-      return json(error.status, {
-        error: error.code,
-        message: error.message,
-        ...(error.field ? { field: error.field } : {}),
-        ...(error.detail ?? {}),
-      });
-    }
-    const title = error.status >= 500 ? 'Something went wrong' : 'This link cannot be opened';
-    return html(error.status, page(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(error.message)}</p>`));
-  }
-  console.error(JSON.stringify({ level: 'error', message: 'unhandled error', error: describe(error) }));
-  if (format === 'json') return json(500, { error: 'internal_error', message: 'internal error' });
-  return html(500, page('Something went wrong', '<h1>Something went wrong</h1><p>Please try again later.</p>'));
+export type RendererName = keyof typeof renderers;
+
+/** The error rendered for anything that is not an `HttpError`. */
+const internalError = (cause: unknown) => new HttpError(500, 'internal_error', 'internal error', { cause });
+
+/** The answer to `error` for the request `event`, in the format `renderer` writes. */
+export function errorResponse(error: unknown, renderer: Renderer, event: ApiEvent): ApiResult {
+  if (!(error instanceof HttpError)) log('unhandled error', error);
+  else if (!error.expose || error.status >= 500) log(`answered ${error.status} ${error.code}`, error);
+  const known = error instanceof HttpError ? error : internalError(error);
+  const answer = renderer(known, errorContextOf(event));
+  return known.headers ? { ...answer, headers: { ...answer.headers, ...known.headers } } : answer;
 }
 
-function describe(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { value: String(error) };
+function log(message: string, error: unknown): void {
+  console.error(JSON.stringify({ level: 'error', message, error: describe(error) }));
 }
 
-const errorMiddleware = (format: ErrorFormat): middy.MiddlewareObj<ApiEvent, ApiResult> => ({
+/** Name, code, message and stack of an error and its causes (three deep), nothing else of it. */
+function describe(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { value: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: error.message,
+    stack: error.stack,
+    ...(error.cause !== undefined && depth < 3 ? { cause: describe(error.cause, depth + 1) } : {}),
+  };
+}
+
+const errorMiddleware = (renderer: Renderer): middy.MiddlewareObj<ApiEvent, ApiResult> => ({
   onError: async (request) => {
-    request.response = errorResponse(request.error, format);
+    request.response = errorResponse(request.error, renderer, request.event);
   },
 });
 
 /**
  * Builds a Lambda handler serving the given routes (keyed by route key, e.g.
- * `GET /admin/environments/{env}`, as in `functions/routes.ts`).
+ * `GET /admin/environments/{env}`, as in `functions/routes.ts`), whose errors `renderer` answers.
  */
-export function lambda(routeHandlers: Readonly<Record<string, RouteHandler>>, format: ErrorFormat) {
+export function lambda(routeHandlers: Readonly<Record<string, RouteHandler>>, renderer: RendererName) {
   return middy<ApiEvent, ApiResult>()
-    .use(errorMiddleware(format))
+    .use(errorMiddleware(renderers[renderer]))
     .handler(async (event) => {
       const route = routeHandlers[event.routeKey];
       if (!route) throw new HttpError(404, 'not_found', `no route for ${event.routeKey}`);

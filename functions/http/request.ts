@@ -15,7 +15,7 @@ function header(event: ApiEvent, name: string): string | undefined {
 export function jsonBody(event: ApiEvent): Record<string, unknown> {
   const contentType = header(event, 'content-type') ?? '';
   if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
-    throw new HttpError(415, 'unsupported_media_type', 'the body must be application/json');
+    throw new HttpError(415, 'unsupported_media_type', 'the body must be application/json', { field: 'content-type' });
   }
   const text = bodyText(event);
   if (!text.trim()) throw invalid('body', 'a JSON object body is required');

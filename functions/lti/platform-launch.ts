@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import { HttpError } from '../errors';
 import { pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
-import { ltiDisabled } from '../http/renderers/launch-page';
+import { ltiDisabled } from './errors';
 import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, SingleUseStore } from '../ports';
 import { consumeLaunchTicket } from './platform-tickets';
 

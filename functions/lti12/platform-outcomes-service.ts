@@ -4,8 +4,9 @@
  * `lis_result_sourcedid` of a launch. Scores become progress (`../academy/scores.ts`).
  *
  * The checks run in the order listed in `checks`, each a small function that throws an
- * `OutcomeError`. Every answer is a POX response (`application/xml`) whose `imsx_codeMajor` carries
- * the result and whose `imsx_messageRefIdentifier` echoes the request's identifier. HTTP statuses:
+ * `OutcomeError`, which the edge answers (`../http/renderers/pox.ts`). Every answer is a POX response
+ * (`application/xml`) whose `imsx_codeMajor` carries the result and whose `imsx_messageRefIdentifier`
+ * echoes the request's identifier. HTTP statuses:
  * - 200 once the request is authenticated (`success`, or `failure` for a bad score or a sourcedId
  *   that is not bound to the signing key), and for an unknown sourcedId or operation: what Moodle
  *   and the IMS suite expect (essentials §3.6, cert 8.6–8.8), and what tool libraries read;
@@ -15,15 +16,17 @@
  *   oversize or form-encoded body, each still with a POX `failure` body that says why, so that a
  *   tool which only reads the body learns the reason.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ExternalLti12, Progress } from '../academy/model';
 import type { Config } from '../config';
-import { ltiDisabledMessage } from '../errors';
+import { ltiDisabledMessage, OutcomeError } from '../errors';
+import { renderErrorsWith } from '../http/error-context';
+import { poxAnswer, poxOperations, type PoxOperation } from '../http/renderers/pox';
 import { firstValues, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
-import { buildPoxResponse, parsePoxRequest, PoxError, poxOperations, type PoxCodeMajor, type PoxOperation, type PoxRequest } from './pox';
+import { parsePoxRequest, PoxError, type PoxRequest } from './pox';
 import type { Clock, PlatformContext, PlatformStore, ProgressStore, SingleUseStore } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from '../academy/scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './platform-sourcedid';
@@ -36,20 +39,8 @@ export interface OutcomesDeps {
   readonly clock: Clock;
 }
 
-/** A request that ends with a POX answer other than success. */
-export class PlatformOutcomeError extends Error {
-  override name = 'OutcomeError';
-
-  constructor(
-    readonly status: number,
-    readonly codeMajor: Exclude<PoxCodeMajor, 'success' | 'processing'>,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const failure = (message: string, status = 200) => new PlatformOutcomeError(status, 'failure', message);
+/** A request that ends with a POX `failure`: 200 once the request is the tool's own, else 4xx. */
+const failure = (status: number, code: string, message: string, field?: string) => new OutcomeError(status, code, message, { field });
 
 /** The state the checks read and fill in. */
 export interface PlatformOutcomeRequest {
@@ -74,7 +65,7 @@ type Check = (request: PlatformOutcomeRequest, deps: OutcomesDeps) => void | Pro
 const notFormEncoded: Check = (request) => {
   // OAuth Request Body Hash §4.1.1: a form-encoded body is signed as parameters, never by hash.
   if (/^application\/x-www-form-urlencoded\b/i.test(request.contentType)) {
-    throw failure('The body must be a POX document (application/xml), not a form.', 415);
+    throw failure(415, 'unsupported_media_type', 'The body must be a POX document (application/xml), not a form.', 'content-type');
   }
 };
 
@@ -83,7 +74,8 @@ const poxBody: Check = (request) => {
     request.pox = parsePoxRequest(request.body.toString('utf8'));
   } catch (error) {
     if (!(error instanceof PoxError)) throw error;
-    throw failure(`The body is not a Basic Outcomes request: ${error.message}.`, error.reason === 'too-large' ? 413 : 400);
+    const [status, code] = error.reason === 'too-large' ? [413, 'payload_too_large'] : [400, 'invalid_pox'];
+    throw new OutcomeError(status, code, `The body is not a Basic Outcomes request: ${error.message}.`, { field: 'body', cause: error });
   }
 };
 
@@ -95,19 +87,23 @@ const context: Check = async (request, deps) => {
 
 const environmentEnablesLti: Check = (request) => {
   const { environment } = request.context!;
-  if (!environment) throw failure('There is no such environment.', 404);
-  if (!environment.ltiEnabled) throw failure(`${ltiDisabledMessage}.`, 403);
+  if (!environment) throw failure(404, 'not_found', 'There is no such environment.');
+  if (!environment.ltiEnabled) throw failure(403, 'lti_disabled', `${ltiDisabledMessage}.`);
 };
 
 /** Nothing is read or written for an unknown operation, so it is answered before authentication. */
 const supportedOperation: Check = (request) => {
   if (!(poxOperations as readonly string[]).includes(request.pox!.operation)) {
     const name = request.pox!.operation ? `${request.pox!.operation}Request` : 'an empty imsx_POXBody';
-    throw new PlatformOutcomeError(200, 'unsupported', `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`);
+    throw new OutcomeError(200, 'unsupported_operation', `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`, {
+      field: 'imsx_POXBody',
+      codeMajor: 'unsupported',
+    });
   }
 };
 
-const unknownSourcedId = () => failure('The sourcedId is not one this academy issued for this tool (unknown, forged or for another learner or activity).');
+const unknownSourcedId = () =>
+  failure(200, 'unknown_sourcedid', 'The sourcedId is not one this academy issued for this tool (unknown, forged or for another learner or activity).', 'sourcedId');
 
 const sourcedIdOfAnLti12Activity: Check = (request) => {
   const activity = request.context!.activity;
@@ -117,14 +113,14 @@ const sourcedIdOfAnLti12Activity: Check = (request) => {
 
 const oauthParameters: Check = (request) => {
   const pairs = parseAuthorizationHeader(request.authorization);
-  if (!pairs) throw failure('The request must carry an OAuth 1.0a Authorization header (Authorization: OAuth ...).', 401);
+  if (!pairs) throw failure(401, 'unauthorized', 'The request must carry an OAuth 1.0a Authorization header (Authorization: OAuth ...).', 'authorization');
   const oauth = firstValues(pairs);
   for (const name of [...requiredOauthParameters, 'oauth_body_hash']) {
-    if (!oauth[name]) throw failure(`The Authorization header is missing ${name}.`, 400);
+    if (!oauth[name]) throw failure(400, 'missing_parameter', `The Authorization header is missing ${name}.`, name);
   }
-  if (!isSupportedOauthVersion(oauth.oauth_version)) throw failure('oauth_version must be 1.0 when present.', 400);
+  if (!isSupportedOauthVersion(oauth.oauth_version)) throw failure(400, 'invalid_parameter', 'oauth_version must be 1.0 when present.', 'oauth_version');
   if (!isSupportedSignatureMethod(oauth.oauth_signature_method)) {
-    throw failure(`oauth_signature_method must be ${signatureMethods.join(' or ')}.`, 400);
+    throw failure(400, 'invalid_parameter', `oauth_signature_method must be ${signatureMethods.join(' or ')}.`, 'oauth_signature_method');
   }
   request.oauthPairs = pairs;
   request.oauth = oauth;
@@ -132,7 +128,7 @@ const oauthParameters: Check = (request) => {
 
 const keyOfTheActivity: Check = (request) => {
   if (request.oauth!.oauth_consumer_key !== request.lti!.key) {
-    throw failure('oauth_consumer_key is not the key of the activity this sourcedId belongs to.', 401);
+    throw failure(401, 'unauthorized', 'oauth_consumer_key is not the key of the activity this sourcedId belongs to.', 'oauth_consumer_key');
   }
 };
 
@@ -141,7 +137,7 @@ const bodyHashMatches: Check = (request) => {
   const expected = Buffer.from(bodyHash(request.body, request.oauth!.oauth_signature_method as SignatureMethod));
   const given = Buffer.from(request.oauth!.oauth_body_hash!);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    throw failure('oauth_body_hash does not match the body.', 401);
+    throw failure(401, 'unauthorized', 'oauth_body_hash does not match the body.', 'oauth_body_hash');
   }
 };
 
@@ -149,13 +145,13 @@ const bodyHashMatches: Check = (request) => {
 const validSignature: Check = (request) => {
   const expected = oauthSignature(request.oauth!.oauth_signature_method as SignatureMethod, 'POST', request.url, request.oauthPairs!, request.lti!.secret);
   if (!signaturesMatch(expected, request.oauth!.oauth_signature!)) {
-    throw failure('The OAuth signature is not valid: check the secret and the outcome service URL.', 401);
+    throw failure(401, 'unauthorized', 'The OAuth signature is not valid: check the secret and the outcome service URL.', 'oauth_signature');
   }
 };
 
 const freshTimestamp: Check = (request, deps) => {
   if (!isFreshTimestamp(request.oauth!.oauth_timestamp, deps.clock.now())) {
-    throw failure('oauth_timestamp is not within 5 minutes of the time here.', 401);
+    throw failure(401, 'unauthorized', 'oauth_timestamp is not within 5 minutes of the time here.', 'oauth_timestamp');
   }
 };
 
@@ -163,7 +159,7 @@ const freshTimestamp: Check = (request, deps) => {
 const nonceUsedOnce: Check = async (request, deps) => {
   const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = request.oauth!;
   const fresh = await useNonceOnce(deps.singleUse, `lti12-outcomes:${request.environmentId}:${key}`, nonce!, timestamp!, deps.clock.now());
-  if (!fresh) throw failure('oauth_nonce was already used.', 401);
+  if (!fresh) throw failure(401, 'unauthorized', 'oauth_nonce was already used.', 'oauth_nonce');
 };
 
 const sourcedIdBoundToKey: Check = (request) => {
@@ -200,10 +196,10 @@ export const operations: Readonly<Record<PoxOperation, Operation>> = {
   /** IG §6.1.1: "The TC must check the incoming grade for validity and must fail when a grade is outside the range 0.0-1.0 or if the grade is not a valid number." */
   replaceResult: async (request, deps) => {
     const text = request.pox!.score;
-    if (text === undefined || text === '') throw failure('replaceResult needs a score in resultScore/textString.');
+    if (text === undefined || text === '') throw failure(200, 'missing_parameter', 'replaceResult needs a score in resultScore/textString.', 'textString');
     const percent = fractionToPercent(text);
     if (percent === undefined) {
-      throw failure(`The score must be a decimal number from 0.0 to 1.0 with a period as the decimal point, not "${text.slice(0, 40)}".`);
+      throw failure(200, 'invalid_parameter', `The score must be a decimal number from 0.0 to 1.0 with a period as the decimal point, not "${text.slice(0, 40)}".`, 'textString');
     }
     const progress = scoredProgress(activityOf(request), request.sourcedId!.userId, percent, deps.clock.now());
     await deps.progress.put(progress);
@@ -238,39 +234,17 @@ export function readOutcomeRequest(event: ApiEvent, publicUrl: string): Platform
   };
 }
 
-/** Runs the checks and the operation; answers the POX response. */
+/** Runs the checks and the operation; answers the POX response (the edge answers an error's). */
 export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readOutcomeRequest(event, deps.config.publicUrl);
-  try {
+  renderErrorsWith(event, () => ({ pox: echo(request) }));
     for (const check of checks) await check(request, deps);
     const operation = request.pox!.operation as PoxOperation;
     const outcome = await operations[operation](request, deps);
-    return poxAnswer(200, request, { codeMajor: 'success', severity: 'status', ...outcome });
-  } catch (error) {
-    if (!(error instanceof PlatformOutcomeError)) throw error;
-    const severity = error.codeMajor === 'unsupported' ? 'status' : 'error';
-    return poxAnswer(error.status, request, { codeMajor: error.codeMajor, severity, description: error.message });
-  }
+  return poxAnswer(200, echo(request), { codeMajor: 'success', severity: 'status', ...outcome });
 }
 
-function poxAnswer(
-  status: number,
-  request: PlatformOutcomeRequest,
-  outcome: { codeMajor: PoxCodeMajor; severity: 'status' | 'warning' | 'error'; description: string; score?: string },
-): ApiResult {
-  return {
-    statusCode: status,
-    headers: {
-      'content-type': 'application/xml; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      ...(status === 401 ? { 'www-authenticate': 'OAuth' } : {}),
-    },
-    body: buildPoxResponse({
-      messageId: randomUUID(),
-      messageRefIdentifier: request.pox?.messageId ?? '',
-      operation: request.pox?.operation ?? '',
-      ...outcome,
-    }),
-  };
+/** What the answer echoes of the request: its identifier and operation, once the body is parsed. */
+function echo(request: PlatformOutcomeRequest) {
+  return { messageRefIdentifier: request.pox?.messageId ?? '', operation: request.pox?.operation ?? '' };
 }

@@ -3,24 +3,18 @@
  * building and parsing the `imsx_POXEnvelopeRequest` / `imsx_POXEnvelopeResponse` documents in the
  * namespace `http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0`.
  *
- * Both sides of lti-bridge use this file: the platform's outcomes service parses requests and builds
- * responses; the tool's passback builds requests and parses the LMS's responses.
+ * Both sides of lti-bridge use this file: the platform's outcomes service parses requests; the
+ * tool's passback builds requests and parses the LMS's responses. The responses the platform sends
+ * are written at the edge, by `../http/renderers/pox.ts`, which also holds the namespace and the
+ * operations' names.
  *
  * Parsing is hostile-input safe: the size is bounded, any `<!DOCTYPE` or `<!ENTITY` is refused
  * before parsing (no external entity, no billion laughs), and fast-xml-parser runs with entity
  * processing off. Only the five predefined XML entities and numeric character references are
  * decoded, by hand, and they cannot expand.
  */
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-
-export const poxNamespace = 'http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0';
-
-/** The operations of Basic Outcomes (LTI 1.1 IG §6.1). */
-export type PoxOperation = 'replaceResult' | 'readResult' | 'deleteResult';
-export const poxOperations: readonly PoxOperation[] = ['replaceResult', 'readResult', 'deleteResult'];
-
-export type PoxCodeMajor = 'success' | 'processing' | 'failure' | 'unsupported';
-export type PoxSeverity = 'status' | 'warning' | 'error';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { poxNamespace, writePox, type PoxOperation } from '../http/renderers/pox';
 
 /** The largest POX document accepted, in bytes (a real one is well under 2 KB). */
 export const maxPoxBytes = 64 * 1024;
@@ -60,10 +54,6 @@ export interface PoxResponse {
   score?: string;
 }
 
-const declaration = '<?xml version="1.0" encoding="UTF-8"?>';
-
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true });
-
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
@@ -74,8 +64,6 @@ const parser = new XMLParser({
   ignorePiTags: true,
   trimValues: true,
 });
-
-const xmlName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Builds a Basic Outcomes request (LTI 1.1 IG §6.1.1–6.1.3, Figures 3, 5 and 7). */
 export function buildPoxRequest(input: {
@@ -89,65 +77,15 @@ export function buildPoxRequest(input: {
   if (input.operation === 'replaceResult' && input.score !== undefined) {
     resultRecord.result = { resultScore: { language: input.language ?? 'en', textString: input.score } };
   }
-  return (
-    declaration +
-    builder.build({
-      imsx_POXEnvelopeRequest: {
-        '@_xmlns': poxNamespace,
-        imsx_POXHeader: {
-          imsx_POXRequestHeaderInfo: { imsx_version: 'V1.0', imsx_messageIdentifier: input.messageId },
-        },
-        imsx_POXBody: { [`${input.operation}Request`]: { resultRecord } },
+  return writePox({
+    imsx_POXEnvelopeRequest: {
+      '@_xmlns': poxNamespace,
+      imsx_POXHeader: {
+        imsx_POXRequestHeaderInfo: { imsx_version: 'V1.0', imsx_messageIdentifier: input.messageId },
       },
-    })
-  );
-}
-
-/**
- * Builds a Basic Outcomes response (LTI 1.1 IG §6.1, Figures 4, 6 and 8): the status with
- * `imsx_messageRefIdentifier` echoing the request's identifier, and the operation's response element
- * (`readResultResponse` carries the score when `score` is given, '' meaning "no score").
- */
-export function buildPoxResponse(input: {
-  messageId: string;
-  messageRefIdentifier: string;
-  operation: string;
-  codeMajor: PoxCodeMajor;
-  severity: PoxSeverity;
-  description: string;
-  score?: string;
-}): string {
-  const body: Record<string, unknown> = {};
-  if ((poxOperations as readonly string[]).includes(input.operation)) {
-    const element = `${input.operation}Response`;
-    body[element] =
-      input.operation === 'readResult' && input.score !== undefined
-        ? { result: { resultScore: { language: 'en', textString: input.score } } }
-        : '';
-  }
-  const statusInfo: Record<string, unknown> = {
-    imsx_codeMajor: input.codeMajor,
-    imsx_severity: input.severity,
-    imsx_description: input.description,
-    imsx_messageRefIdentifier: input.messageRefIdentifier,
-  };
-  if (xmlName.test(input.operation)) statusInfo.imsx_operationRefIdentifier = input.operation;
-  return (
-    declaration +
-    builder.build({
-      imsx_POXEnvelopeResponse: {
-        '@_xmlns': poxNamespace,
-        imsx_POXHeader: {
-          imsx_POXResponseHeaderInfo: {
-            imsx_version: 'V1.0',
-            imsx_messageIdentifier: input.messageId,
-            imsx_statusInfo: statusInfo,
-          },
-        },
-        imsx_POXBody: body,
-      },
-    })
-  );
+      imsx_POXBody: { [`${input.operation}Request`]: { resultRecord } },
+    },
+  });
 }
 
 /** Parses a Basic Outcomes request; throws {@link PoxError} on anything that is not one. */

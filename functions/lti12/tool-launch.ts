@@ -7,12 +7,13 @@
 import type { Activity, Environment } from '../academy/model';
 import { completeLaunch, type LaunchDeps } from '../academy/launch';
 import type { Config } from '../config';
-import { HttpError } from '../errors';
+import { LaunchError } from '../errors';
+import { renderErrorsWith } from '../http/error-context';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import type { LaunchStore, SingleUseStore } from '../ports';
-import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing, returnWithError, unauthorized } from '../http/renderers/launch-page';
+import { badParameter, ltiDisabled, missing, unauthorized } from '../lti/errors';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
 import { parseRoles } from './roles';
@@ -202,10 +203,13 @@ export function readLaunch(event: ApiEvent, publicUrl: string): Lti12Launch {
   };
 }
 
-/** Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. */
+/**
+ * Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. Its
+ * errors are launch pages, or, once the signature is verified, go back to the LMS's return URL.
+ */
 export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const launch = readLaunch(event, deps.config.publicUrl);
-  try {
+  renderErrorsWith(event, () => ({ returnUrl: launch.verified ? launch.params.launch_presentation_return_url : undefined }));
     for (const check of checks) await check(launch, deps);
     const p = launch.params;
     const { location } = await completeLaunch(deps, {
@@ -233,13 +237,4 @@ export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): P
           : undefined,
     });
     return redirect(location, 303);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    const returnUrl = launch.params.launch_presentation_return_url;
-    if (launch.verified && returnUrl && error.status < 500) {
-      const back = returnWithError(returnUrl, error);
-      if (back) return back;
-    }
-    return launchErrorPage(error);
-  }
 }

@@ -25,18 +25,6 @@ export interface AgsContext {
   readonly grant: AccessTokenGrant;
 }
 
-/** An error whose answer carries headers (`WWW-Authenticate`, `Allow`). */
-export class AgsHttpError extends HttpError {
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    readonly headers: Readonly<Record<string, string>>,
-  ) {
-    super(status, code, message);
-  }
-}
-
 /**
  * The token (401 `invalid_token`, 403 `insufficient_scope`), then the environment (404, 403 when
  * LTI is off), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
@@ -69,7 +57,7 @@ export async function requireAgsAccess(
   const tool = await deps.tools.get(environmentId, grant.value.toolId);
   if (!tool?.activated) {
     const message = 'the access token was issued to a tool that is deactivated or removed';
-    throw new AgsHttpError(401, 'invalid_token', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${message}"` });
+    throw new HttpError(401, 'invalid_token', message, { field: 'authorization', challenge: 'Bearer' });
   }
   return { environmentId, activity: activity as AgsContext['activity'], grant: grant.value };
 }

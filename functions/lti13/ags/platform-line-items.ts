@@ -14,9 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
-import { notFound } from '../../errors';
+import { HttpError, notFound } from '../../errors';
 import type { AgsStore, Clock, LineItem } from '../../ports';
-import { AgsHttpError, type AgsContext } from './platform-access';
+import type { AgsContext } from './platform-access';
 import { boolean, dateTime, number, text, type Body } from './platform-fields';
 import { defaultLineItemId } from '../core/platform-urls';
 
@@ -208,12 +208,9 @@ export async function updateLineItem(deps: PlatformAgsDeps, ctx: AgsContext, id:
 /** Removes a tool's line item and its results; the activity's own one cannot be removed. */
 export async function deleteLineItem(deps: Pick<PlatformAgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<void> {
   if (id === defaultLineItemId) {
-    throw new AgsHttpError(
-      405,
-      'method_not_allowed',
-      "the activity's own line item (default) cannot be deleted; it lives as long as the activity",
-      { allow: 'GET, PUT' },
-    );
+    throw new HttpError(405, 'method_not_allowed', "the activity's own line item (default) cannot be deleted; it lives as long as the activity", {
+      headers: { allow: 'GET, PUT' },
+    });
   }
   if (!(await deps.ags.deleteLineItem(ctx.environmentId, ctx.activity.id, id))) throw notFound(`line item ${id}`);
 }

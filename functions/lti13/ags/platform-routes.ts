@@ -6,12 +6,11 @@
  * The services' own modules do the work.
  */
 import { agsMediaTypes, agsScopes } from './vocabulary';
-import { HttpError, invalid } from '../../errors';
-import { errorResponse } from '../../http/lambda';
+import { invalid } from '../../errors';
 import { bodyText, pathParam } from '../../http/request';
 import { json, noContent } from '../../http/responses';
 import type { ApiEvent, ApiResult, RouteHandler } from '../../http/types';
-import { AgsHttpError, requireAcceptable, requireAgsAccess, requireContentType, type AgsAccessDeps, type AgsContext } from './platform-access';
+import { requireAcceptable, requireAgsAccess, requireContentType, type AgsAccessDeps, type AgsContext } from './platform-access';
 import {
   createLineItem,
   deleteLineItem,
@@ -68,27 +67,6 @@ function nextLink(url: string, params: Record<string, string | undefined>, next:
   return { link: `<${url}?${query}>; rel="next"` };
 }
 
-/**
- * Turns `HttpError`s into JSON answers here rather than at the edge, so that they carry their
- * headers: RFC 6750 §3 `WWW-Authenticate` for token errors, `Allow` for a refused method.
- */
-function withErrorHeaders(route: RouteHandler): RouteHandler {
-  return async (event) => {
-    try {
-      return await route(event);
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      const answer = errorResponse(error, 'json');
-      const challenge = error.detail?.challenge;
-      const extra: Record<string, string> = {
-        ...(typeof challenge === 'string' ? { 'www-authenticate': challenge } : {}),
-        ...(error instanceof AgsHttpError ? error.headers : {}),
-      };
-      return { ...answer, headers: { ...answer.headers, ...extra } };
-    }
-  };
-}
-
 /** Everything the AGS routes use: given by the composition root. */
 export type AgsRouteDeps = AgsAccessDeps & PlatformAgsDeps & ScoreDeps;
 
@@ -100,7 +78,7 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
   const typed = (status: number, mediaType: string, body: unknown, headers: Record<string, string> = {}): ApiResult =>
     json(status, body, { 'content-type': mediaType, ...headers });
 
-  const routes: Record<string, RouteHandler> = {
+  return {
     [`GET ${base}`]: async (event) => {
       const ctx = await access(event, readLineItems);
       requireAcceptable(event.headers?.accept, agsMediaTypes.lineitemContainer);
@@ -175,5 +153,4 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
       return typed(200, agsMediaTypes.resultContainer, page.results, nextLink(url, { limit: event.queryStringParameters?.limit }, page.next));
     },
   };
-  return Object.fromEntries(Object.entries(routes).map(([key, route]) => [key, withErrorHeaders(route)]));
 }

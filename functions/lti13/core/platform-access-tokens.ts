@@ -6,7 +6,6 @@
 import { randomToken, sha256Base64url } from '../../crypto';
 import { HttpError } from '../../errors';
 import type { AccessTokenGrant, AccessTokenStore, Clock } from '../../ports';
-import { errorDescription } from './error-description';
 
 /** One hour, the lifetime the Security Framework §4.1 examples use. */
 export const accessTokenLifetimeSeconds = 3600;
@@ -27,12 +26,9 @@ export async function issueAccessToken(
   return { access_token: token, token_type: 'Bearer', expires_in: accessTokenLifetimeSeconds, scope: grant.scopes.join(' ') };
 }
 
-/** RFC 6750 §3 errors carry a `WWW-Authenticate` challenge. */
+/** RFC 6750 §3 errors carry a `WWW-Authenticate` challenge (the edge writes it). */
 function bearerError(status: number, code: string, message: string): HttpError {
-  const error = new HttpError(status, code, message, {
-    detail: { challenge: `Bearer error="${code}", error_description="${errorDescription(message)}"` },
-  });
-  return error;
+  return new HttpError(status, code, message, { field: 'authorization', challenge: 'Bearer' });
 }
 
 /**

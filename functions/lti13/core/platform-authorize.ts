@@ -2,23 +2,24 @@
  * `GET` and `POST /{env}/lti13/authorize`: the academy's OIDC authorization endpoint, step 2-3 of an
  * LTI 1.3 launch (Security 1.0 §5.1.1.2-5.1.1.3; OpenID Connect Core §3.1.2.1-3.1.2.6, §3.2.2).
  *
- * The checks run in the order listed in `checks`, each a small function that throws an
- * `AuthorizeError`. Until the client and the redirect URI are known to be good, an error is an HTML
- * page and never a redirect (RFC 6749 §4.1.2.1: an unchecked redirect URI would make the endpoint an
- * open redirector); after that, errors go back to the redirect URI, form-posted like the response,
- * with `error`, `error_description` and `state` (OIDC Core §3.1.2.6). Then the pending login is
- * consumed once and the id_token, signed by one KMS `Sign`, is form-posted with `state`.
+ * The checks run in the order listed in `checks`, each a small function that throws. Until the
+ * client and the redirect URI are known to be good, an error is an HTML page and never a redirect
+ * (RFC 6749 §4.1.2.1: an unchecked redirect URI would make the endpoint an open redirector); after
+ * that, an `AuthorizationError` goes back to the redirect URI, form-posted like the response, with
+ * `error`, `error_description` and `state` (OIDC Core §3.1.2.6): the edge renders both
+ * (`../../http/renderers/form-post.ts`). Then the pending login is consumed once and the id_token,
+ * signed by one KMS `Sign`, is form-posted with `state`.
  */
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
 import { sha256Base64url } from '../../crypto';
-import { HttpError } from '../../errors';
+import { AuthorizationError, HttpError } from '../../errors';
+import { renderErrorsWith } from '../../http/error-context';
 import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { LaunchError, launchErrorPage, ltiDisabled } from '../../http/renderers/launch-page';
+import { ltiDisabled } from '../../lti/errors';
 import type { Clock, EnvironmentStore, PendingLogin, Signer, SingleUseStore, ToolStore } from '../../ports';
-import { errorDescription } from './error-description';
 import { formPostPage } from '../../http/renderers/form-post';
 import { launchClaims } from './platform-id-token';
 import { loginCookie, loginCookieName } from './platform-login-initiation';
@@ -32,28 +33,10 @@ export interface AuthorizeDeps {
   readonly clock: Clock;
 }
 
-/**
- * An authorization error: `code` is the OAuth/OIDC error code; `redirectable` errors are sent back to
- * the (checked) redirect URI, the others are shown as a page with `status`.
- */
-export class AuthorizeError extends LaunchError {
-  override name = 'AuthorizeError';
-
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    parameter: string | undefined,
-    readonly redirectable: boolean,
-  ) {
-    super(status, code, message, parameter);
-  }
-}
-
-/** Shown as a page, never redirected. */
-const shown = (status: number, code: string, message: string, parameter?: string) => new AuthorizeError(status, code, message, parameter, false);
+/** Shown as a page, never redirected: `code` is the OAuth/OIDC error code. */
+const shown = (status: number, code: string, message: string, parameter?: string) => new HttpError(status, code, message, { field: parameter });
 /** Sent back to the redirect URI. */
-const sentBack = (code: string, message: string, parameter?: string) => new AuthorizeError(400, code, message, parameter, true);
+const sentBack = (code: string, message: string, parameter?: string) => new AuthorizationError(code, message, { field: parameter });
 
 /** The authentication request and what the checks found. */
 export interface AuthorizationRequest {
@@ -241,10 +224,10 @@ export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest 
   return { envId: pathParam(event, 'env'), params, repeated, cookie: (name) => cookie(event, name) };
 }
 
-/** Runs the checks and answers the form post of the id_token, or of the error. */
+/** Runs the checks and answers the form post of the id_token; the edge answers an error's. */
 export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readAuthorizationRequest(event);
-  try {
+  renderErrorsWith(event, () => ({ redirect: request.redirectUri ? { uri: request.redirectUri, state: request.params.state } : undefined }));
     for (const check of checks) await check(request, deps);
     const login = request.login!;
     const idToken = await deps.signer.signJwt(
@@ -254,16 +237,4 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
     const { state } = request.params;
     const done = loginCookie(deps.config.publicUrl, request.envId, loginCookieName(request.params.login_hint!), '', 0);
     return formPostPage(request.redirectUri!, { id_token: idToken, ...(state !== undefined ? { state } : {}) }, [done]);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    if (error instanceof AuthorizeError && error.redirectable && request.redirectUri) {
-      const { state } = request.params;
-      return formPostPage(request.redirectUri, {
-        error: error.code,
-        error_description: errorDescription(error.message),
-        ...(state !== undefined ? { state } : {}),
-      });
-    }
-    return launchErrorPage(error);
-  }
 }

@@ -20,12 +20,12 @@ import type { Config } from '../../config';
 import { HttpError, ltiDisabledMessage } from '../../errors';
 import { bodyText, pathParam, singleValues } from '../../http/request';
 import { json } from '../../http/responses';
+import { oauthNoCache } from '../../http/renderers/oauth-json';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { clientAssertionType } from './claims';
 import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, SingleUseStore, ToolStore } from '../../ports';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
-import { errorDescription } from './error-description';
 import { toolScopes } from './platform-id-token';
 import { platformConfiguration } from './platform-urls';
 
@@ -43,13 +43,18 @@ export interface TokenDeps extends PlatformAccessTokenDeps {
   readonly keys: { key(jwksUrl: string, kid: string): Promise<VerificationKey> };
 }
 
-/** An RFC 6749 §5.2 error: `code` is the `error`, the message its `error_description`. */
+/**
+ * An RFC 6749 §5.2 error: `code` is the `error`, the message its `error_description`, `field` the
+ * parameter at fault (the edge answers it: `../../http/renderers/oauth-json.ts`).
+ */
 export class TokenError extends HttpError {
   override name = 'TokenError';
 }
 
-const invalidRequest = (message: string) => new TokenError(400, 'invalid_request', message);
-const invalidClient = (message: string) => new TokenError(401, 'invalid_client', message);
+const invalidRequest = (message: string, field?: string) => new TokenError(400, 'invalid_request', message, { field });
+/** RFC 7521 §4.2.1: every problem of the client's authentication, most of them the assertion's. */
+const invalidClient = (message: string, field = 'client_assertion', cause?: unknown) =>
+  new TokenError(401, 'invalid_client', message, { field, ...(cause !== undefined ? { cause } : {}) });
 
 export interface TokenRequest {
   readonly envId: string;
@@ -69,32 +74,37 @@ type Check = (request: TokenRequest, deps: TokenDeps) => void | Promise<void>;
 /** RFC 6749 §4.4.2: a form body, each parameter once (§3.2). */
 const formBody: Check = (request) => {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.contentType)) {
-    throw invalidRequest('The request body must be application/x-www-form-urlencoded.');
+    throw invalidRequest('The request body must be application/x-www-form-urlencoded.', 'content-type');
   }
   const [first] = request.repeated;
-  if (first) throw invalidRequest(`The parameter ${first} is sent more than once.`);
+  if (first) throw invalidRequest(`The parameter ${first} is sent more than once.`, first);
 };
 
 const clientCredentialsGrant: Check = (request) => {
   const grant = request.params.grant_type;
-  if (!grant) throw invalidRequest('The parameter grant_type is missing: it must be client_credentials.');
-  if (grant !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'The grant_type must be client_credentials.');
+  if (!grant) throw invalidRequest('The parameter grant_type is missing: it must be client_credentials.', 'grant_type');
+  if (grant !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'The grant_type must be client_credentials.', { field: 'grant_type' });
 };
 
 /** Security 1.0 §4.1.1: tools authenticate with a JWT client assertion, never a secret. */
 const jwtClientAuthentication: Check = (request) => {
   if (request.authorization || request.params.client_secret !== undefined) {
-    throw invalidClient(`Client authentication must be a JWT client assertion (client_assertion_type ${clientAssertionType}), not a secret.`);
+    throw invalidClient(
+      `Client authentication must be a JWT client assertion (client_assertion_type ${clientAssertionType}), not a secret.`,
+      request.authorization ? 'authorization' : 'client_secret',
+    );
   }
   if (request.params.client_assertion_type !== clientAssertionType) {
-    throw invalidClient(`The client_assertion_type must be ${clientAssertionType}.`);
+    throw invalidClient(`The client_assertion_type must be ${clientAssertionType}.`, 'client_assertion_type');
   }
   if (!request.params.client_assertion) throw invalidClient('The parameter client_assertion is missing.');
 };
 
 /** RFC 6749 §3.3: without a scope the request fails (there is no default scope). */
 const scopeRequested: Check = (request) => {
-  if (!request.params.scope?.trim()) throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.');
+  if (!request.params.scope?.trim()) {
+    throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.', { field: 'scope' });
+  }
 };
 
 /** Read, not trusted: only to find the key and the tool to verify it with. */
@@ -155,7 +165,7 @@ const verifiedAssertion: Check = async (request, deps) => {
   try {
     key = await deps.keys.key(request.tool!.jwksUrl, request.header!.kid!);
   } catch (error) {
-    if (error instanceof KeySetError) throw invalidClient(keySetProblems[error.code]);
+    if (error instanceof KeySetError) throw invalidClient(keySetProblems[error.code], 'client_assertion', error);
     throw error;
   }
   try {
@@ -171,7 +181,7 @@ const verifiedAssertion: Check = async (request, deps) => {
     request.claims = payload;
   } catch (error) {
     const problem = jwtProblem(error, tokenUrl);
-    if (problem) throw invalidClient(problem);
+    if (problem) throw invalidClient(problem, 'client_assertion', error);
     throw error;
   }
 };
@@ -210,7 +220,7 @@ export function grantedScopes(requested: string): string[] {
 
 const allowedScope: Check = (request) => {
   if (grantedScopes(request.params.scope!).length === 0) {
-    throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`);
+    throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`, { field: 'scope' });
   }
 };
 
@@ -240,12 +250,9 @@ export function readTokenRequest(event: ApiEvent): TokenRequest {
   };
 }
 
-/** RFC 6749 §5.1-5.2: `Cache-Control: no-store` and `Pragma: no-cache` on every answer. */
-const noCache = { pragma: 'no-cache' };
-
+/** Runs the checks and issues the token; the edge answers an error (RFC 6749 §5.2). */
 export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readTokenRequest(event);
-  try {
     for (const check of checks) await check(request, deps);
     const tool = request.tool!;
     const answer = await issueAccessToken(deps, {
@@ -254,9 +261,5 @@ export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<A
       clientId: tool.clientId,
       scopes: grantedScopes(request.params.scope!),
     });
-    return json(200, answer, noCache);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return json(error.status, { error: error.code, error_description: errorDescription(error.message) }, noCache);
-  }
+  return json(200, answer, oauthNoCache);
 }

@@ -13,7 +13,7 @@ import {
   type JWTPayload,
   type ProtectedHeaderParameters,
 } from 'jose';
-import { LaunchError } from '../../http/renderers/launch-page';
+import { LaunchError } from '../../errors';
 import type { Clock } from '../../ports';
 import type { VerificationKey } from './key-sets';
 

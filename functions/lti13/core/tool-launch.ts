@@ -15,11 +15,12 @@ import type { Activity, Environment, Platform } from '../../academy/model';
 import { completeLaunch, type LaunchDeps } from '../../academy/launch';
 import type { Config } from '../../config';
 import { sha256Base64url } from '../../crypto';
-import { HttpError } from '../../errors';
+import { LaunchError } from '../../errors';
+import { renderErrorsWith } from '../../http/error-context';
 import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
+import { ltiDisabled, missing } from '../../lti/errors';
 import type { Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
@@ -174,7 +175,10 @@ const signatureVerified: Check = async (launch, deps) => {
   } catch (error) {
     if (!(error instanceof KeySetError)) throw error;
     if (error.code === 'unknown_kid') throw refused('kid', `The id_token's kid is unknown: ${error.message}.`, idTokenPurpose);
-    throw new LaunchError(502, 'platform_keys_unavailable', `The platform's keys could not be read: ${error.message}.`, 'jwks');
+    throw new LaunchError(502, 'platform_keys_unavailable', `The platform's keys could not be read: ${error.message}.`, 'jwks', undefined, {
+      expose: true,
+      cause: error,
+    });
   }
 };
 
@@ -341,7 +345,7 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
   const launch = readLaunch(event);
   // The login's cookie has done its work once the state is read, whatever the outcome.
   const cookies = launch.form.state ? [clearedStateCookie(launch.envId, launch.form.state)] : [];
-  try {
+  renderErrorsWith(event, () => ({ cookies }));
     for (const check of checks) await check(launch, deps);
     const claimSet = verified(launch);
     const platform = launch.platform!;
@@ -363,8 +367,4 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
       binding: agsBinding(platform, claimSet),
     });
     return redirect(location, 303, {}, cookies);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return { ...launchErrorPage(error), cookies };
-  }
 }

@@ -8,11 +8,11 @@
 import type { Activity, Environment, Platform } from '../../academy/model';
 import type { Config } from '../../config';
 import { randomToken, sha256Base64url } from '../../crypto';
-import { HttpError } from '../../errors';
+import { LaunchError } from '../../errors';
 import { formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { badParameter, LaunchError, launchErrorPage, ltiDisabled, missing } from '../../http/renderers/launch-page';
+import { badParameter, ltiDisabled, missing } from '../../lti/errors';
 import type { Clock, Lti13LaunchStore, OidcState, PlatformRegistrationStore, SingleUseStore } from '../../ports';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
@@ -169,7 +169,6 @@ export function authenticationRequest(
 /** Runs the checks, stores the state, and redirects the browser to the platform. */
 export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Promise<ApiResult> {
   const login = readLogin(event);
-  try {
     for (const check of checks) await check(login, deps);
     const platform = login.platform!;
     const state = randomToken();
@@ -186,8 +185,4 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
     await deps.singleUse.create('oidc-state', login.envId, sha256Base64url(state), stored, stored.expiresAt, now);
     const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
     return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    return launchErrorPage(error);
-  }
 }

@@ -2,6 +2,7 @@
  * The admin API for environments, activities and users, through the real local server (SigV4,
  * API Gateway payload 2.0 events, the real handlers, dynalite speaking the DynamoDB API).
  */
+import { expectError } from '../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 
 let server: TestServer;
@@ -35,21 +36,21 @@ describe('environments', () => {
     [{ ...environment, colour: 'blue' }, 'colour'],
   ])('refuses %j naming %s', async (body, field) => {
     const answer = await admin().request('PUT', '/admin/environments/bad-env', body);
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: 'invalid_request', field });
+    await expectError(answer, { status: 400, code: 'invalid_request', field });
     expect(answer.json.message).toContain(field);
     expect((await admin().request('GET', '/admin/environments/bad-env')).status).toBe(404);
   });
 
   it('answers 404 for an unknown environment and 403 for an unsigned request', async () => {
-    expect((await admin().request('GET', '/admin/environments/nope')).status).toBe(404);
+    await expectError(await admin().request('GET', '/admin/environments/nope'), { status: 404, code: 'not_found' });
     expect((await admin().unsigned('GET', '/admin/environments/demo')).status).toBe(403);
   });
 
   it('answers 415 or 400 for a body that is not a JSON object', async () => {
     const answer = await admin().request('PUT', '/admin/environments/demo', [1, 2]);
-    expect(answer.status).toBe(400);
-    expect(answer.json.field).toBe('body');
+    await expectError(answer, { status: 400, code: 'invalid_request', field: 'body' });
+    const text = await admin().request('PUT', '/admin/environments/demo', 'name=x', { contentType: 'text/plain' });
+    await expectError(text, { status: 415, code: 'unsupported_media_type', field: 'content-type' });
   });
 });
 
@@ -126,8 +127,7 @@ describe('activities', () => {
   ])('refuses %j naming %s, writing nothing', async (body, field) => {
     const before = (await admin().request('GET', '/admin/environments/demo/activities')).json.activities.length;
     const answer = await admin().request('POST', '/admin/environments/demo/activities', body);
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: 'invalid_request', field });
+    await expectError(answer, { status: 400, code: 'invalid_request', field });
     expect(typeof answer.json.message).toBe('string');
     const after = (await admin().request('GET', '/admin/environments/demo/activities')).json.activities.length;
     expect(after).toBe(before);
@@ -136,8 +136,7 @@ describe('activities', () => {
   it('creates an external LTI 1.3 activity only for a registered tool of the environment', async () => {
     const lti13 = { version: '1.3', resourceUrl: 'https://tool.example/r' };
     const unknown = await admin().request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: 'tool-1' } });
-    expect(unknown.status).toBe(400);
-    expect(unknown.json).toMatchObject({ error: 'invalid_request', field: 'lti.toolId' });
+    await expectError(unknown, { status: 400, code: 'invalid_request', field: 'lti.toolId' });
     expect(unknown.json.message).toBe('lti.toolId: no LTI 1.3 tool tool-1 in this environment');
 
     const tool = await admin().request('POST', '/admin/environments/demo/tools', {

@@ -2,6 +2,7 @@
  * LTI 1.3 platform registrations through the admin API of the real local server: validation,
  * (issuer, clientId) uniqueness per environment, nothing half-written, and the tool configuration.
  */
+import { expectError } from '../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 
 let server: TestServer;
@@ -66,8 +67,7 @@ it.each([
 ])('refuses %j naming %s, writing nothing', async (overrides, field) => {
   const before = await count();
   const answer = await admin().request('POST', base, platform({ clientId: `bad-${field}`, ...overrides }));
-  expect(answer.status).toBe(400);
-  expect(answer.json).toMatchObject({ error: 'invalid_request', field });
+  await expectError(answer, { status: 400, code: 'invalid_request', field });
   expect(answer.json.message).toContain(field);
   expect(await count()).toBe(before);
 });
@@ -76,8 +76,7 @@ it('keeps (issuer, clientId) unique within an environment, not across environmen
   const first = await admin().request('POST', base, platform({ clientId: 'unique-1' }));
   expect(first.status).toBe(201);
   const clash = await admin().request('POST', base, platform({ clientId: 'unique-1', name: 'Copy' }));
-  expect(clash.status).toBe(409);
-  expect(clash.json).toMatchObject({ error: 'conflict', field: 'clientId' });
+  await expectError(clash, { status: 409, code: 'conflict', field: 'clientId' });
   // another client id at the same issuer, and the same pair in another environment, are fine
   expect((await admin().request('POST', base, platform({ clientId: 'unique-2' }))).status).toBe(201);
   expect((await admin().request('POST', '/admin/environments/other/platforms', platform({ clientId: 'unique-1' }))).status).toBe(201);

@@ -4,6 +4,7 @@
  */
 import type { Tool } from '../../../functions/academy/model';
 import { createTool, type ToolDeps } from '../../../functions/lti13/core/platform-tools';
+import { expectError } from '../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 
 let server: TestServer;
@@ -92,8 +93,7 @@ describe('tools admin', () => {
   ])('refuses %j naming %s, writing nothing', async (body, field) => {
     const before = (await admin().request('GET', tools())).json.tools.length;
     const answer = await admin().request('POST', tools(), body);
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: 'invalid_request', field });
+    await expectError(answer, { status: 400, code: 'invalid_request', field });
     expect(answer.json.message).toContain(field.replace(/[.[].*$/, ''));
     expect((await admin().request('GET', tools())).json.tools.length).toBe(before);
   });
@@ -122,8 +122,7 @@ describe('tools admin', () => {
     });
     expect(activity.status).toBe(201);
     const refused = await admin().request('DELETE', `${tools()}/${created.id}`);
-    expect(refused.status).toBe(409);
-    expect(refused.json.error).toBe('conflict');
+    await expectError(refused, { status: 409, code: 'conflict' });
     expect(refused.json.activities).toEqual([activity.json.id]);
     expect(refused.json.message).toContain(`${activity.json.id} (Final quiz)`);
     expect((await admin().request('GET', `${tools()}/${created.id}`)).status).toBe(200);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { singleUseItem } from '../../../functions/adapters/dynamo-single-use';
 import { keys } from '../../../functions/adapters/keys';
+import { expectError } from '../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import {
   createEnvironment,
@@ -213,7 +214,7 @@ describe('GET /{env}/launch/{ticket}', () => {
     const url = await ticketUrl(server, env, activityId, 'grace');
     expect((await fetch(url)).status).toBe(200);
     const again = await fetch(url);
-    expect(again.status).toBe(404);
+    await expectError(again.clone(), { status: 404, code: 'ticket_unavailable' });
     expect(again.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await again.text();
     expect(html).toContain('This launch link is unknown, was already used, or has expired');
@@ -230,7 +231,7 @@ describe('GET /{env}/launch/{ticket}', () => {
     expect(await answer.text()).toContain('a link works once, for 5 minutes');
 
     expect((await fetch(`${server.baseUrl}/${env}/launch/${'u'.repeat(43)}`)).status).toBe(404);
-    expect((await fetch(`${server.baseUrl}/${env}/launch/short`)).status).toBe(404);
+    await expectError(await fetch(`${server.baseUrl}/${env}/launch/short`), { status: 404, code: 'ticket_unavailable' });
 
     const url = await ticketUrl(server, env, activityId, 'grace');
     const elsewhere = url.replace(`/${env}/launch/`, '/other/launch/');
@@ -243,7 +244,7 @@ describe('GET /{env}/launch/{ticket}', () => {
     await createEnvironment(server, env, { ...environmentBody, ltiEnabled: false });
     try {
       const answer = await fetch(url);
-      expect(answer.status).toBe(403);
+      await expectError(answer.clone(), { status: 403, code: 'lti_disabled' });
       expect(await answer.text()).toContain('LTI is not enabled in this environment.');
       expect((await fetch(`${server.baseUrl}/off/launch/${'u'.repeat(43)}`)).status).toBe(403);
     } finally {

@@ -8,7 +8,11 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
+import { runtime } from '../../../functions/app/runtime';
+import type { ApiEvent } from '../../../functions/http/types';
+import { lti12Outcomes } from '../../../functions/lti12/platform-outcomes-service';
 import { parsePoxResponse } from '../../../functions/lti12/pox';
+import { expectError } from '../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import {
   createEnvironment,
@@ -90,7 +94,8 @@ interface SendOptions {
   readonly authorization?: string | null;
 }
 
-async function send(body: string, options: SendOptions = {}) {
+/** The request's URL and headers, signed by the npm oauth-1.0a package. */
+function sign(body: string, options: SendOptions = {}): { url: string; headers: Record<string, string> } {
   const credentials = options.credentials ?? tool;
   const url = options.url ?? outcomesUrl();
   const method = options.signatureMethod ?? 'HMAC-SHA1';
@@ -106,9 +111,48 @@ async function send(body: string, options: SendOptions = {}) {
   const signed = oauth.authorize({ url, method: 'POST', data: options.signedBody ?? body, includeBodyHash: true });
   const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/xml' };
   if (options.authorization !== null) headers.authorization = options.authorization ?? oauth.toHeader(signed).Authorization;
+  return { url, headers };
+}
+
+async function send(body: string, options: SendOptions = {}) {
+  const { url, headers } = sign(body, options);
   const response = await fetch(url, { method: 'POST', headers, body });
   const text = await response.text();
   return { status: response.status, contentType: response.headers.get('content-type'), text, pox: parsePoxResponse(text) };
+}
+
+/**
+ * The same request handed to the endpoint in-process, with the server's runtime: the error it
+ * throws, which the edge answers as the POX failure that `send` gets. (POX has no place for the
+ * stable code, so `{status, code, field}` is asserted here.)
+ */
+function thrown(body: string, options: SendOptions = {}): Promise<unknown> {
+  const { url, headers } = sign(body, options);
+  const { pathname, search } = new URL(url);
+  const routeKey = 'POST /{env}/lti12/outcomes';
+  const event: ApiEvent = {
+    version: '2.0',
+    routeKey,
+    rawPath: pathname,
+    rawQueryString: search.slice(1),
+    headers,
+    body,
+    isBase64Encoded: false,
+    pathParameters: { env: pathname.split('/')[1]! },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: 'POST', path: pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      requestId: 'request-1',
+      routeKey,
+      stage: '$default',
+      time: '01/Jan/2030:00:00:00 +0000',
+      timeEpoch: 1893456000000,
+    },
+  };
+  return lti12Outcomes(runtime(), event);
 }
 
 describe('ims-lti OutcomeService as the tool', () => {
@@ -193,6 +237,7 @@ describe('consumer certification 8.2–8.8', () => {
     expect(answer.status).toBe(200);
     expect(answer.pox).toMatchObject({ codeMajor: 'unsupported', messageRefIdentifier: messageId, operationRefIdentifier: 'smurfResult' });
     expect(answer.pox.description).toContain('smurfResultRequest is not supported');
+    await expectError(thrown(xml), { status: 200, code: 'unsupported_operation', field: 'imsx_POXBody' });
   });
 
   it.each([
@@ -210,6 +255,7 @@ describe('consumer certification 8.2–8.8', () => {
     expect(answer.status).toBe(200);
     expect(answer.pox).toMatchObject({ codeMajor: 'failure', severity: 'error', operationRefIdentifier: 'replaceResult' });
     expect(answer.pox.description).toMatch(score ? /^The score must be a decimal number from 0\.0 to 1\.0/ : /needs a score/);
+    await expectError(thrown(pox('replaceResult', sourcedId, score).xml), { status: 200, code: score ? 'invalid_parameter' : 'missing_parameter', field: 'textString' });
     expect(await storedProgress(env, course, 'u1')).toMatchObject({ status: 'completed', score: 50 });
   });
 });
@@ -240,6 +286,7 @@ describe('authentication', () => {
     const answer = await send(xml, { signedBody: xml.replace('0.3', '0.4') });
     expect(answer.status).toBe(401);
     expect(answer.pox).toMatchObject({ codeMajor: 'failure', severity: 'error', description: 'oauth_body_hash does not match the body.' });
+    await expectError(thrown(xml, { signedBody: xml.replace('0.3', '0.4') }), { status: 401, code: 'unauthorized', field: 'oauth_body_hash' });
     await expectUnchanged();
   });
 
@@ -247,25 +294,30 @@ describe('authentication', () => {
     const wrong = await send(valid().xml, { credentials: { ...tool, secret: 'guess' } });
     expect(wrong.status).toBe(401);
     expect(wrong.pox.description).toContain('The OAuth signature is not valid');
+    await expectError(thrown(valid().xml, { credentials: { ...tool, secret: 'guess' } }), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
 
     const nonce = randomBytes(8).toString('hex');
     expect((await send(valid().xml, { nonce })).status).toBe(200);
     const replay = await send(valid().xml, { nonce });
     expect(replay.status).toBe(401);
     expect(replay.pox.description).toBe('oauth_nonce was already used.');
+    await expectError(thrown(valid().xml, { nonce }), { status: 401, code: 'unauthorized', field: 'oauth_nonce' });
 
     const stale = await send(valid().xml, { timestamp: Math.floor(Date.now() / 1000) - 301 });
     expect(stale.status).toBe(401);
     expect(stale.pox.description).toBe('oauth_timestamp is not within 5 minutes of the time here.');
+    await expectError(thrown(valid().xml, { timestamp: Math.floor(Date.now() / 1000) - 301 }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
   });
 
   it('refuses a request without an Authorization header (401) or with PLAINTEXT (400)', async () => {
     const none = await send(valid().xml, { authorization: null });
     expect(none.status).toBe(401);
     expect(none.pox.description).toContain('OAuth 1.0a Authorization header');
+    await expectError(thrown(valid().xml, { authorization: null }), { status: 401, code: 'unauthorized', field: 'authorization' });
     const plain = await send(valid().xml, { signatureMethod: 'PLAINTEXT' });
     expect(plain.status).toBe(400);
     expect(plain.pox.description).toBe('oauth_signature_method must be HMAC-SHA1 or HMAC-SHA256.');
+    await expectError(thrown(valid().xml, { signatureMethod: 'PLAINTEXT' }), { status: 400, code: 'invalid_parameter', field: 'oauth_signature_method' });
   });
 
   it('accepts HMAC-SHA256 with a SHA-256 body hash', async () => {
@@ -278,6 +330,7 @@ describe('authentication', () => {
     const answer = await send('score=1', { contentType: 'application/x-www-form-urlencoded' });
     expect(answer.status).toBe(415);
     expect(answer.pox.codeMajor).toBe('failure');
+    await expectError(thrown('score=1', { contentType: 'application/x-www-form-urlencoded' }), { status: 415, code: 'unsupported_media_type', field: 'content-type' });
   });
 });
 
@@ -289,6 +342,7 @@ describe('sourcedIds', () => {
       const answer = await send(pox('replaceResult', forged, '1').xml);
       expect(answer.status).toBe(200);
       expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: unknown });
+      await expectError(thrown(pox('replaceResult', forged, '1').xml), { status: 200, code: 'unknown_sourcedid', field: 'sourcedId' });
     }
     expect(await storedProgress(env, course, 'u1')).not.toMatchObject({ score: 100 });
   });
@@ -313,6 +367,7 @@ describe('sourcedIds', () => {
     const answer = await send(pox('replaceResult', theirs, '0.8').xml);
     expect(answer.status).toBe(401);
     expect(answer.pox.description).toBe('oauth_consumer_key is not the key of the activity this sourcedId belongs to.');
+    await expectError(thrown(pox('replaceResult', theirs, '0.8').xml), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
     expect(await storedProgress(env, otherCourse, 'u1')).toBeUndefined();
     expect((await send(pox('replaceResult', theirs, '0.8').xml, { credentials: otherTool })).pox.codeMajor).toBe('success');
     expect(await storedProgress(env, otherCourse, 'u1')).toMatchObject({ status: 'completed', score: 80 });
@@ -327,6 +382,7 @@ describe('hostile and malformed bodies', () => {
     expect(answer.status).toBe(400);
     expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: 'The body is not a Basic Outcomes request: DOCTYPE and ENTITY declarations are not accepted.' });
     expect(answer.text).not.toContain('root:');
+    await expectError(thrown(body), { status: 400, code: 'invalid_pox', field: 'body' });
   });
 
   it('refuses a billion-laughs body without expanding it', async () => {
@@ -347,6 +403,7 @@ describe('hostile and malformed bodies', () => {
     const big = await send(xml.replace('<imsx_POXBody>', `<!-- ${'x'.repeat(70_000)} --><imsx_POXBody>`));
     expect(big.status).toBe(413);
     expect(big.pox.description).toContain('exceeds 65536 bytes');
+    await expectError(thrown(xml.replace('<imsx_POXBody>', `<!-- ${'x'.repeat(70_000)} --><imsx_POXBody>`)), { status: 413, code: 'payload_too_large', field: 'body' });
     const broken = await send('<imsx_POXEnvelopeRequest><unclosed></imsx_POXEnvelopeRequest>');
     expect(broken.status).toBe(400);
     expect(broken.pox).toMatchObject({ codeMajor: 'failure', messageRefIdentifier: '' });
@@ -360,10 +417,12 @@ describe('environments', () => {
       const answer = await send(pox('readResult', sourcedIds[`${course}/u1`]!).xml);
       expect(answer.status).toBe(403);
       expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: 'LTI is not enabled in this environment.' });
+      await expectError(thrown(pox('readResult', sourcedIds[`${course}/u1`]!).xml), { status: 403, code: 'lti_disabled' });
     } finally {
       await createEnvironment(server, env);
     }
     const missing = await send(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` });
     expect(missing.status).toBe(404);
+    await expectError(thrown(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` }), { status: 404, code: 'not_found' });
   });
 });

@@ -1,12 +1,5 @@
-import {
-  buildPoxRequest,
-  buildPoxResponse,
-  maxPoxBytes,
-  parsePoxRequest,
-  parsePoxResponse,
-  PoxError,
-  poxNamespace,
-} from '../../../functions/lti12/pox';
+import { buildPoxResponse, poxNamespace } from '../../../functions/http/renderers/pox';
+import { buildPoxRequest, maxPoxBytes, parsePoxRequest, parsePoxResponse, PoxError } from '../../../functions/lti12/pox';
 
 /** LTI 1.1 IG §6 Figure 3 (as reproduced in the essentials file). */
 const figure3 = `<?xml version = "1.0" encoding = "UTF-8"?>

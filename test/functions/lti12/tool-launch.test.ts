@@ -5,6 +5,7 @@
  * (of the former 1EdTech LTI 1.1 certification), the OAuth checks (replay, timestamp window, keys,
  * secrets, signature methods, launch URL query, duplicate names) and the error pages and returns.
  */
+import { expectError } from '../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import {
   certificationFixture,
@@ -152,7 +153,9 @@ describe('a valid launch', () => {
 
 describe('LTI 1.1 tool-provider certification, section 1 (launch validation)', () => {
   it('1.1 No resource_link_id: returns to the LMS with lti_errormsg naming resource_link_id', async () => {
-    expectReturnToLms(await launch(activity, cert({ resource_link_id: undefined })), 'resource_link_id');
+    const response = await launch(activity, cert({ resource_link_id: undefined }));
+    expectReturnToLms(response, 'resource_link_id');
+    await expectError(response, { status: 302, code: 'missing_parameter', field: 'resource_link_id' });
   });
 
   it('1.2 No resource_link_id and no return URL: a user-friendly error page', async () => {
@@ -160,7 +163,8 @@ describe('LTI 1.1 tool-provider certification, section 1 (launch validation)', (
       ...cert({ resource_link_id: undefined, launch_presentation_return_url: undefined }),
       ['resourcelinkid', 'rli-3000'],
     ]);
-    await expectPage(response, 400, '<code>resource_link_id</code>', 'identifies the link in the LMS that the learner clicked');
+    const page = await expectPage(response, 400, '<code>resource_link_id</code>', 'identifies the link in the LMS that the learner clicked');
+    await expectError({ status: 400, text: page }, { status: 400, code: 'missing_parameter', field: 'resource_link_id' });
   });
 
   it('1.3 Invalid OAuth consumer key: an error page, never a return to the LMS', async () => {
@@ -249,56 +253,57 @@ describe('OAuth checks', () => {
   it('refuses a replayed launch (same nonce twice): 401, no return to the LMS', async () => {
     const signed = await signLaunch(activity, cert());
     expectSignOn(await postLaunch(signed));
-    await expectPage(await postLaunch(signed), 401, 'oauth_nonce');
+    await expectError(await postLaunch(signed), { status: 401, code: 'unauthorized', field: 'oauth_nonce' });
     // The same nonce signed afresh (another timestamp) is still a replay for this key.
     const nonce = new URLSearchParams(signed.body).get('oauth_nonce')!;
-    await expectPage(await launch(activity, cert(), { nonce, timestamp: Math.floor(Date.now() / 1000) - 10 }), 401, 'oauth_nonce');
+    await expectError(await launch(activity, cert(), { nonce, timestamp: Math.floor(Date.now() / 1000) - 10 }), { status: 401, code: 'unauthorized', field: 'oauth_nonce' });
     // Nonces are per consumer key: another activity's key may use it.
     expectSignOn(await launch(otherActivity, cert(), { nonce }));
   });
 
   it('refuses a timestamp more than 5 minutes off, either way, and accepts one within', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expectPage(await launch(activity, cert(), { timestamp: now - 330 }), 401, 'oauth_timestamp');
-    await expectPage(await launch(activity, cert(), { timestamp: now + 330 }), 401, 'oauth_timestamp');
+    await expectError(await launch(activity, cert(), { timestamp: now - 330 }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
+    await expectError(await launch(activity, cert(), { timestamp: now + 330 }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
     expectSignOn(await launch(activity, cert(), { timestamp: now - 240 }));
     expectSignOn(await launch(activity, cert(), { timestamp: now + 240 }));
   });
 
   it('refuses a timestamp that is not a number', async () => {
-    await expectPage(await launch(activity, cert(), { timestamp: 'soon', signer: 'oauthlib' }), 401, 'oauth_timestamp');
-    await expectPage(await launch(activity, cert(), { timestamp: `${Math.floor(Date.now() / 1000)}.5` }), 401, 'oauth_timestamp');
+    await expectError(await launch(activity, cert(), { timestamp: 'soon', signer: 'oauthlib' }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
+    await expectError(await launch(activity, cert(), { timestamp: `${Math.floor(Date.now() / 1000)}.5` }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
     // Tampering with it after signing breaks the signature, which is checked first.
     const signed = await signLaunch(activity, cert());
-    await expectPage(await postLaunch(tamper(signed, 'oauth_timestamp', 'soon')), 401, 'oauth_signature');
+    await expectError(await postLaunch(tamper(signed, 'oauth_timestamp', 'soon')), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
   });
 
   it('refuses a wrong key and a wrong secret', async () => {
-    await expectPage(await launch(activity, cert(), { key: 'wrong-key' }), 401, 'oauth_consumer_key');
-    await expectPage(await launch(activity, cert(), { secret: 'wrong-secret' }), 401, 'oauth_signature');
-    await expectPage(await launch(activity, cert(), { secret: `${activity.secret}x` }), 401, 'oauth_signature');
+    await expectError(await launch(activity, cert(), { key: 'wrong-key' }), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
+    await expectError(await launch(activity, cert(), { secret: 'wrong-secret' }), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(await launch(activity, cert(), { secret: `${activity.secret}x` }), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
   });
 
   it("refuses another activity's key and secret (both available for LTI)", async () => {
     const withOtherKey = { ...otherActivity, launchUrl: activity.launchUrl };
-    await expectPage(await launch(withOtherKey, cert()), 401, 'oauth_consumer_key');
+    await expectError(await launch(withOtherKey, cert()), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
     // The other activity's key with this activity's secret: still the wrong key.
-    await expectPage(await launch({ ...activity, key: otherActivity.key }, cert()), 401, 'oauth_consumer_key');
+    await expectError(await launch({ ...activity, key: otherActivity.key }, cert()), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
     // This activity's key with the other's secret: a bad signature.
-    await expectPage(await launch({ ...activity, secret: otherActivity.secret }, cert()), 401, 'oauth_signature');
+    await expectError(await launch({ ...activity, secret: otherActivity.secret }, cert()), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
     expectSignOn(await launch(otherActivity, cert()));
   });
 
   it('refuses a tampered parameter: the signature covers the whole form', async () => {
     const signed = await signLaunch(activity, cert());
-    await expectPage(await postLaunch(tamper(signed, 'user_id', 'someone-else')), 401, 'oauth_signature');
-    await expectPage(await postLaunch(tamper(signed, 'lis_person_contact_email_primary', 'admin@academy.example')), 401, 'oauth_signature');
+    await expectError(await postLaunch(tamper(signed, 'user_id', 'someone-else')), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(await postLaunch(tamper(signed, 'lis_person_contact_email_primary', 'admin@academy.example')), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
   });
 
   it('refuses an unsupported signature method and an oauth_version other than 1.0 (400)', async () => {
     const signed = await signLaunch(activity, cert());
     await expectPage(await postLaunch(tamper(signed, 'oauth_signature_method', 'PLAINTEXT')), 400, 'HMAC-SHA1 or HMAC-SHA256');
-    await expectPage(await postLaunch(tamper(signed, 'oauth_version', '2.0')), 400, 'oauth_version');
+    await expectError(await postLaunch(tamper(signed, 'oauth_signature_method', 'PLAINTEXT')), { status: 400, code: 'invalid_parameter', field: 'oauth_signature_method' });
+    await expectError(await postLaunch(tamper(signed, 'oauth_version', '2.0')), { status: 400, code: 'invalid_parameter', field: 'oauth_version' });
   });
 
   it.each(['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'])(
@@ -306,12 +311,16 @@ describe('OAuth checks', () => {
     async (name) => {
       const signed = await signLaunch(activity, cert());
       const pairs = signed.pairs.filter(([n]) => n !== name);
-      await expectPage(await postLaunch({ url: signed.url, body: new URLSearchParams(pairs).toString() }), 400, `<code>${name}</code>`);
+      await expectError(await postLaunch({ url: signed.url, body: new URLSearchParams(pairs).toString() }), { status: 400, code: 'missing_parameter', field: name });
     },
   );
 
   it('a plain form post with no OAuth at all gets a 400 page', async () => {
-    await expectPage(await postLaunch({ url: activity.launchUrl, body: new URLSearchParams(cert()).toString() }), 400, 'oauth_consumer_key');
+    await expectError(await postLaunch({ url: activity.launchUrl, body: new URLSearchParams(cert()).toString() }), {
+      status: 400,
+      code: 'missing_parameter',
+      field: 'oauth_consumer_key',
+    });
   });
 });
 

@@ -11,6 +11,7 @@ import jwt from 'jsonwebtoken';
 import { issueAccessToken } from '../../../../functions/lti13/core/platform-access-tokens';
 import { runtime } from '../../../../functions/app/runtime';
 import type { Activity } from '../../../../functions/academy/model';
+import { expectError } from '../../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 
 const scopes = {
@@ -133,16 +134,15 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
     const none = await call('GET', lineItems('course'));
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    await expectError(none, { status: 401, code: 'invalid_token', field: 'authorization' });
     const unknown = await call('GET', lineItems('course'), { token: 'not-a-token' });
-    expect(unknown.status).toBe(401);
-    expect(unknown.json.error).toBe('invalid_token');
+    await expectError(unknown, { status: 401, code: 'invalid_token', field: 'authorization' });
   });
 
   it("refuses a token of another environment (401): tokens are bound to the environment that issued them", async () => {
     await activity('other', 'course', {});
     const answer = await call('GET', lineItems('course'), { token: await token(tools.a!, allScopes, 'other') });
-    expect(answer.status).toBe(401);
-    expect(answer.json.error).toBe('invalid_token');
+    await expectError(answer, { status: 401, code: 'invalid_token', field: 'authorization' });
   });
 
   it("refuses tool A's token on tool B's line items, scores and results, as if they did not exist (404)", async () => {
@@ -164,16 +164,14 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
   it('refuses a score without the score scope (403 insufficient_scope), and writes without the lineitem scope', async () => {
     const readOnly = await token(tools.a!, [scopes.lineitemReadonly, scopes.resultReadonly]);
     const denied = await postScore('course', 'default', score('ann', { scoreGiven: 5, scoreMaximum: 10 }), readOnly);
-    expect(denied.status).toBe(403);
-    expect(denied.json.error).toBe('insufficient_scope');
+    await expectError(denied, { status: 403, code: 'insufficient_scope', field: 'authorization' });
     expect(denied.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope"/);
     expect(await progressOf('course', 'ann')).toBeUndefined();
 
     expect((await call('GET', lineItems('course'), { token: readOnly })).status).toBe(200);
     expect((await call('GET', `${lineItems('course')}/default/results`, { token: readOnly })).status).toBe(200);
     const create = await call('POST', lineItems('course'), { token: readOnly, body: { label: 'x', scoreMaximum: 1 }, contentType: media.lineitem });
-    expect(create.status).toBe(403);
-    expect(create.json.error).toBe('insufficient_scope');
+    await expectError(create, { status: 403, code: 'insufficient_scope', field: 'authorization' });
 
     const scoreOnly = await token(tools.a!, [scopes.score]);
     expect((await call('GET', lineItems('course'), { token: scoreOnly })).status).toBe(403);
@@ -185,8 +183,8 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
       expect((await call('GET', `${lineItems(id)}/default`, { token: full })).status).toBe(404);
     }
     const off = await call('GET', `${lineItems('course', 'off')}/default`, { token: await token(tools.off!, allScopes, 'off') });
-    expect(off.status).toBe(403);
-    expect(off.json).toMatchObject({ error: 'lti_disabled', message: 'LTI is not enabled in this environment' });
+    await expectError(off, { status: 403, code: 'lti_disabled' });
+    expect(off.json.message).toBe('LTI is not enabled in this environment');
   });
   it("stops a deactivated tool's tokens at once (401 invalid_token), and takes them again once it is reactivated", async () => {
     const path = `/admin/environments/${env}/tools/${tools.b}`;
@@ -194,8 +192,7 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
     expect((await server.admin.request('PATCH', path, { activated: false })).status).toBe(200);
     try {
       const refused = await postScore('of-tool-b', 'default', score('ann', { scoreGiven: 1, scoreMaximum: 1 }), tokenB);
-      expect(refused.status).toBe(401);
-      expect(refused.json.error).toBe('invalid_token');
+      await expectError(refused, { status: 401, code: 'invalid_token', field: 'authorization' });
       expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
       expect(await progressOf('of-tool-b', 'ann')).toBeUndefined();
     } finally {
@@ -258,7 +255,7 @@ describe('line items (AGS §3.2)', () => {
     expect((await call('GET', `${lineItems('course')}/default`, { token: full })).json).toEqual(put.json);
 
     const deleted = await call('DELETE', `${lineItems('course')}/default`, { token: full });
-    expect(deleted.status).toBe(405);
+    await expectError(deleted, { status: 405, code: 'method_not_allowed' });
     expect(deleted.headers.get('allow')).toBe('GET, PUT');
     expect((await call('GET', `${lineItems('course')}/default`, { token: full })).status).toBe(200);
   });
@@ -276,8 +273,7 @@ describe('line items (AGS §3.2)', () => {
     ['not an object', 'body'],
   ])('refuses %j naming %s (400)', async (body, field) => {
     const answer = await call('POST', lineItems('course'), { token: full, body, contentType: media.lineitem });
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: 'invalid_request', field });
+    await expectError(answer, { status: 400, code: 'invalid_request', field });
     expect(answer.json.message).toContain(field);
   });
 
@@ -446,8 +442,7 @@ describe('scores (AGS §3.4) become results and progress', () => {
     [{ submission: { startedAt: 'yesterday' } }, 'submission.startedAt'],
   ])('refuses a score with %j naming %s (400), changing nothing', async (fields, field) => {
     const answer = await postScore('course', 'default', { ...score('bob', {}), ...fields }, full);
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: 'invalid_request', field });
+    await expectError(answer, { status: 400, code: 'invalid_request', field });
     expect(await progressOf('course', 'bob')).toBeUndefined();
   });
 

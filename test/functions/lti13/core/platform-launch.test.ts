@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../../functions/adapters/keys';
+import { expectError } from '../../../fixtures/expect-error';
 import { Browser, readFormPost, startTestTool, verifyIdToken, type TestTool } from '../../../fixtures/lti13-tool';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { createEnvironment, createUser, tables, ticketUrl } from '../../../fixtures/academy-platform';
@@ -274,7 +275,9 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
   ])('%s: %s', async (_name, overrides, error, mentioned) => {
     const login = await startLogin();
     const params = authParams(login, overrides);
-    const { action, fields, csp } = await formPost(await authorizeGet(login, params));
+    const response = await authorizeGet(login, params);
+    await expectError(response.clone(), { status: 200, code: error, ...(mentioned && !mentioned.includes(' ') ? { field: mentioned } : {}) });
+    const { action, fields, csp } = await formPost(response);
     expect(action).toBe(tool.redirectUri);
     expect(csp).toContain(`form-action ${tool.origin} https: http:`);
     expect(fields.error).toBe(error);
@@ -290,7 +293,9 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
   it('refuses a parameter sent twice (RFC 6749 §3.1)', async () => {
     const login = await startLogin();
     const query = `${new URLSearchParams(authParams(login))}&nonce=second`;
-    const { fields } = await formPost(await login.browser.get(`${authorizeUrl()}?${query}`));
+    const response = await login.browser.get(`${authorizeUrl()}?${query}`);
+    await expectError(response.clone(), { status: 200, code: 'invalid_request', field: 'nonce' });
+    const { fields } = await formPost(response);
     expect(fields).toMatchObject({ error: 'invalid_request' });
     expect(fields.error_description).toContain('nonce is sent more than once');
   });
@@ -357,7 +362,8 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
 });
 
 describe('authorization endpoint: errors shown as a page, never redirected', () => {
-  async function expectPage(response: Response, status: number, text: string): Promise<void> {
+  async function expectPage(response: Response, status: number, text: string, error?: { code: string; field?: string }): Promise<void> {
+    if (error) await expectError(response.clone(), { status, ...error });
     const html = await response.text();
     expect(response.status).toBe(status);
     expect(response.headers.get('location')).toBeNull();
@@ -370,7 +376,7 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     const login = await startLogin();
     const evil = `${tool.origin}/elsewhere`;
     const response = await authorizeGet(login, authParams(login, { redirect_uri: evil }));
-    await expectPage(response, 400, 'The redirect_uri is not one of the redirect URIs registered for this tool');
+    await expectPage(response, 400, 'The redirect_uri is not one of the redirect URIs registered for this tool', { code: 'invalid_request', field: 'redirect_uri' });
     // Even another error in the same request is not sent to it.
     await expectPage(await authorizeGet(login, authParams(login, { redirect_uri: evil, response_type: 'code' })), 400, 'redirect_uri');
     // A prefix or a variant of a registered URI is not it (exact comparison).
@@ -401,7 +407,7 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     const login = await startLogin();
     await server.admin.request('PATCH', `/admin/environments/${env}/tools/${toolId}`, { activated: false });
     try {
-      await expectPage(await authorizeGet(login, authParams(login)), 403, 'This LTI 1.3 tool is deactivated');
+      await expectPage(await authorizeGet(login, authParams(login)), 403, 'This LTI 1.3 tool is deactivated', { code: 'unauthorized_client', field: 'client_id' });
     } finally {
       await server.admin.request('PATCH', `/admin/environments/${env}/tools/${toolId}`, { activated: true });
     }
@@ -414,8 +420,8 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     await createEnvironment(server, 'p13-off', { name: 'Off', ltiEnabled: false, academyUrl });
     const login = await startLogin();
     await expectPage(await authorizeGet(login, authParams(login), 'p13-other'), 400, 'not the client id of an LTI 1.3 tool registered in this environment');
-    await expectPage(await authorizeGet(login, authParams(login), 'nowhere'), 404, 'There is no such environment');
-    await expectPage(await authorizeGet(login, authParams(login), 'p13-off'), 403, 'LTI is not enabled in this environment');
+    await expectPage(await authorizeGet(login, authParams(login), 'nowhere'), 404, 'There is no such environment', { code: 'not_found' });
+    await expectPage(await authorizeGet(login, authParams(login), 'p13-off'), 403, 'LTI is not enabled in this environment', { code: 'lti_disabled' });
   });
 });
 

@@ -8,6 +8,7 @@ import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../../functions/adapters/keys';
 import { jwtBearer, startTestTool, type TestTool } from '../../../fixtures/lti13-tool';
+import { expectError, type ExpectedError } from '../../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { createEnvironment, tables } from '../../../fixtures/academy-platform';
 
@@ -66,8 +67,9 @@ function requestToken(fields: Record<string, string | undefined> = {}, url = tok
   return post(new URLSearchParams(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined)).toString(), {}, url);
 }
 
-function expectError(answer: TokenAnswer, status: number, error: string, description?: string): void {
-  expect([answer.status, answer.json.error]).toEqual([status, error]);
+/** An RFC 6749 §5.2 error: `{status, code, field}` (the field named in its description), and only `error` and `error_description`. */
+async function expectTokenError(answer: TokenAnswer, expected: ExpectedError, description?: string): Promise<void> {
+  await expectError(answer, expected);
   expect(Object.keys(answer.json).sort()).toEqual(['error', 'error_description']);
   if (description) expect(answer.json.error_description).toContain(description);
   expect(answer.headers.get('cache-control')).toBe('no-store');
@@ -96,8 +98,8 @@ describe('a token', () => {
     expect(some.json.scope).toBe(`${scope('lineitem.readonly')} ${scope('score')}`);
     const scoreOnly = await requestToken({ scope: scope('score') });
     expect(scoreOnly.json.scope).toBe(scope('score'));
-    expectError(await requestToken({ scope: 'https://example.org/admin openid' }), 400, 'invalid_scope', 'None of the requested scopes can be granted');
-    expectError(await requestToken({ scope: undefined }), 400, 'invalid_scope', 'scope is missing');
+    await expectTokenError(await requestToken({ scope: 'https://example.org/admin openid' }), { status: 400, code: 'invalid_scope', field: 'scope' }, 'None of the requested scopes can be granted');
+    await expectTokenError(await requestToken({ scope: undefined }), { status: 400, code: 'invalid_scope', field: 'scope' }, 'scope is missing');
   });
 
   it('costs no KMS request (opaque tokens), and fetches the key set once per instance', async () => {
@@ -118,25 +120,25 @@ describe('refused token requests', () => {
   it('a replayed client assertion (jti used once)', async () => {
     const assertion = tool.clientAssertion(clientId, tokenUrl);
     expect((await requestToken({ client_assertion: assertion })).status).toBe(200);
-    expectError(await requestToken({ client_assertion: assertion }), 401, 'invalid_client', 'already used');
+    await expectTokenError(await requestToken({ client_assertion: assertion }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'already used');
     // The same jti in a new assertion is a replay too.
     const jti = 'fixed-jti-1';
     expect((await requestToken({ client_assertion: tool.clientAssertion(clientId, tokenUrl, { jti }) })).status).toBe(200);
-    expectError(await requestToken({ client_assertion: tool.clientAssertion(clientId, tokenUrl, { jti }) }), 401, 'invalid_client', 'jti');
+    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(clientId, tokenUrl, { jti }) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'jti');
   });
 
   it('a wrong audience', async () => {
     const other = `${server.baseUrl}/other/lti13/token`;
-    expectError(await requestToken({ client_assertion: tool.clientAssertion(clientId, other) }), 401, 'invalid_client', `aud must contain the token URL ${tokenUrl}`);
+    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(clientId, other) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, `aud must contain the token URL ${tokenUrl}`);
     // The issuer is not the token URL: refused too (tools are told to use the token URL).
-    expectError(await requestToken({ client_assertion: tool.clientAssertion(clientId, `${server.baseUrl}/${env}`) }), 401, 'invalid_client', 'aud');
+    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(clientId, `${server.baseUrl}/${env}`) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'aud');
     // An audience list that holds the token URL is fine.
     expect((await requestToken({ client_assertion: tool.clientAssertion(clientId, [other, tokenUrl]) })).status).toBe(200);
   });
 
   it('a deactivated tool', async () => {
     const off = await registerTool(env, { activated: false });
-    expectError(await requestToken({ client_assertion: tool.clientAssertion(off, tokenUrl) }), 400, 'unauthorized_client', 'deactivated');
+    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(off, tokenUrl) }), { status: 400, code: 'unauthorized_client' }, 'deactivated');
     await server.admin.request('PATCH', `/admin/environments/${env}/tools/${off}`, { activated: true });
     expect((await requestToken({ client_assertion: tool.clientAssertion(off, tokenUrl) })).status).toBe(200);
   });
@@ -144,30 +146,35 @@ describe('refused token requests', () => {
   it("another environment's tool, and an environment without LTI", async () => {
     await createEnvironment(server, 'tk-other', { name: 'Other', ltiEnabled: true, academyUrl });
     const elsewhere = await registerTool('tk-other');
-    expectError(await requestToken({ client_assertion: tool.clientAssertion(elsewhere, tokenUrl) }), 401, 'invalid_client', 'not the client id of an LTI 1.3 tool of this environment');
+    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(elsewhere, tokenUrl) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'not the client id of an LTI 1.3 tool of this environment');
     await createEnvironment(server, 'tk-off', { name: 'Off', ltiEnabled: false, academyUrl });
     const offUrl = `${server.baseUrl}/tk-off/lti13/token`;
     const offTool = await registerTool('tk-off');
-    expectError(await requestToken({ client_assertion: tool.clientAssertion(offTool, offUrl) }, offUrl), 403, 'unauthorized_client', 'LTI is not enabled');
+    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(offTool, offUrl) }, offUrl), { status: 403, code: 'unauthorized_client' }, 'LTI is not enabled');
   });
 
-  it.each<[string, Record<string, string | undefined>, number, string, string]>([
-    ['grant_type missing', { grant_type: undefined }, 400, 'invalid_request', 'grant_type'],
-    ['grant_type authorization_code', { grant_type: 'authorization_code' }, 400, 'unsupported_grant_type', 'client_credentials'],
-    ['client_assertion_type missing', { client_assertion_type: undefined }, 401, 'invalid_client', 'client_assertion_type'],
-    ['client_assertion_type saml', { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }, 401, 'invalid_client', 'client_assertion_type'],
-    ['client_assertion missing', { client_assertion: undefined }, 401, 'invalid_client', 'client_assertion is missing'],
-    ['a client secret', { client_secret: 's3cret' }, 401, 'invalid_client', 'not a secret'],
-    ['a client_assertion that is not a JWT', { client_assertion: 'not-a-jwt' }, 401, 'invalid_client', 'not a signed JSON Web Token'],
-  ])('%s', async (_name, fields, status, error, description) => {
-    expectError(await requestToken(fields), status, error, description);
+  it.each<[string, Record<string, string | undefined>, ExpectedError, string]>([
+    ['grant_type missing', { grant_type: undefined }, { status: 400, code: 'invalid_request', field: 'grant_type' }, 'grant_type'],
+    ['grant_type authorization_code', { grant_type: 'authorization_code' }, { status: 400, code: 'unsupported_grant_type', field: 'grant_type' }, 'client_credentials'],
+    ['client_assertion_type missing', { client_assertion_type: undefined }, { status: 401, code: 'invalid_client', field: 'client_assertion_type' }, 'client_assertion_type'],
+    [
+      'client_assertion_type saml',
+      { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' },
+      { status: 401, code: 'invalid_client', field: 'client_assertion_type' },
+      'client_assertion_type',
+    ],
+    ['client_assertion missing', { client_assertion: undefined }, { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'client_assertion is missing'],
+    ['a client secret', { client_secret: 's3cret' }, { status: 401, code: 'invalid_client' }, 'not a secret'],
+    ['a client_assertion that is not a JWT', { client_assertion: 'not-a-jwt' }, { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'not a signed JSON Web Token'],
+  ])('%s', async (_name, fields, expected, description) => {
+    await expectTokenError(await requestToken(fields), expected, description);
   });
 
   it('a body that is not a form, a parameter sent twice, HTTP Basic client authentication', async () => {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: jwtBearer, client_assertion: tool.clientAssertion(clientId, tokenUrl), scope: scope('score') });
-    expectError(await post(JSON.stringify(Object.fromEntries(form)), { 'content-type': 'application/json' }), 400, 'invalid_request', 'x-www-form-urlencoded');
-    expectError(await post(`${form}&scope=${encodeURIComponent(scope('lineitem'))}`), 400, 'invalid_request', 'scope is sent more than once');
-    expectError(await post(form.toString(), { authorization: `Basic ${Buffer.from(`${clientId}:x`).toString('base64')}` }), 401, 'invalid_client', 'JWT client assertion');
+    await expectTokenError(await post(JSON.stringify(Object.fromEntries(form)), { 'content-type': 'application/json' }), { status: 400, code: 'invalid_request' }, 'x-www-form-urlencoded');
+    await expectTokenError(await post(`${form}&scope=${encodeURIComponent(scope('lineitem'))}`), { status: 400, code: 'invalid_request', field: 'scope' }, 'scope is sent more than once');
+    await expectTokenError(await post(form.toString(), { authorization: `Basic ${Buffer.from(`${clientId}:x`).toString('base64')}` }), { status: 401, code: 'invalid_client' }, 'JWT client assertion');
   });
 
   it.each<[string, () => string, string]>([
@@ -185,6 +192,6 @@ describe('refused token requests', () => {
     ['iat ten minutes ahead', () => tool.clientAssertion(clientId, tokenUrl, { iat: Math.floor(Date.now() / 1000) + 600, exp: Math.floor(Date.now() / 1000) + 900 }), 'iat'],
     ['without jti', () => tool.clientAssertion(clientId, tokenUrl, { jti: undefined }), 'no jti'],
   ])('a client assertion %s', async (_name, assertion, description) => {
-    expectError(await requestToken({ client_assertion: assertion() }), 401, 'invalid_client', description);
+    await expectTokenError(await requestToken({ client_assertion: assertion() }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, description);
   });
 });

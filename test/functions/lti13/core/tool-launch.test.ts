@@ -10,6 +10,7 @@ import jwt from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
 import { runtime } from '../../../../functions/app/runtime';
 import { signer } from '../../../../functions/app/signer';
+import { expectError } from '../../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { launchFromPlatform, lti, postLaunch, TestPlatform, type LaunchOptions, type LaunchRun, type Scenario } from '../../../fixtures/lti13-platform';
 
@@ -132,21 +133,21 @@ describe('OIDC login initiation (Security 1.0 §5.1.1)', () => {
 
   it.each(['iss', 'login_hint', 'target_link_uri'])('refuses a login without %s, naming it', async (name) => {
     const result = await run('missing', { login: { [name]: undefined } });
-    expect(result.login.status).toBe(400);
+    await expectError(result.login, { status: 400, code: 'missing_parameter', field: name });
     expect(result.login.text).toContain(`The launch is missing the parameter ${name}.`);
     expect(result.login.setCookies).toEqual([]);
   });
 
   it('refuses an unknown issuer, an unknown client_id and a lti_deployment_id of another deployment', async () => {
     const issuer = await run('unknown-iss', { login: { iss: 'https://unknown.example' } });
-    expect(issuer.login.status).toBe(400);
+    await expectError(issuer.login, { status: 400, code: 'unknown_platform', field: 'iss' });
     expect(issuer.login.text).toContain('No LTI 1.3 platform with issuer https://unknown.example is registered');
     const client = await run('unknown-client', { login: { client_id: 'nope' } });
-    expect(client.login.status).toBe(400);
+    await expectError(client.login, { status: 400, code: 'unknown_platform', field: 'client_id' });
     expect(client.login.text).toContain('client_id nope');
     expect(await accepted(await run('known-client', { login: { client_id: platform.clientId, lti_deployment_id: platform.deploymentId } }))).toBeDefined();
     const deployment = await run('bad-deployment', { login: { lti_deployment_id: 'another' } });
-    expect(deployment.login.status).toBe(400);
+    await expectError(deployment.login, { status: 400, code: 'invalid_parameter', field: 'lti_deployment_id' });
     expect(deployment.login.text).toContain('lti_deployment_id');
   });
 
@@ -167,7 +168,7 @@ describe('OIDC login initiation (Security 1.0 §5.1.1)', () => {
       targetLinkUri: `${server.baseUrl}/nolti/lti13/activities/${activityId}`,
       loginHint: hint('nolti'),
     });
-    expect(result.login.status).toBe(403);
+    await expectError(result.login, { status: 403, code: 'lti_disabled' });
     expect(result.login.text).toContain('LTI is not enabled in this environment.');
   });
 });
@@ -329,7 +330,7 @@ describe('replays', () => {
     const first = await run('replay');
     await accepted(first);
     const again = await postLaunch(first.form!, first.cookies);
-    expect(again.status).toBe(401);
+    await expectError(again, { status: 401, code: 'invalid_launch', field: 'state' });
     expect(again.text).toContain('This launch was already used');
   });
 
@@ -362,10 +363,10 @@ describe('replays', () => {
     const forged = await postLaunch({ action: `${server.baseUrl}/demo/lti13/launch`, fields: { state: 'forged', id_token: 'x.y.z' } }, ['lti13_state_x=forged']);
     expect(forged.status).toBe(401);
     const error = await run('oidc-error', { scenario: { error: 'login_required' } });
-    expect(error.launch!.status).toBe(401);
+    await expectError(error.launch!, { status: 401, code: 'platform_error', field: 'error' });
     expect(error.launch!.text).toContain('The platform refused the login: login_required');
     const missing = await postLaunch({ action: `${server.baseUrl}/demo/lti13/launch`, fields: { state: 's' } }, []);
-    expect(missing.status).toBe(400);
+    await expectError(missing, { status: 400, code: 'missing_parameter', field: 'id_token' });
     expect(missing.text).toContain('The launch is missing the parameter id_token.');
   });
 });

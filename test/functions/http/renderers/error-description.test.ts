@@ -1,5 +1,5 @@
 /** RFC 6749 §5.2 / RFC 6750 §3: what an `error_description` may hold. */
-import { errorDescription } from '../../../../functions/lti13/core/error-description';
+import { errorDescription } from '../../../../functions/http/renderers/error-description';
 
 describe('errorDescription', () => {
   it('keeps printable ASCII other than the double quote and the backslash', () => {
