@@ -13,7 +13,7 @@
  * `invalid_client` (RFC 7521 §4.2.1); `invalid_grant` does not arise, since client credentials carry
  * no grant of their own.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
@@ -23,6 +23,7 @@ import { json } from '../../http/responses';
 import { oauthNoCache } from '../../http/renderers/oauth-json';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { clientAssertionType } from './claims';
+import { headerProblem, jwsAlgorithm, readJwt } from './jwt';
 import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, SingleUseStore, ToolStore } from '../../ports';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
@@ -109,18 +110,16 @@ const scopeRequested: Check = (request) => {
 
 /** Read, not trusted: only to find the key and the tool to verify it with. */
 const readAssertion: Check = (request) => {
-  try {
-    request.header = decodeProtectedHeader(request.params.client_assertion!);
-    request.unverified = decodeJwt(request.params.client_assertion!);
-  } catch {
-    throw invalidClient('The client_assertion is not a signed JSON Web Token.');
+  const read = readJwt(request.params.client_assertion!);
+  if (!read) throw invalidClient('The client_assertion is not a signed JSON Web Token.');
+  request.header = read.header;
+  request.unverified = read.claims;
+  const problem = headerProblem(read.header);
+  if (problem?.kind === 'algorithm') throw invalidClient(`The client_assertion is signed with ${String(problem.alg)}; only ${jwsAlgorithm} is accepted.`);
+  if (problem?.kind === 'carries-key') {
+    throw invalidClient(`The client_assertion header carries "${problem.parameter}": keys are taken only from the tool's registered key set URL.`);
   }
-  const { header } = request;
-  if (header.alg !== 'RS256') throw invalidClient(`The client_assertion is signed with ${String(header.alg)}; only RS256 is accepted.`);
-  for (const name of ['jwk', 'jku', 'x5u', 'x5c']) {
-    if (name in header) throw invalidClient(`The client_assertion header carries "${name}": keys are taken only from the tool's registered key set URL.`);
-  }
-  if (typeof header.kid !== 'string' || !header.kid) throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
+  if (problem?.kind === 'no-kid') throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
 };
 
 /** `iss` = `sub` = the client id (Security 1.0 §4.1.1, RFC 7523 §3); the tool and environment in one round trip. */
@@ -170,7 +169,7 @@ const verifiedAssertion: Check = async (request, deps) => {
   }
   try {
     const { payload } = await jwtVerify(request.params.client_assertion!, key, {
-      algorithms: ['RS256'],
+      algorithms: [jwsAlgorithm],
       issuer: clientId,
       subject: clientId,
       audience: tokenUrl,

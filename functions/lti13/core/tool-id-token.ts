@@ -1,63 +1,41 @@
 /**
  * The id_token of an LTI 1.3 launch as a JWS (Security 1.0 §5.1.2-5.1.3, §5.4; RFC 7515 §5.2):
- * reading it, refusing headers that would let the token choose its own key or algorithm, and
- * verifying its signature and times with jose. The algorithm is fixed to RS256 here, never taken
- * from the token's header, and the key always comes from the platform's registered key set.
+ * reading it, refusing headers that would let the token choose its own key or algorithm (the one
+ * header rule of `./jwt.ts`), and verifying its signature and times with jose. The algorithm is
+ * fixed to RS256, never taken from the token's header, and the key always comes from the
+ * platform's registered key set.
  */
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  type ProtectedHeaderParameters,
-} from 'jose';
+import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { LaunchError } from '../../errors';
 import type { Clock } from '../../ports';
+import { headerProblem, jwsAlgorithm, readJwt, type UnverifiedJwt } from './jwt';
 import type { VerificationKey } from './key-sets';
-
-/** The only algorithm accepted (Security 1.0 §6.1; certification guide §4.2: RSA 256 only). */
-export const idTokenAlgorithm = 'RS256';
-
-/**
- * Header parameters by which a JWS names or carries its own key (RFC 7515 §4.1.2-4.1.6). Keys are
- * exchanged at registration instead (Security 1.0 §5.4), so a token that carries them is refused
- * rather than having them ignored.
- */
-export const forbiddenHeaderParameters = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 export const idTokenPurpose = 'the signed OpenID Connect token in which the platform describes the launch';
 
 const invalidToken = (message: string, parameter = 'id_token'): LaunchError =>
   new LaunchError(401, 'invalid_token', message, parameter, idTokenPurpose);
 
-export interface UnverifiedIdToken {
-  readonly header: ProtectedHeaderParameters;
-  /** Claims as sent, before any check: only used to find what to check them against. */
-  readonly claims: JWTPayload;
-}
-
 /** Decodes header and claims without trusting them; a value that is not a compact JWS is refused. */
-export function readIdToken(token: string): UnverifiedIdToken {
-  try {
-    return { header: decodeProtectedHeader(token), claims: decodeJwt(token) };
-  } catch {
-    throw invalidToken('The id_token is not a JSON Web Token: it must be a signed LTI 1.3 launch message.');
-  }
+export function readIdToken(token: string): UnverifiedJwt {
+  const read = readJwt(token);
+  if (!read) throw invalidToken('The id_token is not a JSON Web Token: it must be a signed LTI 1.3 launch message.');
+  return read;
 }
 
-/** RS256 only, no embedded or referenced keys, and a `kid` to find the key with (Security 1.0 §6.3). */
+/** The header rule of `./jwt.ts` (RS256, no key named or carried, a `kid`), worded for the launch page. */
 export function checkHeader(header: ProtectedHeaderParameters): void {
-  if (header.alg !== idTokenAlgorithm) {
-    throw invalidToken(`The id_token is signed with ${JSON.stringify(header.alg ?? null)}; only ${idTokenAlgorithm} is accepted.`, 'alg');
+  const problem = headerProblem(header);
+  if (problem?.kind === 'algorithm') {
+    throw invalidToken(`The id_token is signed with ${JSON.stringify(problem.alg ?? null)}; only ${jwsAlgorithm} is accepted.`, 'alg');
   }
-  for (const name of forbiddenHeaderParameters) {
-    if (name in header) {
-      throw invalidToken(`The id_token header carries "${name}": keys are taken only from the platform's registered key set URL.`, name);
-    }
+  if (problem?.kind === 'carries-key') {
+    throw invalidToken(
+      `The id_token header carries "${problem.parameter}": keys are taken only from the platform's registered key set URL.`,
+      problem.parameter,
+    );
   }
-  if (typeof header.kid !== 'string' || header.kid === '') {
+  if (problem?.kind === 'no-kid') {
     throw invalidToken('The id_token header has no "kid": the platform must name the key of its key set that signed the launch.', 'kid');
   }
 }
@@ -86,7 +64,7 @@ const timeClaims: Readonly<Record<string, string>> = {
 export async function verifyIdToken(token: string, options: VerifyOptions): Promise<JWTPayload> {
   try {
     const { payload } = await jwtVerify(token, (header: JWTHeaderParameters) => options.key(header.kid ?? ''), {
-      algorithms: [idTokenAlgorithm],
+      algorithms: [jwsAlgorithm],
       currentDate: new Date(options.clock.now()),
       clockTolerance: options.clockToleranceSeconds,
       maxTokenAge: options.maxAgeSeconds,
@@ -102,7 +80,7 @@ export async function verifyIdToken(token: string, options: VerifyOptions): Prom
       if (error.reason === 'missing') throw invalidToken(`The id_token has no "${claim}" claim.`, claim);
       throw invalidToken(timeClaims[claim] ?? `The id_token's "${claim}" claim is not valid.`, claim);
     }
-    if (error instanceof errors.JOSEAlgNotAllowed) throw invalidToken(`only ${idTokenAlgorithm} is accepted`, 'alg');
+    if (error instanceof errors.JOSEAlgNotAllowed) throw invalidToken(`only ${jwsAlgorithm} is accepted`, 'alg');
     if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
       throw invalidToken(`The id_token is malformed: ${error.message}.`);
     }

@@ -24,7 +24,8 @@ import { ltiDisabled, missing } from '../../lti/errors';
 import type { Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
-import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken, type UnverifiedIdToken } from './tool-id-token';
+import type { UnverifiedJwt } from './jwt';
+import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-id-token';
 import { KeySetError, type PlatformKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
@@ -61,7 +62,7 @@ export interface ToolLti13Launch {
   readonly form: Readonly<Record<string, string>>;
   readonly event: ApiEvent;
   state?: OidcState;
-  token?: UnverifiedIdToken;
+  token?: UnverifiedJwt;
   environment?: Environment;
   platform?: Platform;
   activity?: Activity;
