@@ -1,12 +1,15 @@
 /**
- * The composition root: builds the adapters a handler needs from the configuration, once per cold
- * start, on first use (no I/O at import time). Tests and the local server use the same path; the
- * local server only sets the configuration's endpoints.
+ * The composition root: `createRuntime` builds every store and adapter a function uses from a
+ * configuration, once, with no I/O (clients connect on their first request); `overrides` replace
+ * any part (tests; the local server's signer and in-process passback queue).
  *
- * The signer is not here but in `./signer.ts`, so that functions that never sign do not
- * bundle the KMS client.
+ * A Lambda's runtime is `processRuntime`, built from the process's configuration on first use,
+ * with the parts only that function builds: the KMS signer (`./signer.ts`) for the functions that
+ * sign, the SQS passback queue (`./passback.ts`) for those that queue, so that the others bundle
+ * neither client. Without them a runtime's signer and queue refuse, saying why.
  */
-import { config as loadConfig, type Config } from '../config';
+import type { PassbackDeps } from '../academy/passback/dispatcher';
+import type { Config } from '../config';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from '../adapters/dynamo-academy';
 import { DynamoLaunchStore, DynamoReplayGuard } from '../adapters/dynamo-launch';
@@ -14,7 +17,7 @@ import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
 import { DynamoTicketStore } from '../adapters/dynamo-tickets';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
-import type { PassbackStore } from '../ports';
+import type { PassbackQueue, PassbackStore, Signer } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
@@ -39,12 +42,11 @@ import {
   type TicketStore,
   type UserStore,
 } from '../ports';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { processConfig } from './config';
 
 export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
-  readonly dynamo: DynamoDBDocumentClient;
   readonly environments: EnvironmentStore;
   readonly activities: ActivityStore;
   readonly users: UserStore;
@@ -67,15 +69,34 @@ export interface Runtime {
   readonly replay: ReplayGuard;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
   readonly http: HttpClient;
+  /** Signs id_tokens and client assertions: KMS in the functions that may sign, else {@link cannotSign}. */
+  readonly signer: Signer;
+  /** Where passback attempts are queued: SQS in the functions that may send, the local server's in-process queue, else {@link cannotQueue}. */
+  readonly passbackQueue: PassbackQueue;
 }
 
-function createRuntime(config: Config): Runtime {
+/** A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the passback worker's. */
+export type PassbackRuntime = Runtime & PassbackDeps;
+
+const refuse = (reason: string) => (): Promise<never> => Promise.reject(new Error(reason));
+
+/** The signer of a function without `kms:sign`: the admin API, for one, only queues passbacks. */
+export const cannotSign: Signer = {
+  publicKeys: refuse('this function does not sign: it has no kms:sign permission'),
+  signJwt: refuse('this function does not sign: it has no kms:sign permission'),
+};
+
+/** The passback queue of a function without `queue:send`. */
+export const cannotQueue: PassbackQueue = {
+  send: refuse('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission'),
+};
+
+export function createRuntime(config: Config, overrides: Partial<Runtime> = {}): Runtime {
   const dynamo = dynamoDocumentClient(config);
   const tables = config.tables;
   return {
     config,
     clock: systemClock,
-    dynamo,
     environments: new DynamoEnvironmentStore(dynamo, tables.data),
     activities: new DynamoActivityStore(dynamo, tables.data),
     users: new DynamoUserStore(dynamo, tables.data),
@@ -92,12 +113,24 @@ function createRuntime(config: Config): Runtime {
     pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
+    signer: cannotSign,
+    passbackQueue: cannotQueue,
+    ...overrides,
   };
 }
 
-let current: Runtime | undefined;
-
-export function runtime(): Runtime {
-  current ??= createRuntime(loadConfig());
-  return current;
+/**
+ * The runtime of this process's Lambda function, as a getter that builds it on first use (once
+ * per cold start, from `processConfig()`), with the `parts` only this function builds from the
+ * same configuration: e.g. `processRuntime((config) => ({ signer: kmsSigner(config) }))`.
+ */
+export function processRuntime(parts: (config: Config) => Partial<Runtime> = () => ({})): () => Runtime {
+  let built: Runtime | undefined;
+  return () => {
+    if (!built) {
+      const config = processConfig();
+      built = createRuntime(config, parts(config));
+    }
+    return built;
+  };
 }

@@ -221,7 +221,7 @@ describe('GET /{env}/launch/{ticket}', () => {
 
   it('refuses an expired ticket, an unknown one and one of another environment', async () => {
     const expired = 'e'.repeat(43);
-    await putEphemeral({
+    await putEphemeral(server, {
       ...keys.ticket(env, createHash('sha256').update(expired).digest('base64url')),
       kind: 'ticket',
       environmentId: env,
@@ -257,7 +257,7 @@ describe('GET /{env}/launch/{ticket}', () => {
 
   it('never launches an LTI 1.3 activity with the LTI 1.2 form (the version branches in launch.ts)', async () => {
     // LTI 1.3 activities need a registered tool; write one straight into the table.
-    const { db, data } = tables();
+    const { db, data } = tables(server);
     const now = new Date().toISOString();
     await db.send(
       new PutCommand({
