@@ -1,12 +1,12 @@
 /**
- * The composition root: `createRuntime` builds every store and adapter a function uses from a
- * configuration, once, with no I/O (clients connect on their first request); `overrides` replace
- * any part (tests; the local server's signer and in-process passback queue).
+ * The composition root: `createRuntime` builds every store and adapter from a configuration, once,
+ * with no I/O (clients connect on their first request); `overrides` replace any part and add the
+ * {@link RuntimeParts} (tests; the local server's signer and in-process passback queue).
  *
  * A Lambda's runtime is `processRuntime`, built from the process's configuration on first use,
- * with the parts only that function builds: the KMS signer (`./signer.ts`) for the functions that
- * sign, the SQS passback queue (`./passback.ts`) for those that queue, so that the others bundle
- * neither client. Without them a runtime's signer and queue refuse, saying why.
+ * with the parts only that function builds: the KMS signer (`./signer.ts`) where it signs, the SQS
+ * passback queue (`./passback.ts`) where it queues, so that the others bundle neither client and
+ * their runtime's type has neither.
  */
 import type { PassbackDeps } from '../academy/passback/dispatcher';
 import type { Config } from '../config';
@@ -69,29 +69,22 @@ export interface Runtime {
   readonly replay: ReplayGuard;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
   readonly http: HttpClient;
-  /** Signs id_tokens and client assertions: KMS in the functions that may sign, else {@link cannotSign}. */
+}
+
+/** What only some functions have: a function's runtime has those it may use (its permissions). */
+export interface RuntimeParts {
+  /** Signs id_tokens and client assertions: KMS (`./signer.ts`). */
   readonly signer: Signer;
-  /** Where passback attempts are queued: SQS in the functions that may send, the local server's in-process queue, else {@link cannotQueue}. */
+  /** Where passback attempts are queued: SQS (`./passback.ts`), or the local server's in-process queue. */
   readonly passbackQueue: PassbackQueue;
 }
+
+export type RuntimeOverrides = Partial<Runtime & RuntimeParts>;
 
 /** A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the passback worker's. */
 export type PassbackRuntime = Runtime & PassbackDeps;
 
-const refuse = (reason: string) => (): Promise<never> => Promise.reject(new Error(reason));
-
-/** The signer of a function without `kms:sign`: the admin API, for one, only queues passbacks. */
-export const cannotSign: Signer = {
-  publicKeys: refuse('this function does not sign: it has no kms:sign permission'),
-  signJwt: refuse('this function does not sign: it has no kms:sign permission'),
-};
-
-/** The passback queue of a function without `queue:send`. */
-export const cannotQueue: PassbackQueue = {
-  send: refuse('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission'),
-};
-
-export function createRuntime(config: Config, overrides: Partial<Runtime> = {}): Runtime {
+export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, overrides: O = {} as O): Runtime & O {
   const dynamo = dynamoDocumentClient(config);
   const tables = config.tables;
   return {
@@ -113,8 +106,6 @@ export function createRuntime(config: Config, overrides: Partial<Runtime> = {}):
     pendingLogins: new DynamoPendingLoginStore(dynamo, tables.ephemeral),
     replay: new DynamoReplayGuard(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
-    signer: cannotSign,
-    passbackQueue: cannotQueue,
     ...overrides,
   };
 }
@@ -124,12 +115,12 @@ export function createRuntime(config: Config, overrides: Partial<Runtime> = {}):
  * per cold start, from `processConfig()`), with the `parts` only this function builds from the
  * same configuration: e.g. `processRuntime((config) => ({ signer: kmsSigner(config) }))`.
  */
-export function processRuntime(parts: (config: Config) => Partial<Runtime> = () => ({})): () => Runtime {
-  let built: Runtime | undefined;
+export function processRuntime<O extends RuntimeOverrides = {}>(parts?: (config: Config) => O): () => Runtime & O {
+  let built: (Runtime & O) | undefined;
   return () => {
     if (!built) {
       const config = processConfig();
-      built = createRuntime(config, parts(config));
+      built = createRuntime(config, parts?.(config));
     }
     return built;
   };

@@ -2,9 +2,9 @@
 import { adminRoutes } from '../admin/routes';
 import { lambda } from '../http/lambda';
 import { deliverers } from '../app/deliverers';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 
-/** Recording progress opens its passbacks and queues their first attempts: it needs the deliverers. */
-export function createHandler(rt: () => Runtime) {
+/** Recording progress opens its passbacks and queues their first attempts: it needs the deliverers and the queue. */
+export function createHandler(rt: () => Runtime & RuntimeParts) {
   return lambda(adminRoutes(() => ({ ...rt(), deliverers })), 'json');
 }

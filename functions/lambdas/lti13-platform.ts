@@ -5,9 +5,9 @@
  */
 import { lambda } from '../http/lambda';
 import { authorize } from '../lti13/core/platform-authorize';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 
-export function createHandler(rt: () => Runtime) {
+export function createHandler(rt: () => Runtime & Pick<RuntimeParts, 'signer'>) {
   return lambda(
     {
       'GET /{env}/lti13/authorize': (event) => authorize(rt(), event),

@@ -2,9 +2,9 @@
 import { attemptDelivery } from '../academy/passback/dispatcher';
 import { sqsBatchHandler } from '../adapters/sqs-queue';
 import { deliverers } from '../app/deliverers';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 
-/** `rt()` gives the signer (an LTI 1.3 client assertion) and the queue of the next attempts. */
-export function createHandler(rt: () => Runtime) {
+/** An attempt signs (an LTI 1.3 client assertion) and queues the next one. */
+export function createHandler(rt: () => Runtime & RuntimeParts) {
   return sqsBatchHandler((message) => attemptDelivery({ ...rt(), deliverers }, message));
 }

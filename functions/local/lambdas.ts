@@ -4,7 +4,7 @@
  * function's first request, as a cold start would.
  */
 import type { Context } from 'aws-lambda';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 import type { FunctionName, functions } from '../routes';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -13,7 +13,7 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 export type RoutedFunction = { [F in FunctionName]: (typeof functions)[F] extends { readonly trigger: string } ? never : F }[FunctionName];
 
 /** A module of `functions/lambdas/`. */
-type LambdaModule = { readonly createHandler: (rt: () => Runtime) => unknown };
+type LambdaModule = { readonly createHandler: (rt: () => Runtime & RuntimeParts) => unknown };
 
 const modules: { readonly [F in RoutedFunction]: () => Promise<LambdaModule> } = {
   jwks: () => import('../lambdas/jwks'),
@@ -28,7 +28,7 @@ const modules: { readonly [F in RoutedFunction]: () => Promise<LambdaModule> } =
 };
 
 /** The handler of `fn` on the runtime `rt()`. */
-export async function localLambda(fn: FunctionName, rt: () => Runtime): Promise<LambdaHandler> {
+export async function localLambda(fn: FunctionName, rt: () => Runtime & RuntimeParts): Promise<LambdaHandler> {
   const load: (() => Promise<LambdaModule>) | undefined = (modules as Partial<Record<FunctionName, () => Promise<LambdaModule>>>)[fn];
   if (!load) throw new Error(`function ${fn} serves no route`);
   return (await load()).createHandler(rt) as LambdaHandler;

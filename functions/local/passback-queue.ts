@@ -12,12 +12,12 @@ import { attemptDelivery } from '../academy/passback/dispatcher';
 import { markDeadLettered, requeuePending } from '../academy/passback/recovery';
 import type { DynamoPassbackStore } from '../adapters/dynamo-passback';
 import { deliverers } from '../app/deliverers';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 import type { PassbackQueue } from '../ports';
 import { InProcessQueue } from './in-process-queue';
 
 /** The queue of the runtime `rt()` (read when a message runs, so the runtime may be built with this queue in it). */
-export function localPassbackQueue(rt: () => Runtime): InProcessQueue {
+export function localPassbackQueue(rt: () => Runtime & RuntimeParts): InProcessQueue {
   return new InProcessQueue((message) => attemptDelivery({ ...rt(), deliverers }, message), {
     onDeadLetter: (message, receives) => markDeadLettered(rt(), message, receives),
   });

@@ -17,7 +17,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
-import { createRuntime, type Runtime } from '../app/runtime';
+import { createRuntime, type Runtime, type RuntimeParts } from '../app/runtime';
 import { kmsSigner } from '../app/signer';
 import { parseConfig } from '../config';
 import { functions, routes, type FunctionName, type FunctionSpec, type Route } from '../routes';
@@ -64,7 +64,7 @@ export interface LocalServer {
   readonly publicUrl: string;
   readonly region: string;
   /** The runtime every handler of this server runs on: its configuration, stores, signer and passback queue. */
-  readonly runtime: Runtime;
+  readonly runtime: Runtime & RuntimeParts;
   /** The DynamoDB client of the runtime's stores, for tests that watch or delay the handlers' requests (SDK middleware). */
   readonly dynamo: DynamoDBDocumentClient;
   close(): Promise<void>;
@@ -104,8 +104,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
     const match = routeMatcher(routes);
     // Built once the port, and so the default public URL, is known; requests wait for it.
-    let runtime: Runtime | undefined;
-    const current = (): Runtime => {
+    let runtime: (Runtime & RuntimeParts) | undefined;
+    const current = (): Runtime & RuntimeParts => {
       if (!runtime) throw new Error('the local server is not configured yet');
       return runtime;
     };
@@ -281,7 +281,7 @@ function lambdaContext(fn: FunctionName, spec: FunctionSpec, region: string, req
 }
 
 /** Builds each function's handler on `rt()` on first use, as a cold start would. */
-function handlerLoader(rt: () => Runtime): (fn: FunctionName) => Promise<LambdaHandler> {
+function handlerLoader(rt: () => Runtime & RuntimeParts): (fn: FunctionName) => Promise<LambdaHandler> {
   const loaded = new Map<FunctionName, Promise<LambdaHandler>>();
   return (fn) => {
     let handler = loaded.get(fn);
