@@ -9,6 +9,9 @@
  *   when not given, a pair is generated once, kept in DATA_DIR and printed
  * - `DATA_DIR` (`./.data`): the embedded store, the local signing key and generated admin keys
  * - `AWS_REGION` (us-east-1): the region admin requests are signed for
+ * - `JWT_CLOCK_TOLERANCE_SECONDS` (30): the clock skew allowed in a JWT's `exp` and `iat`
+ *
+ * The server gets these as options: the handlers do not read this process's environment.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     adminAccessKeyId: keys.accessKeyId,
     adminSecretAccessKey: keys.secretAccessKey,
     region,
+    ...(process.env.JWT_CLOCK_TOLERANCE_SECONDS?.trim() ? { jwtClockToleranceSeconds: Number(process.env.JWT_CLOCK_TOLERANCE_SECONDS.trim()) } : {}),
   });
   process.stdout.write(banner(server, keys, dataDir));
 

@@ -1,6 +1,7 @@
 /**
- * Runtime configuration, parsed once from the process environment, typed and frozen. Deep code
- * receives a `Config`; only this file reads `process.env`.
+ * Runtime configuration: the environment a function is given, parsed once, typed and frozen. Deep
+ * code receives a `Config`. Parsing takes the environment as a record: a Lambda's is `process.env`
+ * (read in `./app/config.ts` only), the local server's is the one it builds for its functions.
  */
 import { tableEnvVar } from './tables';
 
@@ -77,12 +78,4 @@ export function parseConfig(env: Env): Config {
           })
         : undefined,
   });
-}
-
-let cached: Config | undefined;
-
-/** The process's configuration, parsed on first use (once per cold start). */
-export function config(): Config {
-  cached ??= parseConfig(process.env);
-  return cached;
 }

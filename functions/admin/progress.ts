@@ -2,12 +2,10 @@
 import { jsonBody, pathParam } from '../http/request';
 import { json } from '../http/responses';
 import type { RouteHandler } from '../http/types';
-import { passbackRuntime } from '../app/passback';
-import type { Runtime } from '../app/runtime';
+import type { PassbackRuntime } from '../app/runtime';
 import { activityProgress, learnerProgress, recordProgress } from '../academy/progress';
 
-export function progressRoutes(runtime: () => Runtime): Record<string, RouteHandler> {
-  const rt = () => passbackRuntime(runtime());
+export function progressRoutes(rt: () => PassbackRuntime): Record<string, RouteHandler> {
   return {
     'PUT /admin/environments/{env}/activities/{id}/progress/{userId}': async (event) =>
       json(200, await recordProgress(rt(), pathParam(event, 'env'), pathParam(event, 'id'), pathParam(event, 'userId'), jsonBody(event))),

@@ -2,7 +2,7 @@
  * The admin API (docs/product.md "Admin API"): every IAM-authorized route, one file per resource. Each
  * file only reads path, query and body and shapes the answer; the domain functions do the work.
  */
-import type { Runtime } from '../app/runtime';
+import type { PassbackRuntime } from '../app/runtime';
 import type { RouteHandler } from '../http/types';
 import { activityRoutes } from './activities';
 import { environmentRoutes } from './environments';
@@ -12,7 +12,8 @@ import { progressRoutes } from './progress';
 import { toolRoutes } from './tools';
 import { userRoutes } from './users';
 
-export function adminRoutes(rt: () => Runtime): Record<string, RouteHandler> {
+/** `rt` has the deliverers: recording progress opens its passbacks. */
+export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHandler> {
   return {
     ...environmentRoutes(rt),
     ...activityRoutes(rt),

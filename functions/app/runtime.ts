@@ -1,12 +1,15 @@
 /**
- * The composition root: builds the adapters a handler needs from the configuration, once per cold
- * start, on first use (no I/O at import time). Tests and the local server use the same path; the
- * local server only sets the configuration's endpoints.
+ * The composition root: `createRuntime` builds every store and adapter from a configuration, once,
+ * with no I/O (clients connect on their first request); `overrides` replace any part and add the
+ * {@link RuntimeParts} (tests; the local server's signer and in-process passback queue).
  *
- * The signer is not here but in `./signer.ts`, so that functions that never sign do not
- * bundle the KMS client.
+ * A Lambda's runtime is `processRuntime`, built from the process's configuration on first use,
+ * with the parts only that function builds: the KMS signer (`./signer.ts`) where it signs, the SQS
+ * passback queue (`./passback.ts`) where it queues, so that the others bundle neither client and
+ * their runtime's type has neither.
  */
-import { config as loadConfig, type Config } from '../config';
+import type { PassbackDeps } from '../academy/passback/dispatcher';
+import type { Config } from '../config';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from '../adapters/dynamo-academy';
 import { DynamoLaunchStore } from '../adapters/dynamo-launch';
@@ -14,7 +17,7 @@ import { DynamoSingleUseStore } from '../adapters/dynamo-single-use';
 import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
-import type { PassbackStore } from '../ports';
+import type { PassbackQueue, PassbackStore, Signer } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
@@ -37,12 +40,11 @@ import {
   type SingleUseStore,
   type UserStore,
 } from '../ports';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { processConfig } from './config';
 
 export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
-  readonly dynamo: DynamoDBDocumentClient;
   readonly environments: EnvironmentStore;
   readonly activities: ActivityStore;
   readonly users: UserStore;
@@ -66,13 +68,25 @@ export interface Runtime {
   readonly http: HttpClient;
 }
 
-function createRuntime(config: Config): Runtime {
+/** What only some functions have: a function's runtime has those it may use (its permissions). */
+export interface RuntimeParts {
+  /** Signs id_tokens and client assertions: KMS (`./signer.ts`). */
+  readonly signer: Signer;
+  /** Where passback attempts are queued: SQS (`./passback.ts`), or the local server's in-process queue. */
+  readonly passbackQueue: PassbackQueue;
+}
+
+export type RuntimeOverrides = Partial<Runtime & RuntimeParts>;
+
+/** A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the passback worker's. */
+export type PassbackRuntime = Runtime & PassbackDeps;
+
+export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, overrides: O = {} as O): Runtime & O {
   const dynamo = dynamoDocumentClient(config);
   const tables = config.tables;
   return {
     config,
     clock: systemClock,
-    dynamo,
     environments: new DynamoEnvironmentStore(dynamo, tables.data),
     activities: new DynamoActivityStore(dynamo, tables.data),
     users: new DynamoUserStore(dynamo, tables.data),
@@ -87,12 +101,22 @@ function createRuntime(config: Config): Runtime {
     tools: new DynamoToolStore(dynamo, tables.data),
     singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
+    ...overrides,
   };
 }
 
-let current: Runtime | undefined;
-
-export function runtime(): Runtime {
-  current ??= createRuntime(loadConfig());
-  return current;
+/**
+ * The runtime of this process's Lambda function, as a getter that builds it on first use (once
+ * per cold start, from `processConfig()`), with the `parts` only this function builds from the
+ * same configuration: e.g. `processRuntime((config) => ({ signer: kmsSigner(config) }))`.
+ */
+export function processRuntime<O extends RuntimeOverrides = {}>(parts?: (config: Config) => O): () => Runtime & O {
+  let built: (Runtime & O) | undefined;
+  return () => {
+    if (!built) {
+      const config = processConfig();
+      built = createRuntime(config, parts?.(config));
+    }
+    return built;
+  };
 }

@@ -1,16 +1,13 @@
 /**
- * The process's KMS signer, built once per cold start on first use. Apart from `./runtime.ts` so
- * that only the functions that sign or publish keys bundle the KMS client, and the JWKS function
- * bundles nothing else.
+ * The KMS signer, for the functions that sign (the LTI 1.3 authorization endpoint, the passback
+ * worker) and the local server. Apart from `./runtime.ts` so that only they bundle the KMS client:
+ * the others' runtime keeps the signer that refuses.
  */
 import { kmsClient } from '../adapters/kms-client';
 import { KmsSigner } from '../adapters/kms-signer';
-import { config } from '../config';
+import type { Config } from '../config';
 import type { Signer } from '../ports';
 
-let current: Signer | undefined;
-
-export function signer(): Signer {
-  current ??= new KmsSigner(kmsClient(config()), config().signingKeyIds);
-  return current;
+export function kmsSigner(config: Config): Signer {
+  return new KmsSigner(kmsClient(config), config.signingKeyIds);
 }

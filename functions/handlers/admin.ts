@@ -1,6 +1,6 @@
-/** Lambda: the admin API for environments, activities and users (IAM-authorized routes). */
-import { adminRoutes } from '../admin/routes';
-import { lambda } from '../http/lambda';
-import { runtime } from '../app/runtime';
+/** Lambda: the admin API. It queues passbacks (SQS) and never signs. */
+import { createHandler } from '../lambdas/admin';
+import { passbackQueue, queueOnlySigner } from '../app/passback';
+import { processRuntime } from '../app/runtime';
 
-export const handler = lambda(adminRoutes(runtime), 'api-json');
+export const handler = createHandler(processRuntime((config) => ({ passbackQueue: passbackQueue(config), signer: queueOnlySigner })));

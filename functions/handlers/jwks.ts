@@ -1,31 +1,5 @@
-/**
- * `GET /.well-known/jwks.json`: the JSON Web Key Set (RFC 7517 §5) that platforms and tools fetch
- * to verify lti-bridge's id_tokens and client assertions (the 1EdTech Security Framework's key set
- * URL). It lists the public half of every configured KMS key, the signing key first.
- */
-import { KmsPublicKeySource } from '../adapters/kms-public-keys';
-import { config } from '../config';
-import { HttpError } from '../errors';
-import { lambda } from '../http/lambda';
-import { json } from '../http/responses';
-import type { RouteHandler } from '../http/types';
+/** Lambda: `GET /.well-known/jwks.json`, from the configuration alone (no store, no KMS client). */
+import { processConfig } from '../app/config';
+import { createHandler } from '../lambdas/jwks';
 
-let source: KmsPublicKeySource | undefined;
-
-function keySource(): KmsPublicKeySource {
-  if (!source) {
-    const { region, kmsEndpoint, awsCredentials, signingKeyIds } = config();
-    if (!awsCredentials) throw new HttpError(500, 'misconfigured', 'no AWS credentials in the environment');
-    source = new KmsPublicKeySource({ region, endpoint: kmsEndpoint, credentials: awsCredentials, keyIds: signingKeyIds });
-  }
-  return source;
-}
-
-/**
- * Cacheable for five minutes: short enough that a key added for rotation is seen well before it
- * signs, long enough that verifiers do not call KMS on every launch.
- */
-export const getJwks: RouteHandler = async () =>
-  json(200, { keys: await keySource().publicKeys() }, { 'cache-control': 'public, max-age=300' });
-
-export const handler = lambda({ 'GET /.well-known/jwks.json': getJwks }, 'api-json');
+export const handler = createHandler(() => ({ config: processConfig() }));

@@ -1,9 +1,5 @@
-/**
- * Lambda: the passback dead-letter queue's consumer. Each message is an attempt the worker failed
- * on `passbackMaxReceives` times; its delivery is marked `failed` and kept, never dropped.
- */
-import { markDeadLettered } from '../academy/passback/recovery';
-import { sqsBatchHandler } from '../adapters/sqs-batch';
-import { runtime } from '../app/runtime';
+/** Lambda: the passback dead-letter queue's consumer. It queues nothing and signs nothing. */
+import { createHandler } from '../lambdas/passback-dead-letters';
+import { processRuntime } from '../app/runtime';
 
-export const handler = sqsBatchHandler((message) => markDeadLettered(runtime(), message), { malformed: 'drop' });
+export const handler = createHandler(processRuntime());

@@ -1,9 +1,10 @@
-/** Lambda: the passback worker, triggered by the passback SQS queue (one attempt per message). */
-import { attemptDelivery } from '../academy/passback/dispatcher';
-import { sqsBatchHandler } from '../adapters/sqs-queue';
-import { passbackRuntime, useDeliverySigner } from '../app/passback';
-import { signer } from '../app/signer';
+/**
+ * Lambda: the passback worker. It signs (an LTI 1.3 client assertion, KMS) and queues the next
+ * attempt (SQS).
+ */
+import { createHandler } from '../lambdas/passback-worker';
+import { passbackQueue } from '../app/passback';
+import { processRuntime } from '../app/runtime';
+import { kmsSigner } from '../app/signer';
 
-useDeliverySigner(signer);
-
-export const handler = sqsBatchHandler((message) => attemptDelivery(passbackRuntime(), message));
+export const handler = createHandler(processRuntime((config) => ({ signer: kmsSigner(config), passbackQueue: passbackQueue(config) })));

@@ -9,7 +9,7 @@
  *
  * Messages live in memory: a local server that stops loses its queued attempts. Their deliveries
  * stay `pending` in the store, and the next process queues them again when it creates its queue
- * (`../app/passback.ts`, `requeuePending` in `../academy/passback/recovery.ts`).
+ * (`./passback-queue.ts`, `requeuePending` in `../academy/passback/recovery.ts`).
  */
 import { randomInt } from 'node:crypto';
 import { passbackMaxReceives, passbackRetryPolicy, retryDelaySeconds, type RetryPolicy } from '../academy/passback/retry-policy';

@@ -4,20 +4,30 @@
  * shape (payload 2.0) and IAM authorization (SigV4) as API Gateway, with the embedded store and the
  * local KMS endpoint in place of DynamoDB and KMS.
  *
- * Handlers read their configuration once per process (`functions/config.ts`), so a process runs one
- * local server; a second `startLocalServer` in the same process is refused.
+ * Each server builds its own runtime (`createRuntime`) from its options, with its own store, signing
+ * key and in-process passback queue, and gives it to the handlers: it reads and writes no
+ * environment variable, so servers with different data directories can run side by side in one
+ * process.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { dynamoDocumentClient } from '../adapters/dynamo-client';
+import { DynamoPassbackStore } from '../adapters/dynamo-passback';
+import { createRuntime, type Runtime, type RuntimeParts } from '../app/runtime';
+import { kmsSigner } from '../app/signer';
+import { parseConfig } from '../config';
 import { functions, routes, type FunctionName, type FunctionSpec, type Route } from '../routes';
 import { tableEnvVar } from '../tables';
 import { fromApiResult, internalServerError, type HttpResponse } from './api-result';
 import { joinedHeaders, splitTarget, toApiEvent, type IamIdentity } from './api-event';
 import { startEmbeddedDynamo } from './embedded-dynamo';
 import { startLocalKms } from './kms-endpoint';
+import { localLambda, type LambdaHandler } from './lambdas';
+import { localPassbackQueue, requeueLeftPending } from './passback-queue';
 import { routeMatcher, type RouteMatch } from './route-matcher';
 import { SigV4Verifier } from './sigv4-verifier';
 
@@ -35,6 +45,8 @@ export interface LocalServerOptions {
   readonly adminSecretAccessKey: string;
   /** The region admin requests are signed for, and the handlers' `AWS_REGION`; `us-east-1` by default. */
   readonly region?: string;
+  /** The handlers' `JWT_CLOCK_TOLERANCE_SECONDS` (`functions/config.ts`); 30 by default. */
+  readonly jwtClockToleranceSeconds?: number;
   /** Request bodies above this size get 413; 1 MiB by default. */
   readonly maxBodyBytes?: number;
   /** Receives one line per request (method, path, status, duration); stdout by default. */
@@ -51,10 +63,12 @@ export interface LocalServer {
   /** What handlers see as `PUBLIC_URL`. */
   readonly publicUrl: string;
   readonly region: string;
+  /** The runtime every handler of this server runs on: its configuration, stores, signer and passback queue. */
+  readonly runtime: Runtime & RuntimeParts;
+  /** The DynamoDB client of the runtime's stores, for tests that watch or delay the handlers' requests (SDK middleware). */
+  readonly dynamo: DynamoDBDocumentClient;
   close(): Promise<void>;
 }
-
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Lambda defaults of the stack (`lib/lti-function.ts`), for functions whose spec sets none. */
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -65,15 +79,8 @@ const ACCOUNT_ID = '000000000000';
 /** Path parameters whose values are credentials of a kind (one-time tickets, codes) and stay out of logs. */
 const SECRET_PARAM = /ticket|token|code|secret|nonce|state|key/i;
 
-let started = false;
-
 /** Starts the embedded store, the local KMS endpoint and the HTTP server; see the file comment. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  if (started) {
-    throw new Error('a local server already ran in this process: handlers read their configuration once per process');
-  }
-  started = true;
-
   const dataDir = resolve(options.dataDir);
   const region = options.region ?? 'us-east-1';
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -96,7 +103,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       region,
     });
     const match = routeMatcher(routes);
-    const handlers = handlerLoader();
+    // Built once the port, and so the default public URL, is known; requests wait for it.
+    let runtime: (Runtime & RuntimeParts) | undefined;
+    const current = (): Runtime & RuntimeParts => {
+      if (!runtime) throw new Error('the local server is not configured yet');
+      return runtime;
+    };
+    const handlers = handlerLoader(current);
     let ready: (() => void) | undefined;
     const configured = new Promise<void>((resolveReady) => (ready = resolveReady));
 
@@ -132,7 +145,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
     const { address, port } = server.address() as AddressInfo;
     const publicUrl = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
-    const restoreEnv = setEnvironment({
+    // The environment the stack gives a function, parsed as a Lambda parses its own.
+    const config = parseConfig({
       PUBLIC_URL: publicUrl,
       [tableEnvVar.data]: dynamo.tableNames.data,
       [tableEnvVar.ephemeral]: dynamo.tableNames.ephemeral,
@@ -142,17 +156,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       LTI_BRIDGE_LOCAL: '1',
       AWS_REGION: region,
       // The SDK clients only talk to the local endpoints, which ignore credentials; fixed dummy ones
-      // keep the SDK from searching profiles, SSO or instance metadata.
+      // keep the SDK from searching the environment, profiles, SSO or instance metadata.
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SESSION_TOKEN: undefined,
-      PASSBACK_QUEUE_URL: undefined,
+      JWT_CLOCK_TOLERANCE_SECONDS: options.jwtClockToleranceSeconds?.toString(),
     });
-    closers.unshift(async () => restoreEnv());
-    // The in-process passback queue delivers in this process, with the same KMS signer (through the
-    // local KMS endpoint) that the passback worker uses on AWS.
-    const [{ useDeliverySigner }, { signer }] = await Promise.all([import('../app/passback'), import('../app/signer')]);
-    useDeliverySigner(signer);
+    // The passback queue runs each attempt in this process, signed by the same KMS signer (through
+    // the local KMS endpoint) as the authorization endpoint and, on AWS, the passback worker.
+    const queue = localPassbackQueue(current);
+    closers.push(async () => queue.close());
+    runtime = createRuntime(config, { signer: kmsSigner(config), passbackQueue: queue });
+    // The same client as the runtime's stores (one per configuration).
+    const documentClient = dynamoDocumentClient(config);
+    await requeueLeftPending(new DynamoPassbackStore(documentClient, config.tables.data), queue, runtime.clock.now());
     ready?.();
 
     return {
@@ -160,12 +176,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       port,
       publicUrl,
       region,
+      runtime,
+      dynamo: documentClient,
       close: closeAll,
     };
   } catch (error) {
     await closeAll();
-    // Nothing was served, so no handler has read the configuration: another attempt may start.
-    started = false;
     throw error;
   }
 }
@@ -264,16 +280,13 @@ function lambdaContext(fn: FunctionName, spec: FunctionSpec, region: string, req
   };
 }
 
-/** Imports each function's handler module on first use, as a cold start would. */
-function handlerLoader(): (fn: FunctionName) => Promise<LambdaHandler> {
+/** Builds each function's handler on `rt()` on first use, as a cold start would. */
+function handlerLoader(rt: () => Runtime & RuntimeParts): (fn: FunctionName) => Promise<LambdaHandler> {
   const loaded = new Map<FunctionName, Promise<LambdaHandler>>();
   return (fn) => {
     let handler = loaded.get(fn);
     if (!handler) {
-      handler = import(`../handlers/${functions[fn].entry}`).then((module: { handler?: unknown }) => {
-        if (typeof module.handler !== 'function') throw new Error(`functions/handlers/${functions[fn].entry} exports no handler`);
-        return module.handler as LambdaHandler;
-      });
+      handler = localLambda(fn, rt);
       // A module that failed to load is retried on the next request (after the file is fixed).
       handler.catch(() => loaded.delete(fn));
       loaded.set(fn, handler);
@@ -361,17 +374,4 @@ function reachableUrl(address: string, port: number): string {
 function logError(message: string, error: unknown, requestId?: string): void {
   const detail = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { value: String(error) };
   console.error(JSON.stringify({ level: 'error', message, ...(requestId ? { requestId } : {}), error: detail }));
-}
-
-/** Sets (or, for `undefined`, removes) environment variables; returns a function that restores them. */
-function setEnvironment(values: Readonly<Record<string, string | undefined>>): () => void {
-  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  const apply = (entries: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(entries)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply({ ...values });
-  return () => apply(previous);
 }

@@ -13,7 +13,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { runtime } from '../../functions/app/runtime';
 import { startTestServer, type TestServer } from '../fixtures/local-server';
 import { BrowserlessClient, readForm } from './browserless-client';
 
@@ -99,7 +98,7 @@ async function admin(method: string, path: string, body?: unknown, expected = 20
 async function progressOf(activityId: string, userId: string): Promise<{ status: string; score?: number } | undefined> {
   const answer = await server.admin.request('GET', `/admin/environments/${env}/activities/${activityId}/progress/${userId}`);
   if (answer.status === 200) return answer.json;
-  return runtime().progress.get(env, activityId, userId);
+  return server.runtime.progress.get(env, activityId, userId);
 }
 
 describe('ltijs as the LTI 1.3 tool of an academy exam', () => {
@@ -184,7 +183,7 @@ describe('ltijs as the LTI 1.3 tool of an academy exam', () => {
     expect(launches.at(-1)?.published).toEqual({ success: [expect.anything()], failure: [] });
     expect(await progressOf(activityId, learner.id)).toMatchObject({ status: 'passed', score: 60 });
 
-    const results = await runtime().ags.listResults(env, activityId, 'default', { limit: 10 });
+    const results = await server.runtime.ags.listResults(env, activityId, 'default', { limit: 10 });
     expect(results.items).toEqual([expect.objectContaining({ userId: learner.id, scoreGiven: 60, scoreMaximum: 100, gradingProgress: 'FullyGraded' })]);
   });
 });

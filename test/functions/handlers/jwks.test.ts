@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { importJWK, jwtVerify } from 'jose';
+import { kmsSigner } from '../../../functions/app/signer';
+import { parseConfig } from '../../../functions/config';
 import { startLocalKms, type LocalKms } from '../../../functions/local/kms-endpoint';
 import type { ApiResult } from '../../../functions/http/types';
 
@@ -48,7 +50,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'lti-bridge-jwks-'));
   kms = await startLocalKms({ dataDir });
   Object.assign(process.env, settings, { SIGNING_KEY_IDS: kms.keyId, KMS_ENDPOINT: kms.endpoint });
-  // The runtime reads its configuration on first use: import the handler once the settings are in place.
+  // The handler reads the process's environment on its first request (importing it reads nothing).
   ({ handler } = await import('../../../functions/handlers/jwks'));
 });
 
@@ -81,8 +83,8 @@ describe('GET /.well-known/jwks.json', () => {
   });
 
   it('publishes the key that the runtime signer signs with', async () => {
-    const { signer } = await import('../../../functions/app/signer');
-    const jwt = await signer().signJwt({ sub: 'u1' });
+    // The signer the signing functions build from the same environment.
+    const jwt = await kmsSigner(parseConfig(process.env)).signJwt({ sub: 'u1' });
 
     const response = await handler(jwksEvent(), {} as Context);
     const { keys } = JSON.parse(response.body ?? '') as { keys: Parameters<typeof importJWK>[0][] };

@@ -2,7 +2,6 @@
  * The local server end to end: the real handlers behind route matching, payload 2.0 events and
  * SigV4 verification, on the embedded store and the local KMS endpoint.
  */
-import { startLocalServer } from '../../../functions/local/server';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 
 let server: TestServer;
@@ -102,8 +101,40 @@ describe('request log', () => {
   });
 });
 
-it('refuses a second server in the same process', async () => {
-  await expect(
-    startLocalServer({ port: 0, dataDir: server.dataDir, adminAccessKeyId: 'a', adminSecretAccessKey: 'b' }),
-  ).rejects.toThrow(/configuration once per process/);
+describe('two servers in one process', () => {
+  it('each serves its own data directory (store and signing key), side by side, and neither touches process.env', async () => {
+    const environmentBefore = { ...process.env };
+    const [first, second] = await Promise.all([startTestServer(), startTestServer()]);
+    try {
+      expect(first.dataDir).not.toBe(second.dataDir);
+      expect(first.baseUrl).not.toBe(second.baseUrl);
+      expect(process.env).toEqual(environmentBefore);
+
+      const put = await first.admin.request('PUT', '/admin/environments/only-first', { ...environment, name: 'First' });
+      expect(put.status).toBe(201);
+      expect((await first.admin.request('GET', '/admin/environments/only-first')).json).toMatchObject({ id: 'only-first', name: 'First' });
+      expect((await second.admin.request('GET', '/admin/environments/only-first')).status).toBe(404);
+      expect(await second.runtime.environments.get('only-first')).toBeUndefined();
+
+      // The same id on the second server is another environment; the first keeps its own.
+      expect((await second.admin.request('PUT', '/admin/environments/only-first', { ...environment, name: 'Second' })).status).toBe(201);
+      expect((await first.admin.request('GET', '/admin/environments/only-first')).json.name).toBe('First');
+      expect((await second.admin.request('GET', '/admin/environments/only-first')).json.name).toBe('Second');
+
+      // Each server's admin keys are its own, and so is its signing key.
+      expect((await first.admin.with({ credentials: second.credentials }).request('GET', '/admin/environments/only-first')).status).toBe(403);
+      const kids = async (s: TestServer) => ((await (await fetch(`${s.baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      const [firstKids, secondKids] = await Promise.all([kids(first), kids(second)]);
+      expect(firstKids).toHaveLength(1);
+      expect(secondKids).toHaveLength(1);
+      expect(firstKids).not.toEqual(secondKids);
+
+      expect(process.env).toEqual(environmentBefore);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+    expect(process.env).toEqual(environmentBefore);
+    // The server of the other tests still serves.
+    expect((await server.admin.request('GET', '/admin/environments/only-first')).status).toBe(404);
+  });
 });

@@ -225,7 +225,7 @@ describe('GET /{env}/launch/{ticket}', () => {
     const expired = 'e'.repeat(43);
     const expiresAt = Math.floor(Date.now() / 1000) - 1;
     const ticket = { environmentId: env, activityId, userId: 'grace', expiresAt };
-    await putEphemeral(singleUseItem('launch-ticket', env, createHash('sha256').update(expired).digest('base64url'), ticket, expiresAt));
+    await putEphemeral(server, singleUseItem('launch-ticket', env, createHash('sha256').update(expired).digest('base64url'), ticket, expiresAt));
     const answer = await fetch(`${server.baseUrl}/${env}/launch/${expired}`);
     expect(answer.status).toBe(404);
     expect(await answer.text()).toContain('a link works once, for 5 minutes');
@@ -254,7 +254,7 @@ describe('GET /{env}/launch/{ticket}', () => {
 
   it('never launches an LTI 1.3 activity with the LTI 1.2 form (the version branches in launch.ts)', async () => {
     // LTI 1.3 activities need a registered tool; write one straight into the table.
-    const { db, data } = tables();
+    const { db, data } = tables(server);
     const now = new Date().toISOString();
     await db.send(
       new PutCommand({

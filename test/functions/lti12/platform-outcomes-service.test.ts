@@ -8,7 +8,6 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { runtime } from '../../../functions/app/runtime';
 import type { ApiEvent } from '../../../functions/http/types';
 import { lti12Outcomes } from '../../../functions/lti12/platform-outcomes-service';
 import { parsePoxResponse } from '../../../functions/lti12/pox';
@@ -152,7 +151,7 @@ function thrown(body: string, options: SendOptions = {}): Promise<unknown> {
       timeEpoch: 1893456000000,
     },
   };
-  return lti12Outcomes(runtime(), event);
+  return lti12Outcomes(server.server.runtime, event);
 }
 
 describe('ims-lti OutcomeService as the tool', () => {
@@ -170,19 +169,19 @@ describe('ims-lti OutcomeService as the tool', () => {
 
   it('sends replaceResult, readResult and deleteResult successfully; the score becomes progress', async () => {
     expect(await settle((cb) => service.send_replace_result(0.92, cb))).toEqual([null, true]);
-    expect(await storedProgress(env, course, 'u2')).toMatchObject({ status: 'completed', score: 92 });
+    expect(await storedProgress(server, env, course, 'u2')).toMatchObject({ status: 'completed', score: 92 });
 
     expect(await settle((cb) => service.send_read_result(cb))).toEqual([null, 0.92]);
 
     expect(await settle((cb) => service.send_delete_result(cb))).toEqual([null, true]);
-    const progress = await storedProgress(env, course, 'u2');
+    const progress = await storedProgress(server, env, course, 'u2');
     expect(progress).toMatchObject({ status: 'in-progress' });
     expect(progress).not.toHaveProperty('score');
 
     expect(await settle((cb) => service.send_replace_result(0, cb))).toEqual([null, true]);
     expect(await settle((cb) => service.send_read_result(cb))).toEqual([null, 0]);
     expect(await settle((cb) => service.send_replace_result(1, cb))).toEqual([null, true]);
-    expect(await storedProgress(env, course, 'u2')).toMatchObject({ status: 'completed', score: 100 });
+    expect(await storedProgress(server, env, course, 'u2')).toMatchObject({ status: 'completed', score: 100 });
   });
 });
 
@@ -213,7 +212,7 @@ describe('consumer certification 8.2–8.8', () => {
       messageRefIdentifier: messageId,
       operationRefIdentifier: 'replaceResult',
     });
-    expect(await storedProgress(env, course, 'u1')).toMatchObject({ status: 'completed', score: 91, userId: 'u1', activityId: course });
+    expect(await storedProgress(server, env, course, 'u1')).toMatchObject({ status: 'completed', score: 91, userId: 'u1', activityId: course });
   });
 
   it('8.3 readResult returns the grade sent, in language en', async () => {
@@ -256,7 +255,7 @@ describe('consumer certification 8.2–8.8', () => {
     expect(answer.pox).toMatchObject({ codeMajor: 'failure', severity: 'error', operationRefIdentifier: 'replaceResult' });
     expect(answer.pox.description).toMatch(score ? /^The score must be a decimal number from 0\.0 to 1\.0/ : /needs a score/);
     await expectError(thrown(pox('replaceResult', sourcedId, score).xml), { status: 200, code: score ? 'invalid_parameter' : 'missing_parameter', field: 'textString' });
-    expect(await storedProgress(env, course, 'u1')).toMatchObject({ status: 'completed', score: 50 });
+    expect(await storedProgress(server, env, course, 'u1')).toMatchObject({ status: 'completed', score: 50 });
   });
 });
 
@@ -264,13 +263,13 @@ describe('exams', () => {
   it('fail at minScore − 1 and pass at minScore', async () => {
     const sourcedId = sourcedIds[`${exam}/u1`]!;
     expect((await send(pox('replaceResult', sourcedId, '0.69').xml)).pox.codeMajor).toBe('success');
-    expect(await storedProgress(env, exam, 'u1')).toMatchObject({ status: 'failed', score: 69 });
+    expect(await storedProgress(server, env, exam, 'u1')).toMatchObject({ status: 'failed', score: 69 });
     const passed = await send(pox('replaceResult', sourcedId, '0.70').xml);
     expect(passed.pox.description).toBe('The score 0.70 is recorded: the activity is passed.');
-    expect(await storedProgress(env, exam, 'u1')).toMatchObject({ status: 'passed', score: 70 });
+    expect(await storedProgress(server, env, exam, 'u1')).toMatchObject({ status: 'passed', score: 70 });
     expect((await send(pox('readResult', sourcedId).xml)).pox.score).toBe('0.7');
     await send(pox('replaceResult', sourcedId, '0.6999').xml);
-    expect(await storedProgress(env, exam, 'u1')).toMatchObject({ status: 'failed', score: 69.99 });
+    expect(await storedProgress(server, env, exam, 'u1')).toMatchObject({ status: 'failed', score: 69.99 });
   });
 });
 
@@ -278,7 +277,7 @@ describe('authentication', () => {
   const valid = () => pox('replaceResult', sourcedIds[`${course}/u1`]!, '0.3');
 
   async function expectUnchanged(): Promise<void> {
-    expect((await storedProgress(env, course, 'u1'))?.score).not.toBe(30);
+    expect((await storedProgress(server, env, course, 'u1'))?.score).not.toBe(30);
   }
 
   it('refuses a body whose oauth_body_hash does not match (401), changing nothing', async () => {
@@ -323,7 +322,7 @@ describe('authentication', () => {
   it('accepts HMAC-SHA256 with a SHA-256 body hash', async () => {
     const { xml } = pox('replaceResult', sourcedIds[`${course}/u1`]!, '0.55');
     expect((await send(xml, { signatureMethod: 'HMAC-SHA256' })).pox.codeMajor).toBe('success');
-    expect(await storedProgress(env, course, 'u1')).toMatchObject({ score: 55 });
+    expect(await storedProgress(server, env, course, 'u1')).toMatchObject({ score: 55 });
   });
 
   it('refuses a form-encoded body (415)', async () => {
@@ -344,7 +343,7 @@ describe('sourcedIds', () => {
       expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: unknown });
       await expectError(thrown(pox('replaceResult', forged, '1').xml), { status: 200, code: 'unknown_sourcedid', field: 'sourcedId' });
     }
-    expect(await storedProgress(env, course, 'u1')).not.toMatchObject({ score: 100 });
+    expect(await storedProgress(server, env, course, 'u1')).not.toMatchObject({ score: 100 });
   });
 
   it('refuses a swapped sourcedId: another learner, another activity of the same tool, another environment', async () => {
@@ -355,8 +354,8 @@ describe('sourcedIds', () => {
       const answer = await send(pox('replaceResult', swapped, '0.99').xml);
       expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: unknown });
     }
-    expect((await storedProgress(env, course, 'u2'))?.score).not.toBe(99);
-    expect((await storedProgress(env, exam, 'u1'))?.score).not.toBe(99);
+    expect((await storedProgress(server, env, course, 'u2'))?.score).not.toBe(99);
+    expect((await storedProgress(server, env, exam, 'u1'))?.score).not.toBe(99);
 
     const elsewhere = await send(pox('replaceResult', sourcedIds[`${course}/u1`]!, '0.99').xml, { url: `${server.baseUrl}/bo2/lti12/outcomes` });
     expect(elsewhere.pox).toMatchObject({ codeMajor: 'failure', description: unknown });
@@ -368,9 +367,9 @@ describe('sourcedIds', () => {
     expect(answer.status).toBe(401);
     expect(answer.pox.description).toBe('oauth_consumer_key is not the key of the activity this sourcedId belongs to.');
     await expectError(thrown(pox('replaceResult', theirs, '0.8').xml), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
-    expect(await storedProgress(env, otherCourse, 'u1')).toBeUndefined();
+    expect(await storedProgress(server, env, otherCourse, 'u1')).toBeUndefined();
     expect((await send(pox('replaceResult', theirs, '0.8').xml, { credentials: otherTool })).pox.codeMajor).toBe('success');
-    expect(await storedProgress(env, otherCourse, 'u1')).toMatchObject({ status: 'completed', score: 80 });
+    expect(await storedProgress(server, env, otherCourse, 'u1')).toMatchObject({ status: 'completed', score: 80 });
   });
 });
 

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../functions/adapters/keys';
-import { runtime } from '../../../functions/app/runtime';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { closeSigners, launch, learnerParams, param, type Lti12Credentials, type Pair } from '../../fixtures/lti12-launch';
 
@@ -32,9 +31,8 @@ beforeAll(async () => {
   expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Provisioning', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
   activity = await createActivity('Course one');
   otherActivity = await createActivity('Course two');
-  // The handlers run in this process and jest loads `functions/runtime` once per test file, so this
-  // is the handlers' own DynamoDB client (checked below: the launches' requests are counted).
-  runtime().dynamo.middlewareStack.add(
+  // The handlers' own DynamoDB client (checked below: the launches' requests are counted).
+  server.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       counting?.push(String(context.commandName));
       return next(args);
@@ -42,7 +40,7 @@ beforeAll(async () => {
     // Inside the retry middleware: every HTTP attempt is counted.
     { step: 'deserialize', name: 'countDynamoRequests' },
   );
-  runtime().dynamo.middlewareStack.add(
+  server.dynamo.middlewareStack.add(
     (next) => async (args) => {
       await beforeCommand?.(args.input as Record<string, any>);
       return next(args);
@@ -150,8 +148,8 @@ describe('enrollment, passback binding and single sign-on code', () => {
   /** Every item of a user in an activity (enrollment, bindings), read from the data table. */
   async function learnerItems(activityId: string, userId: string) {
     const { pk } = keys.learner(env, activityId, userId, '');
-    const { Items } = await runtime().dynamo.send(
-      new QueryCommand({ TableName: runtime().config.tables.data, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+    const { Items } = await server.dynamo.send(
+      new QueryCommand({ TableName: server.runtime.config.tables.data, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
     );
     return Items ?? [];
   }
@@ -179,8 +177,8 @@ describe('enrollment, passback binding and single sign-on code', () => {
   it('stores the code by its hash only, and refuses it after 60 seconds', async () => {
     const code = signOnCode(await launch(activity, learnerParams()));
     expect(Buffer.from(code, 'base64url')).toHaveLength(32);
-    const rt = runtime();
-    const stored = (key: string) => rt.dynamo.send(new GetCommand({ TableName: rt.config.tables.ephemeral, Key: keys.sso(env, key) }));
+    const rt = server.runtime;
+    const stored = (key: string) => server.dynamo.send(new GetCommand({ TableName: rt.config.tables.ephemeral, Key: keys.sso(env, key) }));
     expect((await stored(code)).Item).toBeUndefined();
     const byHash = (await stored(createHash('sha256').update(code).digest('base64url'))).Item!;
     expect(JSON.stringify(byHash)).not.toContain(code);
@@ -294,8 +292,8 @@ describe('DynamoDB requests per launch', () => {
     const report = Object.entries(measured).map(([what, requests]) => `${what}: ${requests.length} (${requests.join(', ')})`);
     process.stdout.write(`DynamoDB requests per LTI 1.2 launch:\n  ${report.join('\n  ')}\n`);
 
-    // Non-empty counts show that the middleware sits on the handlers' own client (same module
-    // instance of functions/app/runtime.ts as the server's handlers).
+    // Non-empty counts show that the middleware sits on the handlers' own client (the server's
+    // runtime's).
     expect(measured['launch of a returning learner']).toEqual(['BatchGetItemCommand', 'PutItemCommand', 'BatchWriteItemCommand']);
     expect(measured['first launch of a new learner']!.length).toBeGreaterThan(3);
     expect(measured['launch refused for a bad signature']).toEqual(['BatchGetItemCommand']);

@@ -4,13 +4,16 @@
  * its embedded store (dynalite), with the real stores built from the server's configuration:
  *
  * - local mode: deliveries an earlier run of the server left `pending` (its in-process queue died
- *   with it) are queued again when this run creates its queue, and reach the LMS;
+ *   with it) are queued again when the next run starts on the same data directory, and reach the LMS;
  * - the same recovery, called directly: which deliveries the scan finds, and that each is queued at
  *   its next attempt;
  * - a first attempt that cannot be queued: the passback is `failed` ("could not be queued: …") and
  *   the PUT answers 503; sending the progress again delivers it;
  * - the dead-letter function's handler marks a dead-lettered message's delivery `failed`.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deliverers } from '../../../../functions/app/deliverers';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
@@ -22,15 +25,17 @@ import type { Progress } from '../../../../functions/academy/model';
 import { DynamoPassbackStore } from '../../../../functions/adapters/dynamo-passback';
 import { keys } from '../../../../functions/adapters/keys';
 import { HttpError } from '../../../../functions/errors';
-import { handler as deadLetterHandler } from '../../../../functions/handlers/passback-dead-letters';
+import { createHandler as deadLetterHandler } from '../../../../functions/lambdas/passback-dead-letters';
 import { InProcessQueue } from '../../../../functions/local/in-process-queue';
 import { bindingKey, type Delivery, type Lti12Binding, type PassbackMessage, type PassbackQueue } from '../../../../functions/ports';
-import { runtime, type Runtime } from '../../../../functions/app/runtime';
+import type { Runtime } from '../../../../functions/app/runtime';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { closeSigners, launch, learnerParams, type Lti12Credentials } from '../../../fixtures/lti12-launch';
 import { startOutcomesReceiver, type OutcomesReceiver } from '../../../fixtures/outcomes-receiver';
 
 const env = 'recovery';
+let dataDir: string;
+/** The server the helpers below talk to: the earlier run while it sets up, then this run. */
 let server: TestServer;
 let receiver: OutcomesReceiver;
 let activity: Lti12Credentials & { id: string };
@@ -128,7 +133,7 @@ async function bindLearner(consumerKeys: readonly string[] = [activity.key]): Pr
   const userId = `synthetic-${++synthetic}`;
   for (const consumerKey of consumerKeys) {
     const binding: Lti12Binding = { version: '1.2', consumerKey, serviceUrl: `https://lms.invalid/${userId}`, sourcedId: `src-${userId}` };
-    await rt.dynamo.send(
+    await server.dynamo.send(
       new PutCommand({
         TableName: rt.config.tables.data,
         Item: {
@@ -145,23 +150,31 @@ async function bindLearner(consumerKeys: readonly string[] = [activity.key]): Pr
   return userId;
 }
 
-/** What an earlier run of the local server left behind (written before this run's first progress request). */
+/** What an earlier run of the local server left behind, on the data directory this run starts on. */
 const left = { firstLost: '', retryLost: '', delivered: '' };
 
+/** Serves the helpers above from `next`: its handlers' runtime and its passback store. */
+function use(next: TestServer): void {
+  server = next;
+  rt = next.runtime;
+  store = new DynamoPassbackStore(next.dynamo, rt.config.tables.data);
+}
+
 beforeAll(async () => {
-  server = await startTestServer();
   receiver = await startOutcomesReceiver();
+  dataDir = await mkdtemp(join(tmpdir(), 'lti-bridge-recovery-'));
+
+  // The earlier run: deliveries opened with a queue that never runs them (the in-process queue of
+  // a server that then stopped), one of them after a failed attempt, and one delivered.
+  const earlier = await startTestServer({ dataDir });
+  try {
+    use(earlier);
   expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Recovery', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
   const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title: 'Recovered course', availableForLti: true });
   expect(created.status).toBe(201);
   activity = { id: created.json.id, ...created.json.ltiAccess.lti12 };
   receiver.secrets.set(activity.key, activity.secret);
-  // The server's configuration is in process.env now: the same stores as its handlers, on its dynalite.
-  rt = runtime();
-  store = new DynamoPassbackStore(rt.dynamo, rt.config.tables.data);
 
-  // No progress request has reached the server yet, so its passback queue does not exist: these
-  // deliveries are what an earlier run left, whose queued attempts died with it.
   left.firstLost = await launchLearner('/left/first', 'left-first');
   await open(left.firstLost, 61);
   left.retryLost = await launchLearner('/left/retry', 'left-retry');
@@ -170,17 +183,24 @@ beforeAll(async () => {
   left.delivered = await launchLearner('/left/delivered', 'left-delivered');
   const done = await open(left.delivered, 63);
   expect(await store.record(messageOf(done), { state: 'delivered', target: done.target, now: Date.now() })).toBe(true);
+  } finally {
+    await earlier.close();
+  }
+
+  // This run, on the same data directory (and so the same activity, at this run's URL).
+  use(await startTestServer({ dataDir }));
+  activity = { ...activity, launchUrl: activity.launchUrl.replace(earlier.baseUrl, server.baseUrl) };
 });
 
 afterAll(async () => {
   await closeSigners();
   await receiver?.close();
   await server?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('local mode: a server that stopped with attempts queued', () => {
-  it('the next run queues them again when it creates its queue: the LMS gets every score, and nothing already delivered is sent again', async () => {
-    // The first progress request of this run creates the in-process queue (and the recovery).
+  it('the next run queues them again when it starts: the LMS gets every score, and nothing already delivered is sent again', async () => {
     expect(await getProgress(left.firstLost)).toMatchObject({ status: 'completed', score: 61 });
     const first = await until(left.firstLost, (v) => v.passbacks[0]?.state === 'delivered');
     expect(first.passbacks[0]).toMatchObject({ state: 'delivered', attempts: 1, lastError: null, target: `${receiver.baseUrl}/left/first` });
@@ -203,8 +223,7 @@ describe('local mode: a server that stopped with attempts queued', () => {
 
 describe('the recovery itself (requeuePending + the store’s local scan), against the server’s dynalite', () => {
   it('finds the deliveries pending before a time, queues each at its next attempt, and the in-process queue runs them to delivered', async () => {
-    // This run's queue (and its own recovery scan) exists before anything below is written.
-    await getProgress(left.delivered);
+    // This run's own recovery scan ran when it started, before anything below is written.
     const t0 = Date.now();
     const firstLost = await bindLearner();
     const firstDelivery = await open(firstLost, 40, { at: t0 });
@@ -343,12 +362,12 @@ describe('the dead-letter function (functions/handlers/passback-dead-letters.ts)
     };
   }
 
-  it('marks the delivery of each dead-lettered message failed, with its own configuration and store', async () => {
+  it('marks the delivery of each dead-lettered message failed, in the store of its runtime', async () => {
     const userId = await bindLearner();
     const opened = await open(userId, 30);
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      expect(await deadLetterHandler(dlqEvent(['dlq-1', JSON.stringify(messageOf(opened))], ['junk', '{}']))).toEqual({ batchItemFailures: [] });
+      expect(await deadLetterHandler(() => server.runtime)(dlqEvent(['dlq-1', JSON.stringify(messageOf(opened))], ['junk', '{}']))).toEqual({ batchItemFailures: [] });
     } finally {
       errors.mockRestore();
     }

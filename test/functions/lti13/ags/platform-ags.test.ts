@@ -9,7 +9,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { issueAccessToken } from '../../../../functions/lti13/core/platform-access-tokens';
-import { runtime } from '../../../../functions/app/runtime';
 import type { Activity } from '../../../../functions/academy/model';
 import { expectError } from '../../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
@@ -35,7 +34,7 @@ const learners = ['ann', 'bob', 'cat', 'dan', 'eve'];
 /** Activities are written straight to the store, for fixed ids that read well in URLs; tools are registered through the admin API. */
 async function activity(environmentId: string, id: string, fields: Partial<Activity>): Promise<void> {
   const now = new Date().toISOString();
-  await runtime().activities.create({
+  await server.runtime.activities.create({
     id,
     environmentId,
     type: 'e-learning',
@@ -63,7 +62,7 @@ async function registerTool(environmentId: string, name: string): Promise<string
 }
 
 async function token(toolId: string, granted: string[], environmentId = env): Promise<string> {
-  const answer = await issueAccessToken(runtime(), { environmentId, toolId, clientId: toolId, scopes: granted });
+  const answer = await issueAccessToken(server.runtime, { environmentId, toolId, clientId: toolId, scopes: granted });
   return answer.access_token;
 }
 
@@ -101,7 +100,7 @@ const score = (userId: string, fields: Record<string, unknown>) => ({
 });
 const postScore = (activityId: string, lineItemId: string, body: unknown, tokenValue: string) =>
   call('POST', `${lineItems(activityId)}/${lineItemId}/scores`, { token: tokenValue, body, contentType: media.score });
-const progressOf = (activityId: string, userId: string) => runtime().progress.get(env, activityId, userId);
+const progressOf = (activityId: string, userId: string) => server.runtime.progress.get(env, activityId, userId);
 
 let full: string;
 

@@ -8,8 +8,6 @@ import { clientAssertionType } from '../../../../functions/lti13/core/claims';
 import { PlatformTokens } from '../../../../functions/lti13/core/tool-access-token';
 import { findOrCreateLineItem, lineItemOf, sendScore, scoresUrl, scopesFor, type ToolAgsDeps, type ToolScore } from '../../../../functions/lti13/ags/tool-client';
 import type { Lti13Binding } from '../../../../functions/ports';
-import { runtime } from '../../../../functions/app/runtime';
-import { signer } from '../../../../functions/app/signer';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { agsScope, TestPlatform } from '../../../fixtures/lti13-platform';
 
@@ -48,7 +46,7 @@ beforeEach(() => {
 
 /** Fresh token cache per test, and a clock the test can move. */
 function deps(tokens = new PlatformTokens()): ToolAgsDeps {
-  return { http: runtime().http, signer: signer(), clock: { now: () => now }, tokens };
+  return { http: server.runtime.http, signer: server.runtime.signer, clock: { now: () => now }, tokens };
 }
 
 const score = (userId: string, overrides: Partial<ToolScore> = {}): ToolScore => ({

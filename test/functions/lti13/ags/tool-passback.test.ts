@@ -7,7 +7,6 @@
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { agsScore } from '../../../../functions/lti13/ags/tool-passback';
-import { signer } from '../../../../functions/app/signer';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { agsClaim, agsScope, launchFromPlatform, lti, TestPlatform } from '../../../fixtures/lti13-platform';
 
@@ -40,7 +39,7 @@ beforeAll(async () => {
   const registered = await server.admin.request('POST', `/admin/environments/${env}/platforms`, lms.registration());
   platformId = registered.json.id;
   loginUrl = registered.json.toolConfiguration.loginUrl;
-  (signer() as unknown as { client: KMSClient }).client.middlewareStack.add(
+  (server.runtime.signer as unknown as { client: KMSClient }).client.middlewareStack.add(
     (next, context) => async (args) => {
       kmsRequests.push(String(context.commandName));
       return next(args);

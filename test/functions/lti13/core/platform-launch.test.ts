@@ -334,7 +334,7 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
 
   it('refuses an expired launch (a pending login lives 5 minutes)', async () => {
     const login = await startLogin();
-    const { db, ephemeral } = tables();
+    const { db, ephemeral } = tables(server);
     const key = keys.pendingLogin(env, createHash('sha256').update(login.params.get('login_hint')!).digest('base64url'));
     const { Item } = await db.send(new GetCommand({ TableName: ephemeral, Key: key }));
     const now = Math.floor(Date.now() / 1000);

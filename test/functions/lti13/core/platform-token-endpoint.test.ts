@@ -87,7 +87,7 @@ describe('a token', () => {
     expect(answer.headers.get('pragma')).toBe('no-cache');
     // Stored only by its hash, bound to the tool and the environment.
     const hash = createHash('sha256').update(answer.json.access_token as string).digest('base64url');
-    const { db, ephemeral } = tables();
+    const { db, ephemeral } = tables(server);
     const { Item } = await db.send(new GetCommand({ TableName: ephemeral, Key: keys.accessToken(hash) }));
     expect(Item?.grant).toMatchObject({ environmentId: env, toolId: clientId, clientId, scopes: allScopes });
   });

@@ -8,8 +8,6 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import jwt from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
-import { runtime } from '../../../../functions/app/runtime';
-import { signer } from '../../../../functions/app/signer';
 import { expectError } from '../../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { launchFromPlatform, lti, postLaunch, TestPlatform, type LaunchOptions, type LaunchRun, type Scenario } from '../../../fixtures/lti13-platform';
@@ -492,14 +490,14 @@ describe('what a launch costs', () => {
   let kms: string[] | undefined;
 
   beforeAll(() => {
-    runtime().dynamo.middlewareStack.add(
+    server.dynamo.middlewareStack.add(
       (next, context) => async (args) => {
         dynamo?.push(String(context.commandName));
         return next(args);
       },
       { step: 'deserialize', name: 'lti13CountDynamo' },
     );
-    (signer() as unknown as { client: KMSClient }).client.middlewareStack.add(
+    (server.runtime.signer as unknown as { client: KMSClient }).client.middlewareStack.add(
       (next, context) => async (args) => {
         kms?.push(String(context.commandName));
         return next(args);

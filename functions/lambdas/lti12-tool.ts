@@ -1,0 +1,8 @@
+/** The academy as LTI 1.2 tool: basic launches from external LMSs. */
+import { lambda } from '../http/lambda';
+import { lti12ToolLaunch } from '../lti12/tool-launch';
+import type { Runtime } from '../app/runtime';
+
+export function createHandler(rt: () => Runtime) {
+  return lambda({ 'POST /{env}/lti12/launch/{activityId}': (event) => lti12ToolLaunch(rt(), event) }, 'launch-page');
+}

@@ -1,0 +1,56 @@
+/**
+ * What each Lambda bundles, built as the stack builds it (esbuild with `lib/bundling.ts`'s options,
+ * through `scripts/bench/build.ts`): no local-mode code in any function, and AWS SDK clients only in
+ * the functions that use them (the KMS client where a function signs, SQS where it queues), so that
+ * no cold start pays for a client it never calls. `npm run bench` measures the sizes and times.
+ */
+import { build } from 'esbuild';
+import { handlerEntry } from '../../../lib/bundling';
+import { functions, type FunctionName } from '../../../functions/routes';
+import { esbuildOptions } from '../../../scripts/bench/build';
+
+const ROOT = `${__dirname}/../../..`;
+
+/** The input files of a function's bundle, relative to the repository (packages as `node_modules/<name>/…`). */
+async function bundledInputs(fn: FunctionName): Promise<string[]> {
+  const result = await build({
+    ...esbuildOptions(ROOT),
+    entryPoints: [handlerEntry(ROOT, functions[fn].entry)],
+    outfile: `bundle-${fn}.js`,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs).map((path) => {
+    const at = path.lastIndexOf('node_modules/');
+    return at === -1 ? path : path.slice(at);
+  });
+}
+
+const names = Object.keys(functions) as FunctionName[];
+let inputs: Record<FunctionName, string[]>;
+
+beforeAll(async () => {
+  inputs = Object.fromEntries(await Promise.all(names.map(async (fn) => [fn, await bundledInputs(fn)] as const))) as typeof inputs;
+}, 60_000);
+
+const uses = (fn: FunctionName, prefix: string) => inputs[fn].some((path) => path.startsWith(prefix));
+const bundling = (prefix: string) => names.filter((fn) => uses(fn, prefix)).sort();
+
+it('bundles the function code it is built from', () => {
+  expect(uses('admin', 'functions/admin/')).toBe(true);
+  expect(uses('passbackWorker', 'functions/academy/passback/')).toBe(true);
+});
+
+it('no function bundles local-mode code (functions/local/)', () => {
+  expect(bundling('functions/local/')).toEqual([]);
+});
+
+it('only the functions that sign bundle the KMS client, and only those that queue the SQS client', () => {
+  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'passbackWorker']);
+  expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
+});
+
+it('the JWKS function bundles no store and no AWS SDK client', () => {
+  expect(inputs.jwks.filter((path) => path.startsWith('node_modules/@aws-sdk/') || path.startsWith('functions/adapters/dynamo'))).toEqual([]);
+});
