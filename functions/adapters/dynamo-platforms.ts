@@ -170,14 +170,12 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
     externalKey: string,
     externalUserId: string,
   ): Promise<Lti13LaunchPrefetch> {
-    const [environment, platform, activity, external] = await batchGetAll(this.db, this.table, [
-      keys.environment(environmentId),
+    const [platform, activity, external] = await batchGetAll(this.db, this.table, [
       keys.platform(environmentId, platformId),
       keys.activity(environmentId, activityId),
       keys.externalId(environmentId, externalKey, externalUserId),
     ]);
     return {
-      environment: record<Environment>(environment),
       platform: record<Platform>(platform),
       activity: record<Activity>(activity),
       knownUserId: external?.userId as string | undefined,

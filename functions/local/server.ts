@@ -1,5 +1,5 @@
 /**
- * Local mode's HTTP server (PRODUCT.md, "Local mode"): every route of `functions/routes.ts`, served
+ * Local mode's HTTP server (docs/product.md, "Local mode"): every route of `functions/routes.ts`, served
  * from one process by the same handlers that run on Lambda, behind the same route matching, event
  * shape (payload 2.0) and IAM authorization (SigV4) as API Gateway, with the embedded store and the
  * local KMS endpoint in place of DynamoDB and KMS.

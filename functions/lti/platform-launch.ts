@@ -1,5 +1,5 @@
 /**
- * `GET /{env}/launch/{ticket}`: the browser's one-time entry to an external activity (PRODUCT.md
+ * `GET /{env}/launch/{ticket}`: the browser's one-time entry to an external activity (docs/product.md
  * "Launch an external activity"). The ticket is consumed once, the environment, activity and user
  * are read in one round trip, and the launch continues by the activity's LTI version: each version
  * is one launcher, registered by the composition root (`../app/launchers.ts`), so that this file
@@ -45,7 +45,7 @@ export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent):
   try {
     ticket = await consumeLaunchTicket(deps, environmentId, pathParam(event, 'ticket'));
   } catch (error) {
-    // PRODUCT.md: every public LTI URL of an environment without LTI answers 403, ticket or not.
+    // docs/product.md: every public LTI URL of an environment without LTI answers 403, ticket or not.
     const environment = (await deps.platform.context(environmentId)).environment;
     if (environment && !environment.ltiEnabled) throw ltiDisabled();
     throw error;

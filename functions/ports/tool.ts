@@ -28,6 +28,8 @@ export interface OidcState {
   readonly environmentId: string;
   readonly platformId: string;
   readonly activityId: string;
+  /** The message type the launch must carry (Core 1.3 §5.3.1), as the login's target said. */
+  readonly messageType: string;
   /** The login's `target_link_uri`; the id_token's claim must equal it (Core 1.3 §5.3.4). */
   readonly targetLinkUri: string;
   /** The nonce sent in the authentication request; the id_token must carry it. */
@@ -36,15 +38,18 @@ export interface OidcState {
   readonly expiresAt: number;
 }
 
-/** What an LTI 1.3 launch reads before validating, in one round trip. */
-export interface Lti13LaunchPrefetch extends LaunchPrefetch {
+/**
+ * What an LTI 1.3 launch reads before validating, in one round trip (the environment is read
+ * before, at the same time as the state is consumed).
+ */
+export interface Lti13LaunchPrefetch extends Omit<LaunchPrefetch, 'environment'> {
   readonly platform?: Platform;
 }
 
 export interface Lti13LaunchStore {
   /** One read (BatchGetItem): the environment and the activity of a login. */
   loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>>;
-  /** One read (BatchGetItem): the environment, the platform, the activity and the external id's user. */
+  /** One read (BatchGetItem): the platform, the activity and the external id's user. */
   launchContext(
     environmentId: string,
     platformId: string,

@@ -1,15 +1,15 @@
 /**
  * `POST /{env}/lti13/launch`: the authentication response of an LTI 1.3 launch (Security 1.0
- * §5.1.1.3 and §5.1.3; LTI Core 1.3 §5). The checks run in the order listed in `checks`, each a
- * small function that throws a `LaunchError`; then the launch is completed like every other
- * (`academy/launch.ts`).
+ * §5.1.1.3 and §5.1.3; LTI Core 1.3 §5). The launch goes through typed phases (the response, the
+ * login it answers, its context, the verified token), each step a small function that throws a
+ * `LaunchError`, then the steps of its message type (`messageSteps`, the matrix keyed by the type
+ * the login asked for); a resource link launch is completed like every other (`academy/launch.ts`).
  *
  * Single use: the state is consumed by one conditional delete, and the nonce the id_token must carry
  * is the one stored in that state and nowhere else, so a nonce is accepted at most once without a
- * write of its own. Together with one BatchGetItem (environment, platform, activity, external id)
- * and the launch's one BatchWriteItem, a returning learner's launch costs three DynamoDB requests,
- * and no KMS request.
- */
+ * write of its own. The environment is read with that delete (one round trip, two requests), then
+ * one BatchGetItem (platform, activity, external id) and the launch's one BatchWriteItem: a
+ * returning learner's launch costs four DynamoDB requests in three round trips, and no KMS request. */
 import type { JWTPayload } from 'jose';
 import type { Activity, Environment, Platform } from '../../academy/model';
 import { completeLaunch, type LaunchDeps } from '../../academy/launch';
@@ -20,8 +20,8 @@ import { renderErrorsWith } from '../../http/error-context';
 import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { ltiDisabled, missing } from '../../lti/errors';
-import type { Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
+import { availableActivity, ltiEnvironment, requiredParameter } from '../../lti/checks';
+import type { EnvironmentStore, Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
 import type { UnverifiedJwt } from './jwt';
@@ -51,36 +51,51 @@ export const purposes = {
 
 export interface Lti13LaunchDeps extends LaunchDeps {
   readonly config: Pick<Config, 'publicUrl' | 'jwtClockToleranceSeconds'>;
+  readonly environments: EnvironmentStore;
   readonly lti13Launches: Lti13LaunchStore;
   readonly singleUse: SingleUseStore;
   readonly keySets: PlatformKeySets;
 }
 
-/** The state the checks read and fill in. */
-export interface ToolLti13Launch {
+/** Phase 1: the authentication response as the browser posted it (Security 1.0 §5.1.1.3). */
+export interface LaunchResponse {
   readonly envId: string;
   readonly form: Readonly<Record<string, string>>;
   readonly event: ApiEvent;
-  state?: OidcState;
-  token?: UnverifiedJwt;
-  environment?: Environment;
-  platform?: Platform;
-  activity?: Activity;
-  knownUserId?: string;
-  /** Set once the signature and times have been verified. */
-  claims?: JWTPayload;
 }
 
-type Check = (launch: ToolLti13Launch, deps: Lti13LaunchDeps) => void | Promise<void>;
+/** Phase 2: an id_token and a state, the state bound to this browser. */
+export interface AnsweredLaunch extends LaunchResponse {
+  readonly environment: Environment;
+  readonly idToken: string;
+  readonly state: string;
+}
+
+/** Phase 3: the login it answers (its state consumed once) and the id_token as sent, unverified. */
+export interface LoginLaunch extends AnsweredLaunch {
+  readonly login: OidcState;
+  readonly token: UnverifiedJwt;
+}
+
+/** Phase 4: the platform (activated), the activity (available), the learner's id if known. */
+export interface LaunchContext extends LoginLaunch {
+  readonly platform: Platform;
+  readonly activity: Activity;
+  readonly knownUserId?: string;
+}
+
+/** Phase 5: signature and times verified; only from here are the claims trusted. */
+export interface VerifiedLaunch extends LaunchContext {
+  readonly claims: JWTPayload;
+}
+
+type Check<Phase> = (launch: Phase) => void;
 
 const refused = (parameter: string, message: string, purpose?: string) => new LaunchError(401, 'invalid_launch', message, parameter, purpose);
 
-/** The verified claims (only read by checks after `signatureVerified`). */
-const verified = (launch: ToolLti13Launch): JWTPayload => launch.claims!;
-
 /** A claim that must be a non-empty string; answers it. */
-function stringClaim(launch: ToolLti13Launch, name: keyof typeof purposes): string {
-  const value = verified(launch)[name];
+function stringClaim(launch: VerifiedLaunch, name: keyof typeof purposes): string {
+  const value = launch.claims[name];
   if (value === undefined || value === null) throw missingClaim(name);
   if (typeof value !== 'string' || value.trim() === '') {
     throw new LaunchError(400, 'invalid_claim', `The launch's ${name} claim must be a non-empty string.`, name, purposes[name]);
@@ -91,22 +106,19 @@ function stringClaim(launch: ToolLti13Launch, name: keyof typeof purposes): stri
 const missingClaim = (name: keyof typeof purposes): LaunchError =>
   new LaunchError(400, 'missing_claim', `The launch is missing the claim ${name}.`, name, purposes[name]);
 
+// --- Phase 1 -> 2: the response --------------------------------------------------------------
+
 /** Security 1.0 §5.1.1.3: the platform answered an authentication error instead of a token. */
-const noAuthenticationError: Check = (launch) => {
-  const { error, error_description: description } = launch.form;
+const noAuthenticationError: Check<LaunchResponse> = ({ form }) => {
+  const { error, error_description: description } = form;
   if (error !== undefined) {
     throw new LaunchError(401, 'platform_error', `The platform refused the login: ${error}${description ? ` (${description})` : ''}.`, 'error');
   }
 };
 
-const required = (name: 'id_token' | 'state') => (launch: ToolLti13Launch) => {
-  if (!launch.form[name]?.trim()) throw missing(name, purposes[name]);
-};
-
 /** The state came back in the browser that started the login (login CSRF, Security 1.0 §7.3.1). */
-const stateBoundToBrowser: Check = (launch) => {
-  const state = launch.form.state!;
-  if (!cookieMatches(cookie(launch.event, stateCookieName(state)), state)) {
+const stateBoundToBrowser: Check<AnsweredLaunch> = (launch) => {
+  if (!cookieMatches(cookie(launch.event, stateCookieName(launch.state)), launch.state)) {
     throw refused(
       'state',
       "The login's cookie did not come back with the launch: the browser blocked it (third-party cookies inside the platform's page) " +
@@ -116,63 +128,60 @@ const stateBoundToBrowser: Check = (launch) => {
   }
 };
 
+/** The response's checks, in order; `id_token` and `state` are required between the first two. */
+function answeredLaunch(response: LaunchResponse, environment: Environment): AnsweredLaunch {
+  noAuthenticationError(response);
+  const idToken = requiredParameter(response.form, 'id_token', purposes.id_token);
+  const state = requiredParameter(response.form, 'state', purposes.state);
+  const answered = { ...response, environment, idToken, state };
+  stateBoundToBrowser(answered);
+  return answered;
+}
+
+// --- Phase 2 -> 3: the login -----------------------------------------------------------------
+
 /** One conditional delete: a state (and so its nonce) is used at most once, within its lifetime. */
-const stateUsedOnce: Check = async (launch, deps) => {
-  launch.state = await deps.singleUse.consume('oidc-state', launch.envId, sha256Base64url(launch.form.state!), deps.clock.now());
-  if (!launch.state) {
+function loginOf(launch: AnsweredLaunch, login: OidcState | undefined): LoginLaunch {
+  if (!login) {
     throw refused('state', 'This launch was already used, or its login has expired; please launch again from the platform.', purposes.state);
   }
-};
+  return { ...launch, login, token: readIdToken(launch.idToken) };
+}
 
-const tokenReadable: Check = (launch) => {
-  launch.token = readIdToken(launch.form.id_token!);
-};
+// --- Phase 3 -> 4: the context ---------------------------------------------------------------
 
-/** One read for the environment, the platform, the activity and the learner's external id. */
-const readContext: Check = async (launch, deps) => {
-  const state = launch.state!;
-  const unverified = launch.token!.claims;
+/** One read for the platform, the activity and the learner's external id. */
+async function launchContext(deps: Lti13LaunchDeps, launch: LoginLaunch): Promise<LaunchContext> {
+  const unverified = launch.token.claims;
   const found = await deps.lti13Launches.launchContext(
     launch.envId,
-    state.platformId,
-    state.activityId,
+    launch.login.platformId,
+    launch.login.activityId,
     `lti13:${String(unverified.iss ?? '')}`,
     String(unverified.sub ?? ''),
   );
-  launch.environment = found.environment;
-  launch.platform = found.platform;
-  launch.activity = found.activity;
-  launch.knownUserId = found.knownUserId;
-};
-
-const environmentEnablesLti: Check = (launch) => {
-  if (!launch.environment) throw new LaunchError(404, 'not_found', 'There is no such environment.');
-  if (!launch.environment.ltiEnabled) throw ltiDisabled();
-};
-
-const platformActivated: Check = (launch) => {
-  if (!launch.platform) throw refused('iss', 'The platform of this launch is no longer registered in this environment.');
-  if (!launch.platform.activated) {
+  if (!found.platform) throw refused('iss', 'The platform of this launch is no longer registered in this environment.');
+  if (!found.platform.activated) {
     throw new LaunchError(401, 'platform_deactivated', 'The platform of this launch is deactivated in this environment.', 'iss');
   }
-};
+  const activity = availableActivity(found.activity);
+  checkHeader(launch.token.header);
+  return { ...launch, platform: found.platform, activity, ...(found.knownUserId ? { knownUserId: found.knownUserId } : {}) };
+}
 
-const activityAvailable: Check = (launch) => {
-  if (!launch.activity?.availableForLti) throw new LaunchError(404, 'not_found', 'This activity does not exist or is not available for LTI.');
-};
-
-const headerAllowed: Check = (launch) => checkHeader(launch.token!.header);
+// --- Phase 4 -> 5: the signature -------------------------------------------------------------
 
 /** Security 1.0 §5.1.3 steps 1, 6-8: signature with the platform's key, `exp`, `iat`. */
-const signatureVerified: Check = async (launch, deps) => {
-  const jwksUrl = launch.platform!.jwksUrl;
+async function verifiedLaunch(deps: Lti13LaunchDeps, launch: LaunchContext): Promise<VerifiedLaunch> {
+  const { jwksUrl } = launch.platform;
   try {
-    launch.claims = await verifyIdToken(launch.form.id_token!, {
+    const claimSet = await verifyIdToken(launch.idToken, {
       key: (kid) => deps.keySets.key(jwksUrl, kid),
       clock: deps.clock,
       clockToleranceSeconds: deps.config.jwtClockToleranceSeconds,
       maxAgeSeconds: stateLifetimeSeconds,
     });
+    return { ...launch, claims: claimSet };
   } catch (error) {
     if (!(error instanceof KeySetError)) throw error;
     if (error.code === 'unknown_kid') throw refused('kid', `The id_token's kid is unknown: ${error.message}.`, idTokenPurpose);
@@ -181,64 +190,74 @@ const signatureVerified: Check = async (launch, deps) => {
       cause: error,
     });
   }
-};
+}
+
+// --- Phase 5: the claims ---------------------------------------------------------------------
 
 /** Step 2: exactly the registered issuer. */
-const issuerExact: Check = (launch) => {
-  if (verified(launch).iss !== launch.platform!.issuer) {
+const issuerExact: Check<VerifiedLaunch> = (launch) => {
+  if (launch.claims.iss !== launch.platform.issuer) {
     throw refused('iss', `The id_token's issuer is not the registered issuer of the platform this login was for.`);
   }
 };
 
-const audiences = (launch: ToolLti13Launch): unknown[] => {
-  const aud = verified(launch).aud;
+const audiences = (launch: VerifiedLaunch): unknown[] => {
+  const { aud } = launch.claims;
   return Array.isArray(aud) ? aud : [aud];
 };
 
 /** Step 3: the academy's client id is an audience. */
-const audienceIncludesClient: Check = (launch) => {
-  if (!audiences(launch).includes(launch.platform!.clientId)) {
+const audienceIncludesClient: Check<VerifiedLaunch> = (launch) => {
+  if (!audiences(launch).includes(launch.platform.clientId)) {
     throw refused('aud', "The id_token is not meant for the academy: its audience does not include the academy's client id.");
   }
 };
 
 /** Steps 4-5: with several audiences `azp` is required; when present it is the academy's client id. */
-const authorizedParty: Check = (launch) => {
-  const { azp } = verified(launch);
-  const clientId = launch.platform!.clientId;
+const authorizedParty: Check<VerifiedLaunch> = (launch) => {
+  const { azp } = launch.claims;
   if (audiences(launch).length > 1 && azp === undefined) {
     throw refused('azp', 'The id_token has several audiences but no authorized party (azp).');
   }
-  if (azp !== undefined && azp !== clientId) {
+  if (azp !== undefined && azp !== launch.platform.clientId) {
     throw refused('azp', "The id_token's authorized party (azp) is not the academy's client id.");
   }
 };
 
 /** Step 9: the nonce of this login's authentication request. */
-const nonceOfThisLogin: Check = (launch) => {
-  if (verified(launch).nonce !== launch.state!.nonce) {
+const nonceOfThisLogin: Check<VerifiedLaunch> = (launch) => {
+  if (launch.claims.nonce !== launch.login.nonce) {
     throw refused('nonce', 'The id_token was not issued for this login (its nonce differs); please launch again.');
   }
 };
 
 /** Core 1.3 §5.3.3: the registered deployment. */
-const deploymentRegistered: Check = (launch) => {
+const deploymentRegistered: Check<VerifiedLaunch> = (launch) => {
   const deploymentId = stringClaim(launch, claims.deploymentId);
-  if (deploymentId !== launch.platform!.deploymentId) {
+  if (deploymentId !== launch.platform.deploymentId) {
     throw refused(claims.deploymentId, `The deployment ${deploymentId} is not the one registered for this platform.`, purposes[claims.deploymentId]);
   }
 };
 
-const exactClaim = (name: typeof claims.messageType | typeof claims.version, expected: string): Check => (launch) => {
-  const value = stringClaim(launch, name);
-  if (value !== expected) {
-    throw new LaunchError(400, 'invalid_claim', `The launch's ${name} is ${JSON.stringify(value)}; it must be ${expected}.`, name, purposes[name]);
-  }
-};
+const exactClaim =
+  (name: typeof claims.messageType | typeof claims.version, expected: (launch: VerifiedLaunch) => string): Check<VerifiedLaunch> =>
+  (launch) => {
+    const value = stringClaim(launch, name);
+    const wanted = expected(launch);
+    if (value !== wanted) {
+      throw new LaunchError(400, 'invalid_claim', `The launch's ${name} is ${JSON.stringify(value)}; it must be ${wanted}.`, name, purposes[name]);
+    }
+  };
+
+/** Core 1.3 §5.3.1: the message type the login's target asked for. */
+const messageTypeOfThisLogin = exactClaim(claims.messageType, (launch) => launch.login.messageType);
+
+/** Core 1.3 §5.3.2. */
+const version13 = exactClaim(claims.version, () => ltiVersion);
 
 /** Core 1.3 §5.3.5: `resource_link.id`. */
-const resourceLinkPresent: Check = (launch) => {
-  const link = verified(launch)[claims.resourceLink] as { id?: unknown } | undefined;
+const resourceLinkPresent: Check<VerifiedLaunch> = (launch) => {
+  const link = launch.claims[claims.resourceLink] as { id?: unknown } | undefined;
   if (link === undefined || link === null) throw missingClaim(claims.resourceLink);
   if (typeof link !== 'object' || typeof link.id !== 'string' || link.id.trim() === '') {
     throw new LaunchError(400, 'invalid_claim', `The launch's ${claims.resourceLink} claim has no id.`, claims.resourceLink, purposes[claims.resourceLink]);
@@ -246,8 +265,8 @@ const resourceLinkPresent: Check = (launch) => {
 };
 
 /** Core 1.3 §5.3.7: present, a list of strings (possibly empty; `[""]` is tolerated). */
-const rolesPresent: Check = (launch) => {
-  const roles = verified(launch)[claims.roles];
+const rolesPresent: Check<VerifiedLaunch> = (launch) => {
+  const roles = launch.claims[claims.roles];
   if (roles === undefined || roles === null) throw missingClaim(claims.roles);
   if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) {
     throw new LaunchError(400, 'invalid_claim', `The launch's ${claims.roles} claim must be a list of role URIs.`, claims.roles, purposes[claims.roles]);
@@ -255,63 +274,88 @@ const rolesPresent: Check = (launch) => {
 };
 
 /** Core 1.3 §5.3.6: `sub`, at most 255 characters (an anonymous launch cannot be provisioned). */
-const subjectPresent: Check = (launch) => {
+const subjectPresent: Check<VerifiedLaunch> = (launch) => {
   const sub = stringClaim(launch, 'sub');
-  if (sub.length > 255) throw new LaunchError(400, 'invalid_claim', 'The launch\'s sub claim is longer than 255 characters.', 'sub', purposes.sub);
+  if (sub.length > 255) throw new LaunchError(400, 'invalid_claim', "The launch's sub claim is longer than 255 characters.", 'sub', purposes.sub);
 };
 
-/** Core 1.3 §5.3.4: the login's target link URI (which `login.ts` checked belongs to this environment). */
-const targetLinkOfThisLogin: Check = (launch) => {
+/** Core 1.3 §5.3.4: the login's target link URI (which the login checked belongs to this environment). */
+const targetLinkOfThisLogin: Check<VerifiedLaunch> = (launch) => {
   const target = stringClaim(launch, claims.targetLinkUri);
-  if (target !== launch.state!.targetLinkUri) {
+  if (target !== launch.login.targetLinkUri) {
     throw new LaunchError(
       400,
       'invalid_claim',
-      `The launch's target_link_uri ${target} is not the one its login was for (${launch.state!.targetLinkUri}).`,
+      `The launch's target_link_uri ${target} is not the one its login was for (${launch.login.targetLinkUri}).`,
       claims.targetLinkUri,
       purposes[claims.targetLinkUri],
     );
   }
 };
 
-const validEmail: Check = (launch) => {
+const validEmail: Check<VerifiedLaunch> = (launch) => {
   const email = stringClaim(launch, 'email');
   if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) {
-    throw new LaunchError(400, 'invalid_claim', 'The launch\'s email claim is not an email address.', 'email', purposes.email);
+    throw new LaunchError(400, 'invalid_claim', "The launch's email claim is not an email address.", 'email', purposes.email);
   }
 };
 
-const requiredClaim = (name: 'given_name' | 'family_name'): Check => (launch) => void stringClaim(launch, name);
+const requiredClaim =
+  (name: 'given_name' | 'family_name'): Check<VerifiedLaunch> =>
+  (launch) =>
+    void stringClaim(launch, name);
 
-/** The checks, in order. Those before `signatureVerified` must not trust the token's claims. */
-export const checks: readonly Check[] = [
-  noAuthenticationError,
-  required('id_token'),
-  required('state'),
-  stateBoundToBrowser,
-  stateUsedOnce,
-  tokenReadable,
-  readContext,
-  environmentEnablesLti,
-  platformActivated,
-  activityAvailable,
-  headerAllowed,
-  signatureVerified,
+/** Security 1.0 §5.1.3 steps 2-5 and 9, Core 1.3 §5.3.1-5.3.3: every message type's first checks. */
+export const verifiedChecks: readonly Check<VerifiedLaunch>[] = [
   issuerExact,
   audienceIncludesClient,
   authorizedParty,
   nonceOfThisLogin,
   deploymentRegistered,
-  exactClaim(claims.messageType, messageTypes.resourceLink),
-  exactClaim(claims.version, ltiVersion),
-  resourceLinkPresent,
-  rolesPresent,
-  subjectPresent,
-  targetLinkOfThisLogin,
-  validEmail,
-  requiredClaim('given_name'),
-  requiredClaim('family_name'),
+  messageTypeOfThisLogin,
+  version13,
 ];
+
+/** What one message type checks after `verifiedChecks`, and how a launch of it completes. */
+interface MessageSteps {
+  readonly checks: readonly Check<VerifiedLaunch>[];
+  readonly complete: (deps: Lti13LaunchDeps, launch: VerifiedLaunch) => Promise<ApiResult>;
+}
+
+/**
+ * The message-type matrix (Core 1.3 §5.3.1): the steps of each message the tool accepts, by the
+ * type its login's target asked for. A message type the tool does not accept has no row, and a
+ * login never asks for it. Deep Linking (`LtiDeepLinkingRequest`) is the next row.
+ */
+export const messageSteps: Readonly<Record<OidcState['messageType'], MessageSteps>> = {
+  [messageTypes.resourceLink]: {
+    checks: [resourceLinkPresent, rolesPresent, subjectPresent, targetLinkOfThisLogin, validEmail, requiredClaim('given_name'), requiredClaim('family_name')],
+    complete: completeResourceLink,
+  },
+};
+
+/** A resource link launch: the learner found or created, enrolled, and sent to the academy (`academy/launch.ts`). */
+async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
+  const { claims: claimSet, platform } = launch;
+  const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
+  const { location } = await completeLaunch(deps, {
+    environment: launch.environment,
+    activity: launch.activity,
+    version: '1.3',
+    externalKey: `lti13:${platform.issuer}`,
+    externalUserId: String(claimSet.sub),
+    knownUserId: launch.knownUserId,
+    person: {
+      email: String(claimSet.email).trim(),
+      givenName: String(claimSet.given_name).trim(),
+      familyName: String(claimSet.family_name).trim(),
+    },
+    roles: normalizeRoles(claimSet[claims.roles] as string[]),
+    returnUrl: typeof presentation?.return_url === 'string' && presentation.return_url.trim() ? presentation.return_url.trim() : undefined,
+    binding: agsBinding(platform, claimSet),
+  });
+  return redirect(location, 303);
+}
 
 /**
  * Where scores go (AGS 2.0 §3.1): a binding when the launch carries the endpoint claim with a line
@@ -337,35 +381,39 @@ export function agsBinding(platform: Platform, claimSet: JWTPayload): Lti13Bindi
   };
 }
 
-export function readLaunch(event: ApiEvent): ToolLti13Launch {
+export function readLaunch(event: ApiEvent): LaunchResponse {
   return { envId: pathParam(event, 'env'), form: formFields(event), event };
 }
 
-/** Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. */
+/**
+ * The launch, phase by phase. The environment is read first, with the state consumed at the same
+ * time when the response is complete and bound to this browser (so that both cost one round trip),
+ * and the environment is checked before anything else: LTI switched off answers 403 whatever the
+ * response carries. Then the checks of each phase in order, and the message type's own steps.
+ */
 export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): Promise<ApiResult> {
-  const launch = readLaunch(event);
+  const response = readLaunch(event);
   // The login's cookie has done its work once the state is read, whatever the outcome.
-  const cookies = launch.form.state ? [clearedStateCookie(launch.envId, launch.form.state)] : [];
+  const cookies = response.form.state ? [clearedStateCookie(response.envId, response.form.state)] : [];
   renderErrorsWith(event, () => ({ cookies }));
-    for (const check of checks) await check(launch, deps);
-    const claimSet = verified(launch);
-    const platform = launch.platform!;
-    const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
-    const { location } = await completeLaunch(deps, {
-      environment: launch.environment!,
-      activity: launch.activity!,
-      version: '1.3',
-      externalKey: `lti13:${platform.issuer}`,
-      externalUserId: String(claimSet.sub),
-      knownUserId: launch.knownUserId,
-      person: {
-        email: String(claimSet.email).trim(),
-        givenName: String(claimSet.given_name).trim(),
-        familyName: String(claimSet.family_name).trim(),
-      },
-      roles: normalizeRoles(claimSet[claims.roles] as string[]),
-      returnUrl: typeof presentation?.return_url === 'string' && presentation.return_url.trim() ? presentation.return_url.trim() : undefined,
-      binding: agsBinding(platform, claimSet),
-    });
-    return redirect(location, 303, {}, cookies);
+  const consumable = consumableState(response);
+  const [environment, login] = await Promise.all([
+    ltiEnvironment(deps, response.envId),
+    consumable ? deps.singleUse.consume('oidc-state', response.envId, sha256Base64url(consumable), deps.clock.now()) : undefined,
+  ]);
+  const context = await launchContext(deps, loginOf(answeredLaunch(response, environment), login));
+  const launch = await verifiedLaunch(deps, context);
+  for (const check of verifiedChecks) check(launch);
+  const steps = messageSteps[launch.login.messageType];
+  if (!steps) throw refused('state', 'This launch was started for a kind of message the academy does not accept; please launch again.', purposes.state);
+  for (const check of steps.checks) check(launch);
+  const result = await steps.complete(deps, launch);
+  return { ...result, cookies };
+}
+
+/** The state to consume: only that of a response with no error, an id_token and a state bound to this browser. */
+function consumableState({ form, event }: LaunchResponse): string | undefined {
+  const { state, id_token: idToken, error } = form;
+  if (error !== undefined || !idToken?.trim() || !state?.trim()) return undefined;
+  return cookieMatches(cookie(event, stateCookieName(state)), state) ? state : undefined;
 }

@@ -1,19 +1,23 @@
 /**
  * `GET` and `POST /{env}/lti13/login`: OIDC third-party initiated login (Security 1.0 §5.1.1.1;
- * LTI Core 1.3 §4.1; OpenID Connect Core §4). The checks run in the order listed in `checks`, each
- * a small function that throws a `LaunchError`; then the login's state is stored and the browser is
- * sent to the platform's OIDC authentication URL with the authentication request (Security 1.0
+ * LTI Core 1.3 §4.1; OpenID Connect Core §4). The login goes through typed phases (the request,
+ * the targeted login, the platform login), each step a small function that throws a `LaunchError`;
+ * then the login's state is stored, with the message type its launch must carry, and the browser
+ * is sent to the platform's OIDC authentication URL with the authentication request (Security 1.0
  * §5.1.1.2).
  */
 import type { Activity, Environment, Platform } from '../../academy/model';
+import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
 import { randomToken, sha256Base64url } from '../../crypto';
 import { LaunchError } from '../../errors';
 import { formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { badParameter, ltiDisabled, missing } from '../../lti/errors';
-import type { Clock, Lti13LaunchStore, OidcState, PlatformRegistrationStore, SingleUseStore } from '../../ports';
+import { availableActivity, checkLtiEnvironment, requiredParameter } from '../../lti/checks';
+import { badParameter } from '../../lti/errors';
+import type { Clock, EnvironmentStore, Lti13LaunchStore, OidcState, PlatformRegistrationStore, SingleUseStore } from '../../ports';
+import { messageTypes } from './claims';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
 
@@ -28,64 +32,93 @@ export const loginPurposes = {
 
 export interface ToolLoginDeps {
   readonly config: Pick<Config, 'publicUrl'>;
+  readonly environments: EnvironmentStore;
   readonly lti13Launches: Lti13LaunchStore;
   readonly platformRegistrations: PlatformRegistrationStore;
   readonly singleUse: SingleUseStore;
   readonly clock: Clock;
 }
 
-/** The state the checks read and fill in. */
-export interface Lti13Login {
+/** The login as the platform sent it. */
+export interface LoginRequest {
   readonly envId: string;
   readonly params: Readonly<Record<string, string>>;
-  activityId?: string;
-  environment?: Environment;
-  activity?: Activity;
-  candidates?: Platform[];
-  platform?: Platform;
 }
 
-type Check = (login: Lti13Login, deps: ToolLoginDeps) => void | Promise<void>;
+/**
+ * What the login is for, read from its `target_link_uri` (Core 1.3 §4.1): the message the launch
+ * must carry and what it opens. Each message type the tool accepts has one entry in
+ * `./tool-launch.ts`'s `messageSteps`; today the resource link of an activity.
+ */
+export interface LoginTarget {
+  readonly messageType: typeof messageTypes.resourceLink;
+  readonly activityId: string;
+}
 
-const required = (name: 'iss' | 'login_hint' | 'target_link_uri') => (login: Lti13Login) => {
-  if (!login.params[name]?.trim()) throw missing(name, loginPurposes[name]);
-};
+/** Phase 2: the environment (LTI on), the required parameters, the target, and what they name. */
+export interface TargetedLogin extends LoginRequest {
+  readonly environment: Environment;
+  readonly issuer: string;
+  readonly targetLinkUri: string;
+  readonly target: LoginTarget;
+  readonly activity: Activity;
+  /** The platforms registered for the issuer (and `client_id`, when sent). */
+  readonly candidates: readonly Platform[];
+}
 
-const targetLinkOfThisEnvironment: Check = (login, deps) => {
-  login.activityId = activityOfTargetLink(deps.config.publicUrl, login.envId, login.params.target_link_uri!.trim());
-  if (!login.activityId) {
+/** Phase 3: the one platform the login comes from. */
+export interface PlatformLogin extends TargetedLogin {
+  readonly platform: Platform;
+}
+
+type Check<Phase> = (login: Phase) => void;
+
+/** The target of a target link URI of this environment, or undefined (an unknown or foreign URI). */
+function loginTarget(publicUrl: string, login: LoginRequest): LoginTarget | undefined {
+  const uri = login.params.target_link_uri?.trim();
+  const activityId = uri ? activityOfTargetLink(publicUrl, login.envId, uri) : undefined;
+  return activityId === undefined ? undefined : { messageType: messageTypes.resourceLink, activityId };
+}
+
+/**
+ * Every read of the login, at once and before any check: the environment with the target's
+ * activity (one BatchGetItem; the environment alone when the target is not of this environment),
+ * and the issuer's platforms (one Query). The environment is checked first of all.
+ */
+async function readContext(deps: ToolLoginDeps, login: LoginRequest) {
+  const target = loginTarget(deps.config.publicUrl, login);
+  const issuer = login.params.iss?.trim();
+  const clientId = login.params.client_id?.trim() || undefined;
+  const [context, candidates] = await Promise.all([
+    target
+      ? deps.lti13Launches.loginContext(login.envId, target.activityId)
+      : validId(login.envId)
+        ? deps.environments.get(login.envId).then((environment) => ({ environment, activity: undefined }))
+        : { environment: undefined, activity: undefined },
+    issuer ? deps.platformRegistrations.findByIssuer(login.envId, issuer, clientId) : [],
+  ]);
+  return { target, candidates, environment: checkLtiEnvironment(context.environment), activity: context.activity };
+}
+
+/** Security 1.0 §5.1.1.1: `iss`, `login_hint` and `target_link_uri` are required; the target is an activity of this environment. */
+function targetedLogin(login: LoginRequest, read: Awaited<ReturnType<typeof readContext>>): TargetedLogin {
+  const issuer = requiredParameter(login.params, 'iss', loginPurposes.iss).trim();
+  requiredParameter(login.params, 'login_hint', loginPurposes.login_hint);
+  const targetLinkUri = requiredParameter(login.params, 'target_link_uri', loginPurposes.target_link_uri).trim();
+  if (!read.target) {
     throw badParameter(
       'target_link_uri',
       `The target_link_uri ${login.params.target_link_uri} is not an LTI 1.3 resource URL of this environment.`,
       loginPurposes.target_link_uri,
     );
   }
-};
-
-/** Two reads at once: the environment and activity (one BatchGetItem), and the issuer's platforms. */
-const readContext: Check = async (login, deps) => {
-  const clientId = login.params.client_id?.trim() || undefined;
-  const [context, candidates] = await Promise.all([
-    deps.lti13Launches.loginContext(login.envId, login.activityId!),
-    deps.platformRegistrations.findByIssuer(login.envId, login.params.iss!.trim(), clientId),
-  ]);
-  login.environment = context.environment;
-  login.activity = context.activity;
-  login.candidates = candidates;
-};
-
-const environmentEnablesLti: Check = (login) => {
-  if (!login.environment) throw new LaunchError(404, 'not_found', 'There is no such environment.');
-  if (!login.environment.ltiEnabled) throw ltiDisabled();
-};
-
-const activityAvailable: Check = (login) => {
-  if (!login.activity?.availableForLti) throw new LaunchError(404, 'not_found', 'This activity does not exist or is not available for LTI.');
-};
+  const activity = availableActivity(read.activity);
+  return { ...login, environment: read.environment, issuer, targetLinkUri, target: read.target, activity, candidates: read.candidates };
+}
 
 /** The one activated platform of this issuer (and client id, when sent). */
-const platformRegistered: Check = (login) => {
-  const candidates = login.candidates ?? [];
+function platformLogin(login: TargetedLogin): PlatformLogin {
+  const { candidates } = login;
   const { iss, client_id: clientId } = login.params;
   const known = clientId ? `issuer ${iss} and client_id ${clientId}` : `issuer ${iss}`;
   if (candidates.length === 0) {
@@ -98,10 +131,11 @@ const platformRegistered: Check = (login) => {
     );
   }
   const activated = candidates.filter((platform) => platform.activated);
-  if (activated.length === 0) {
+  const [platform, ...others] = activated;
+  if (!platform) {
     throw new LaunchError(401, 'platform_deactivated', `The LTI 1.3 platform with ${known} is deactivated in this environment.`, 'iss');
   }
-  if (activated.length > 1) {
+  if (others.length > 0) {
     throw new LaunchError(
       400,
       'ambiguous_platform',
@@ -110,32 +144,22 @@ const platformRegistered: Check = (login) => {
       loginPurposes.client_id,
     );
   }
-  login.platform = activated[0];
-};
+  return { ...login, platform };
+}
 
 /** LTI Core 1.3 §4.1.2: when sent, it is the deployment the launch will carry. */
-const deploymentRegistered: Check = (login) => {
+const deploymentRegistered: Check<PlatformLogin> = (login) => {
   const deploymentId = login.params.lti_deployment_id;
-  if (deploymentId !== undefined && deploymentId !== login.platform!.deploymentId) {
+  if (deploymentId !== undefined && deploymentId !== login.platform.deploymentId) {
     throw badParameter('lti_deployment_id', `The deployment ${deploymentId} is not the one registered for this platform.`, loginPurposes.lti_deployment_id);
   }
 };
 
-/** The checks, in order. */
-export const checks: readonly Check[] = [
-  required('iss'),
-  required('login_hint'),
-  required('target_link_uri'),
-  targetLinkOfThisEnvironment,
-  readContext,
-  environmentEnablesLti,
-  activityAvailable,
-  platformRegistered,
-  deploymentRegistered,
-];
+/** The checks of a login whose platform is known, in order. */
+export const platformChecks: readonly Check<PlatformLogin>[] = [deploymentRegistered];
 
 /** The login parameters: the query of a GET, the form of a POST (a platform may use either). */
-export function readLogin(event: ApiEvent): Lti13Login {
+export function readLogin(event: ApiEvent): LoginRequest {
   const params = event.requestContext.http.method === 'POST' ? formFields(event) : { ...(event.queryStringParameters ?? {}) };
   return { envId: pathParam(event, 'env'), params: params as Record<string, string> };
 }
@@ -166,23 +190,28 @@ export function authenticationRequest(
   return url.toString();
 }
 
-/** Runs the checks, stores the state, and redirects the browser to the platform. */
+/**
+ * The login, step by step: the environment first (LTI switched off answers 403 before anything
+ * else), the parameters and the target, the platform, then the state is stored (one conditional
+ * write, used once by the launch) and the browser is sent to the platform.
+ */
 export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Promise<ApiResult> {
-  const login = readLogin(event);
-    for (const check of checks) await check(login, deps);
-    const platform = login.platform!;
-    const state = randomToken();
-    const nonce = randomToken();
-    const now = deps.clock.now();
-    const stored: OidcState = {
-      environmentId: login.envId,
-      platformId: platform.id,
-      activityId: login.activityId!,
-      targetLinkUri: login.params.target_link_uri!.trim(),
-      nonce,
-      expiresAt: Math.floor(now / 1000) + stateLifetimeSeconds,
-    };
-    await deps.singleUse.create('oidc-state', login.envId, sha256Base64url(state), stored, stored.expiresAt, now);
-    const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
-    return redirect(authenticationRequest(platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
+  const request = readLogin(event);
+  const login = platformLogin(targetedLogin(request, await readContext(deps, request)));
+  for (const check of platformChecks) check(login);
+  const state = randomToken();
+  const nonce = randomToken();
+  const now = deps.clock.now();
+  const stored: OidcState = {
+    environmentId: login.envId,
+    platformId: login.platform.id,
+    activityId: login.target.activityId,
+    messageType: login.target.messageType,
+    targetLinkUri: login.targetLinkUri,
+    nonce,
+    expiresAt: Math.floor(now / 1000) + stateLifetimeSeconds,
+  };
+  await deps.singleUse.create('oidc-state', login.envId, sha256Base64url(state), stored, stored.expiresAt, now);
+  const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
+  return redirect(authenticationRequest(login.platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
 }

@@ -6,11 +6,10 @@
  * what to enter in the LMS, instead of a bare 404 or 405 that would look like a broken link.
  */
 import type { Config } from '../../config';
-import { LaunchError } from '../../errors';
 import { pathParam } from '../../http/request';
 import { escapeHtml, html, page } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { ltiDisabled } from '../../lti/errors';
+import { availableActivity, checkLtiEnvironment } from '../../lti/checks';
 import type { Lti13LaunchStore } from '../../ports';
 import { toolConfiguration } from './tool-urls';
 
@@ -23,14 +22,13 @@ export async function resourcePage(deps: ResourcePageDeps, event: ApiEvent): Pro
   const envId = pathParam(event, 'env');
   const activityId = pathParam(event, 'activityId');
   const { environment, activity } = await deps.lti13Launches.loginContext(envId, activityId);
-  if (!environment) throw new LaunchError(404, 'not_found', 'There is no such environment.');
-  if (!environment.ltiEnabled) throw ltiDisabled();
-  if (!activity?.availableForLti) throw new LaunchError(404, 'not_found', 'This activity does not exist or is not available for LTI.');
+  checkLtiEnvironment(environment);
+  const { title } = availableActivity(activity);
   const tool = toolConfiguration(deps.config.publicUrl, envId);
   const resourceUrl = `${deps.config.publicUrl}/${encodeURIComponent(envId)}/lti13/activities/${encodeURIComponent(activityId)}`;
   const row = (label: string, value: string) => `<li>${escapeHtml(label)}: <code>${escapeHtml(value)}</code></li>`;
   const body =
-    `<h1>${escapeHtml(activity.title)}</h1>` +
+    `<h1>${escapeHtml(title)}</h1>` +
     '<p>This address is the <strong>LTI 1.3 resource URL</strong> (target link URI) of this activity. ' +
     'It opens the activity when a learner launches it from a learning platform (LMS); opening it directly does nothing.</p>' +
     '<p>If you are a learner, open the activity from your course in your learning platform.</p>' +
@@ -40,5 +38,5 @@ export async function resourcePage(deps: ResourcePageDeps, event: ApiEvent): Pro
     row('Redirection URI', tool.redirectUrl) +
     row('Public keyset URL', tool.jwksUrl) +
     '</ul><p>and register your platform in the academy (issuer, client ID, deployment ID, and your platform\'s authentication, access token and keyset URLs).</p>';
-  return html(200, page(activity.title, body));
+  return html(200, page(title, body));
 }

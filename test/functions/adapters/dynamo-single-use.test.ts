@@ -56,6 +56,7 @@ function oidcState(overrides: Partial<OidcState> = {}): OidcState {
     environmentId: env,
     platformId: 'p-1',
     activityId: 'a-1',
+    messageType: 'LtiResourceLinkRequest',
     targetLinkUri: 'https://academy.example/a-1',
     nonce: 'n-1',
     expiresAt: nowSeconds + lifetime,
