@@ -1,5 +1,5 @@
 /**
- * `npm start`: lti-bridge's local mode (PRODUCT.md, "Local mode"). Every route of the route table
+ * `npm start`: lti-bridge's local mode (docs/product.md, "Local mode"). Every route of the route table
  * from one process, with the embedded store and the local signing key under DATA_DIR.
  *
  * Settings, from the environment:
