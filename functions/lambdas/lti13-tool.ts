@@ -1,6 +1,6 @@
 /** The academy as LTI 1.3 tool: OIDC login, launches, and the activities' resource URLs. */
 import { lambda } from '../http/lambda';
-import { PlatformKeySets } from '../lti13/core/key-sets';
+import { RemoteKeySets } from '../lti13/core/key-sets';
 import { lti13ToolLaunch } from '../lti13/core/tool-launch';
 import { lti13ToolLogin } from '../lti13/core/tool-login';
 import { resourcePage } from '../lti13/core/tool-resource-page';
@@ -8,8 +8,8 @@ import type { Runtime } from '../app/runtime';
 
 export function createHandler(rt: () => Runtime) {
   /** The platforms' key sets, cached for the life of the handler (on Lambda, one cold start). */
-  let keySets: PlatformKeySets | undefined;
-  const launchDeps = () => ({ ...rt(), keySets: (keySets ??= new PlatformKeySets(rt().http, rt().clock)) });
+  let keySets: RemoteKeySets | undefined;
+  const launchDeps = () => ({ ...rt(), keySets: (keySets ??= new RemoteKeySets(rt().http, rt().clock)) });
   return lambda(
     {
       'GET /{env}/lti13/login': (event) => lti13ToolLogin(rt(), event),

@@ -1,13 +1,13 @@
 /**
- * The platforms' public keys (Security 1.0 §6.3 "Key Set URL", §6.4 "Issuer Public Key Rotation"):
- * each platform's JWKS, fetched through the outbound client (timeout, size limit, https-only and no
+ * The public keys of the other side (Security 1.0 §6.3 "Key Set URL", §6.4 "Issuer Public Key
+ * Rotation"): a platform's, to verify its launches (tool side), and a tool's, to verify its client
+ * assertions (platform side). Each key set, fetched through the outbound client (timeout, size limit, https-only and no
  * internal addresses on AWS), cached per key set URL for the life of the instance (one cold start),
  * and fetched again once when a token names a `kid` the cached set lacks: a rotated key is picked up
- * on the first launch signed with it.
+ * on the first token signed with it.
  */
 import { importJWK, type JWK } from 'jose';
-import type { HttpClient } from '../../ports';
-import type { Clock } from '../../ports';
+import type { Clock, HttpClient } from '../../ports';
 
 export type KeySetErrorCode = 'unknown_kid' | 'unavailable' | 'invalid_key_set';
 
@@ -22,7 +22,7 @@ export class KeySetError extends Error {
   }
 }
 
-export interface PlatformKeySetOptions {
+export interface RemoteKeySetOptions {
   /** How long a fetched set is used without asking again, when the answer has no `max-age`: 10 minutes. */
   readonly defaultTtlMs?: number;
   /** Bounds for a `Cache-Control: max-age` (Security 1.0 §6.3): 1 minute to 1 hour. */
@@ -76,15 +76,16 @@ function maxAgeMs(cacheControl: string | undefined): number | undefined {
   return match ? Number(match[1]) * 1000 : undefined;
 }
 
-export class PlatformKeySets {
+/** The key sets of the platforms (tool side) or of the tools (platform side), cached per key set URL. */
+export class RemoteKeySets {
   private readonly sets = new Map<string, CachedSet>();
   private readonly pending = new Map<string, Promise<CachedSet>>();
-  private readonly options: Required<PlatformKeySetOptions>;
+  private readonly options: Required<RemoteKeySetOptions>;
 
   constructor(
     private readonly http: HttpClient,
     private readonly clock: Clock,
-    options: PlatformKeySetOptions = {},
+    options: RemoteKeySetOptions = {},
   ) {
     this.options = {
       defaultTtlMs: 10 * 60_000,

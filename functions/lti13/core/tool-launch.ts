@@ -26,7 +26,7 @@ import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
 import type { UnverifiedJwt } from './jwt';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-id-token';
-import { KeySetError, type PlatformKeySets } from './key-sets';
+import { KeySetError, type RemoteKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
 
@@ -54,7 +54,7 @@ export interface Lti13LaunchDeps extends LaunchDeps {
   readonly environments: EnvironmentStore;
   readonly lti13Launches: Lti13LaunchStore;
   readonly singleUse: SingleUseStore;
-  readonly keySets: PlatformKeySets;
+  readonly keySets: RemoteKeySets;
 }
 
 /** Phase 1: the authentication response as the browser posted it (Security 1.0 §5.1.1.3). */

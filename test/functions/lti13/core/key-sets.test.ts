@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpClient } from '../../../../functions/http/outbound';
 import type { HttpClient, OutboundRequest, OutboundResponse } from '../../../../functions/ports';
-import { PlatformKeySets } from '../../../../functions/lti13/core/key-sets';
+import { RemoteKeySets } from '../../../../functions/lti13/core/key-sets';
 
 const jwk = (kid: string, extra: Record<string, unknown> = {}) => ({
   ...generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }),
@@ -43,7 +43,7 @@ const jwks = (...keys: unknown[]) => ({ body: JSON.stringify({ keys }) });
 
 it('fetches a key set once and serves its keys from the cache until the TTL', async () => {
   const http = fakeHttp(() => jwks(k1, k2));
-  const sets = new PlatformKeySets(http, clock);
+  const sets = new RemoteKeySets(http, clock);
   await sets.key('https://lms.example/jwks', 'k1');
   await sets.key('https://lms.example/jwks', 'k2');
   expect(http.requests).toHaveLength(1);
@@ -65,7 +65,7 @@ it.each([
   ['max-age=86400', 3_600_000],
 ])('honours Cache-Control %s within 1 minute to 1 hour', async (cacheControl, ttl) => {
   const http = fakeHttp(() => ({ ...jwks(k1), headers: { 'cache-control': cacheControl } }));
-  const sets = new PlatformKeySets(http, clock);
+  const sets = new RemoteKeySets(http, clock);
   await sets.key('https://lms.example/jwks', 'k1');
   now += ttl - 1;
   await sets.key('https://lms.example/jwks', 'k1');
@@ -78,7 +78,7 @@ it.each([
 it('fetches once more for an unknown kid (a rotation), but not within the cooldown', async () => {
   let keys = [k1];
   const http = fakeHttp(() => jwks(...keys));
-  const sets = new PlatformKeySets(http, clock);
+  const sets = new RemoteKeySets(http, clock);
   await sets.key('https://lms.example/jwks', 'k1');
   keys = [k1, k2];
   // within a second of the last fetch: no refetch
@@ -95,7 +95,7 @@ it('fetches once more for an unknown kid (a rotation), but not within the cooldo
 
 it('shares one request among concurrent callers', async () => {
   const http = fakeHttp(() => jwks(k1, k2));
-  const sets = new PlatformKeySets(http, clock);
+  const sets = new RemoteKeySets(http, clock);
   await Promise.all([sets.key('https://lms.example/jwks', 'k1'), sets.key('https://lms.example/jwks', 'k2'), sets.key('https://lms.example/jwks', 'k1')]);
   expect(http.requests).toHaveLength(1);
 });
@@ -104,7 +104,7 @@ it('ignores keys that cannot verify RS256: encryption keys, other algorithms, ot
   const http = fakeHttp(() =>
     jwks(jwk('enc', { use: 'enc' }), jwk('ps', { alg: 'PS256' }), { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', kid: 'ec' }, jwk('ops', { key_ops: ['encrypt'] }), { ...k1, kid: undefined }),
   );
-  const sets = new PlatformKeySets(http, clock);
+  const sets = new RemoteKeySets(http, clock);
   for (const kid of ['enc', 'ps', 'ec', 'ops']) {
     await expect(sets.key('https://lms.example/jwks', kid)).rejects.toMatchObject({ code: 'unknown_kid' });
   }
@@ -116,7 +116,7 @@ it.each([
   ['not JSON', () => ({ body: '<html>' }), 'invalid_key_set', 'not JSON'],
   ['no keys array', () => ({ body: '{"keys":{}}' }), 'invalid_key_set', '"keys"'],
 ])('refuses %s', async (_label, answer, code, message) => {
-  const sets = new PlatformKeySets(fakeHttp(answer as () => Partial<OutboundResponse> | Error), clock);
+  const sets = new RemoteKeySets(fakeHttp(answer as () => Partial<OutboundResponse> | Error), clock);
   const attempt = sets.key('https://lms.example/jwks', 'k1');
   await expect(attempt).rejects.toMatchObject({ code });
   await expect(attempt).rejects.toThrow(message);
@@ -124,7 +124,7 @@ it.each([
 
 it('refuses a key that is not a valid RSA public key of 2048 bits or more', async () => {
   const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
-  const sets = new PlatformKeySets(fakeHttp(() => jwks({ kty: 'RSA', n: k1.n, e: '!!', kid: 'bad' }, { ...small, kid: 'small' })), clock);
+  const sets = new RemoteKeySets(fakeHttp(() => jwks({ kty: 'RSA', n: k1.n, e: '!!', kid: 'bad' }, { ...small, kid: 'small' })), clock);
   await expect(sets.key('https://lms.example/jwks', 'bad')).rejects.toMatchObject({ code: 'invalid_key_set' });
   await expect(sets.key('https://lms.example/jwks', 'small')).rejects.toThrow('is not a valid RSA public key of 2048 bits or more');
   await expect(sets.key('https://lms.example/jwks', 'small')).rejects.toMatchObject({ code: 'invalid_key_set' });
@@ -155,17 +155,17 @@ describe('through the outbound client', () => {
   it('refuses a key set larger than the limit, and one that does not come within the timeout', async () => {
     const http = createHttpClient({ allowPrivate: true });
     body = JSON.stringify({ keys: [k1], padding: 'x'.repeat(70_000) });
-    await expect(new PlatformKeySets(http, clock).key(url, 'k1')).rejects.toThrow(/could not be fetched: the response is larger than 65536 bytes/);
+    await expect(new RemoteKeySets(http, clock).key(url, 'k1')).rejects.toThrow(/could not be fetched: the response is larger than 65536 bytes/);
     body = JSON.stringify({ keys: [k1] });
     delayMs = 300;
-    await expect(new PlatformKeySets(http, clock, { timeoutMs: 100 }).key(url, 'k1')).rejects.toThrow(/no answer within 100 ms/);
+    await expect(new RemoteKeySets(http, clock, { timeoutMs: 100 }).key(url, 'k1')).rejects.toThrow(/no answer within 100 ms/);
     delayMs = 0;
-    await expect(new PlatformKeySets(http, clock).key(url, 'k1')).resolves.toBeDefined();
+    await expect(new RemoteKeySets(http, clock).key(url, 'k1')).resolves.toBeDefined();
   });
 
   it('refuses an http:// or loopback key set URL outside local mode', async () => {
     const http = createHttpClient({ allowPrivate: false });
-    await expect(new PlatformKeySets(http, clock).key(url, 'k1')).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(new PlatformKeySets(http, clock).key('https://127.0.0.1/jwks', 'k1')).rejects.toThrow(/internal address/);
+    await expect(new RemoteKeySets(http, clock).key(url, 'k1')).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(new RemoteKeySets(http, clock).key('https://127.0.0.1/jwks', 'k1')).rejects.toThrow(/internal address/);
   });
 });
