@@ -331,11 +331,11 @@ export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promis
   const request = readOutcomeRequest(event, deps.config.publicUrl);
   let echoed: PoxRequest | undefined;
   renderErrorsWith(event, () => ({ pox: echo(echoed) }));
-  const environment = await inEnvironment(request, deps).catch((refusal: unknown) => {
+  const inEnv = await inEnvironment(request, deps).catch((refusal: unknown) => {
     echoed = poxOrNothing(request.body);
     throw refusal;
   });
-  const pox = await poxRequest(environment, deps);
+  const pox = await poxRequest(inEnv, deps);
   echoed = pox.pox;
   const addressed = await addressedRequest(pox, deps);
   const signed = signedRequest(addressed);
@@ -349,6 +349,7 @@ function echo(pox: PoxRequest | undefined) {
   return { messageRefIdentifier: pox?.messageId ?? '', operation: pox?.operation ?? '' };
 }
 
+/** The body as a POX request when it is one, only for what an answer echoes. */
 function poxOrNothing(body: Buffer): PoxRequest | undefined {
   try {
     return parsePoxRequest(body.toString('utf8'));

@@ -268,8 +268,8 @@ export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): P
   const request = readLaunch(event, deps.config.publicUrl);
   let verified: VerifiedLti12Launch | undefined;
   renderErrorsWith(event, () => ({ returnUrl: verified?.params.launch_presentation_return_url }));
-  const environment = await inEnvironment(request, deps);
-  const signed = await signedLaunch(environment, deps);
+  const inEnv = await inEnvironment(request, deps);
+  const signed = await signedLaunch(inEnv, deps);
   verified = await verifiedLaunch(signed, deps);
   const launch = await launchParameters(verified, deps);
   const { location } = await completeLaunch(deps, launch);
