@@ -14,6 +14,21 @@ export const timestampWindowSeconds = 300;
 /** The OAuth parameters a signed request without a token carries (RFC 5849 §3.1; `oauth_version` is optional). */
 export const requiredOauthParameters = ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'] as const;
 
+export type RequiredOauthParameter = (typeof requiredOauthParameters)[number];
+
+/** The required OAuth parameters of a request, all there, as sent. */
+export type OauthParameters = Readonly<Record<RequiredOauthParameter, string>>;
+
+/**
+ * The values of `names`, read in order by `present`, which answers a value or throws the caller's
+ * error for a missing one (a launch page, a POX failure): so the first missing name is the one told.
+ */
+export function presentParameters<Name extends string>(names: readonly Name[], present: (name: Name) => string): Readonly<Record<Name, string>> {
+  const values = {} as Record<Name, string>;
+  for (const name of names) values[name] = present(name);
+  return values;
+}
+
 /** Whether `oauth_signature_method` is one the academy verifies: HMAC-SHA1 (LTI 1.1 IG §4) or HMAC-SHA256. */
 export function isSupportedSignatureMethod(value: string | undefined): value is SignatureMethod {
   return signatureMethods.includes(value as SignatureMethod);

@@ -3,8 +3,13 @@
  * lti-bo v1p1), where LTI 1.2 tools send `replaceResult`, `readResult` and `deleteResult` for the
  * `lis_result_sourcedid` of a launch. Scores become progress (`../academy/scores.ts`).
  *
- * The checks run in the order listed in `checks`, each a small function that throws an
- * `OutcomeError`, which the edge answers (`../http/renderers/pox.ts`). Every answer is a POX response
+ * The request is validated in phases that `lti12Outcomes` lists in order: the request, its
+ * environment (first: with LTI off it answers 403 whatever the request carries), the POX request,
+ * the addressed request (a supported operation on a sourcedId of an LTI 1.2 activity), the signed
+ * request, the verified request; then the operation runs. Each phase is a type whose fields are
+ * all there, built by one step from the phase before; a step runs the checks over the phase it
+ * starts from (small functions that throw an `OutcomeError`, which the edge answers:
+ * `../http/renderers/pox.ts`), and checks each value it reads. Every answer is a POX response
  * (`application/xml`) whose `imsx_codeMajor` carries the result and whose `imsx_messageRefIdentifier`
  * echoes the request's identifier. HTTP statuses:
  * - 200 once the request is authenticated (`success`, or `failure` for a bad score or a sourcedId
@@ -17,22 +22,32 @@
  *   tool which only reads the body learns the reason.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { ExternalLti12, Progress } from '../academy/model';
+import type { Activity, Environment, ExternalLti12, Progress } from '../academy/model';
 import type { Config } from '../config';
 import { ltiDisabledMessage, OutcomeError } from '../errors';
 import { renderErrorsWith } from '../http/error-context';
 import { poxAnswer, poxOperations, type PoxOperation } from '../http/renderers/pox';
 import { firstValues, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
+import { ltiEnvironment, type EnvironmentRefusals } from '../lti/checks';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
-import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
+import {
+  isFreshTimestamp,
+  isSupportedOauthVersion,
+  isSupportedSignatureMethod,
+  type OauthParameters,
+  presentParameters,
+  requiredOauthParameters,
+  useNonceOnce,
+} from './oauth-request';
 import { parsePoxRequest, PoxError, type PoxRequest } from './pox';
-import type { Clock, PlatformContext, PlatformStore, ProgressStore, SingleUseStore } from '../ports';
+import type { Clock, EnvironmentStore, PlatformStore, ProgressStore, ResultSourcedId, SingleUseStore } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from '../academy/scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './platform-sourcedid';
 
 export interface OutcomesDeps {
   readonly config: Pick<Config, 'publicUrl'>;
+  readonly environments: Pick<EnvironmentStore, 'get'>;
   readonly platform: PlatformStore;
   readonly progress: ProgressStore;
   readonly singleUse: SingleUseStore;
@@ -42,7 +57,7 @@ export interface OutcomesDeps {
 /** A request that ends with a POX `failure`: 200 once the request is the tool's own, else 4xx. */
 const failure = (status: number, code: string, message: string, field?: string) => new OutcomeError(status, code, message, { field });
 
-/** The state the checks read and fill in. */
+/** The request: what the tool posted, and the URL it signed. */
 export interface PlatformOutcomeRequest {
   readonly environmentId: string;
   /** The URL the tool signed: `PUBLIC_URL` + path, with the query string. */
@@ -50,138 +65,214 @@ export interface PlatformOutcomeRequest {
   /** The exact body bytes (`oauth_body_hash` is over them). */
   readonly body: Buffer;
   readonly contentType: string;
-  readonly authorization?: string;
-  pox?: PoxRequest;
-  sourcedId?: SourcedIdParts;
-  context?: PlatformContext;
-  lti?: ExternalLti12;
-  /** The `Authorization` header's parameters, in order. */
-  oauthPairs?: [string, string][];
-  oauth?: Record<string, string>;
+  /** The `Authorization` header, if any: read once the request is addressed. */
+  readonly authorization: string | undefined;
 }
 
-type Check = (request: PlatformOutcomeRequest, deps: OutcomesDeps) => void | Promise<void>;
+/** The request in an environment that exists and has LTI switched on. */
+export interface OutcomeRequestInEnvironment extends PlatformOutcomeRequest {
+  readonly environment: Environment;
+}
 
-const notFormEncoded: Check = (request) => {
-  // OAuth Request Body Hash §4.1.1: a form-encoded body is signed as parameters, never by hash.
+/** The body, a Basic Outcomes request. */
+export interface PoxOutcomeRequest extends OutcomeRequestInEnvironment {
+  readonly pox: PoxRequest;
+}
+
+/** A supported operation on the result of a learner in one of the environment's LTI 1.2 activities. */
+export interface AddressedOutcomeRequest extends PoxOutcomeRequest {
+  readonly operation: PoxOperation;
+  readonly sourcedId: SourcedIdParts;
+  readonly activity: Activity;
+  /** The activity's tool: the key and secret it signs with. */
+  readonly tool: ExternalLti12;
+  /** The sourcedId the academy issued for this learner in this activity, if any (checked last). */
+  readonly issued: ResultSourcedId | undefined;
+}
+
+/** The signed request: the OAuth parameters of its `Authorization` header, with the body hash. */
+export interface SignedOutcomeRequest extends AddressedOutcomeRequest {
+  /** The header's parameters, in order (RFC 5849 §3.4.1.3: all are signed). */
+  readonly oauthPairs: readonly (readonly [string, string])[];
+  readonly oauth: OauthParameters & { readonly oauth_body_hash: string };
+  readonly signatureMethod: SignatureMethod;
+}
+
+/** The verified request: the tool's own, about a sourcedId issued to its key. */
+export interface VerifiedOutcomeRequest extends SignedOutcomeRequest {
+  /** Only a verified request has it: no operation runs before. */
+  readonly verified: true;
+}
+
+/** A check over one phase: throws an `OutcomeError`, or returns. */
+export type Check<Phase> = (request: Phase, deps: OutcomesDeps) => void | Promise<void>;
+
+async function passes<Phase>(phase: Phase, checks: readonly Check<Phase>[], deps: OutcomesDeps): Promise<Phase> {
+  for (const check of checks) await check(phase, deps);
+  return phase;
+}
+
+// --- The request -> the environment ---
+
+/** The environment's refusals, as POX failures. */
+const poxRefusals: EnvironmentRefusals = {
+  unknown: () => failure(404, 'not_found', 'There is no such environment.'),
+  disabled: () => failure(403, 'lti_disabled', `${ltiDisabledMessage}.`),
+};
+
+/** docs/product.md "Concepts": read first, so that an environment with LTI off answers 403 whatever the request carries. */
+async function inEnvironment(request: PlatformOutcomeRequest, deps: OutcomesDeps): Promise<OutcomeRequestInEnvironment> {
+  return { ...request, environment: await ltiEnvironment(deps, request.environmentId, poxRefusals) };
+}
+
+// --- The environment -> the POX request ---
+
+/** OAuth Request Body Hash §4.1.1: a form-encoded body is signed as parameters, never by hash. */
+const notFormEncoded: Check<OutcomeRequestInEnvironment> = (request) => {
   if (/^application\/x-www-form-urlencoded\b/i.test(request.contentType)) {
     throw failure(415, 'unsupported_media_type', 'The body must be a POX document (application/xml), not a form.', 'content-type');
   }
 };
 
-const poxBody: Check = (request) => {
+export const bodyChecks: readonly Check<OutcomeRequestInEnvironment>[] = [notFormEncoded];
+
+/** LTI 1.1 IG §6: the body is an `imsx_POXEnvelopeRequest` (`./pox.ts` refuses DTDs and oversize bodies). */
+async function poxRequest(request: OutcomeRequestInEnvironment, deps: OutcomesDeps): Promise<PoxOutcomeRequest> {
+  await passes(request, bodyChecks, deps);
   try {
-    request.pox = parsePoxRequest(request.body.toString('utf8'));
+    return { ...request, pox: parsePoxRequest(request.body.toString('utf8')) };
   } catch (error) {
     if (!(error instanceof PoxError)) throw error;
     const [status, code] = error.reason === 'too-large' ? [413, 'payload_too_large'] : [400, 'invalid_pox'];
     throw new OutcomeError(status, code, `The body is not a Basic Outcomes request: ${error.message}.`, { field: 'body', cause: error });
   }
-};
+}
 
-/** One read: the environment and, for a well-formed sourcedId, its activity, user and record. */
-const context: Check = async (request, deps) => {
-  request.sourcedId = parseSourcedId(request.pox!.sourcedId);
-  request.context = await deps.platform.context(request.environmentId, request.sourcedId?.activityId, request.sourcedId?.userId);
-};
+// --- The POX request -> the addressed request ---
 
-const environmentEnablesLti: Check = (request) => {
-  const { environment } = request.context!;
-  if (!environment) throw failure(404, 'not_found', 'There is no such environment.');
-  if (!environment.ltiEnabled) throw failure(403, 'lti_disabled', `${ltiDisabledMessage}.`);
-};
-
-/** Nothing is read or written for an unknown operation, so it is answered before authentication. */
-const supportedOperation: Check = (request) => {
-  if (!(poxOperations as readonly string[]).includes(request.pox!.operation)) {
-    const name = request.pox!.operation ? `${request.pox!.operation}Request` : 'an empty imsx_POXBody';
+/** LTI 1.1 IG §6.1; cert 8.6: replaceResult, readResult, deleteResult; any other is `unsupported`, before authentication (nothing is read or written). */
+function supportedOperation({ operation }: PoxRequest): PoxOperation {
+  const supported = poxOperations.find((name) => name === operation);
+  if (!supported) {
+    const name = operation ? `${operation}Request` : 'an empty imsx_POXBody';
     throw new OutcomeError(200, 'unsupported_operation', `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`, {
       field: 'imsx_POXBody',
       codeMajor: 'unsupported',
     });
   }
-};
+  return supported;
+}
 
 const unknownSourcedId = () =>
   failure(200, 'unknown_sourcedid', 'The sourcedId is not one this academy issued for this tool (unknown, forged or for another learner or activity).', 'sourcedId');
 
-const sourcedIdOfAnLti12Activity: Check = (request) => {
-  const activity = request.context!.activity;
-  if (!request.sourcedId || activity?.lti?.version !== '1.2') throw unknownSourcedId();
-  request.lti = activity.lti;
-};
+/** LTI 1.1 IG §6: a sourcedId of the form this academy issues (`./platform-sourcedid.ts`). */
+function ourSourcedId(value: string | undefined): SourcedIdParts {
+  const parts = parseSourcedId(value);
+  if (!parts) throw unknownSourcedId();
+  return parts;
+}
 
-const oauthParameters: Check = (request) => {
-  const pairs = parseAuthorizationHeader(request.authorization);
+/** The tool of an activity hosted by an external LTI 1.2 tool, which the sourcedId was issued to. */
+function lti12Tool(activity: Activity | undefined): { activity: Activity; tool: ExternalLti12 } {
+  if (activity?.lti?.version !== '1.2') throw unknownSourcedId();
+  return { activity, tool: activity.lti };
+}
+
+/** The operation, then one read (BatchGetItem) for the sourcedId's activity and the sourcedId issued. */
+async function addressedRequest(request: PoxOutcomeRequest, deps: OutcomesDeps): Promise<AddressedOutcomeRequest> {
+  const operation = supportedOperation(request.pox);
+  const sourcedId = ourSourcedId(request.pox.sourcedId);
+  const context = await deps.platform.context(request.environmentId, sourcedId.activityId, sourcedId.userId);
+  return { ...request, operation, sourcedId, ...lti12Tool(context.activity), issued: context.sourcedId };
+}
+
+// --- The addressed request -> the signed request ---
+
+/** RFC 5849 §3.5.1: the OAuth parameters come in an `Authorization: OAuth` header. */
+function authorizationPairs(header: string | undefined): [string, string][] {
+  const pairs = parseAuthorizationHeader(header);
   if (!pairs) throw failure(401, 'unauthorized', 'The request must carry an OAuth 1.0a Authorization header (Authorization: OAuth ...).', 'authorization');
-  const oauth = firstValues(pairs);
-  for (const name of [...requiredOauthParameters, 'oauth_body_hash']) {
-    if (!oauth[name]) throw failure(400, 'missing_parameter', `The Authorization header is missing ${name}.`, name);
-  }
-  if (!isSupportedOauthVersion(oauth.oauth_version)) throw failure(400, 'invalid_parameter', 'oauth_version must be 1.0 when present.', 'oauth_version');
-  if (!isSupportedSignatureMethod(oauth.oauth_signature_method)) {
+  return pairs;
+}
+
+/** RFC 5849 §3.1 and OAuth Request Body Hash §3.1: the required parameters, then `oauth_version` (1.0 when present) and the signature method. */
+function signedRequest(request: AddressedOutcomeRequest): SignedOutcomeRequest {
+  const oauthPairs = authorizationPairs(request.authorization);
+  const header = firstValues(oauthPairs);
+  const oauth = presentParameters([...requiredOauthParameters, 'oauth_body_hash'], (name) => {
+    const value = header[name];
+    if (!value) throw failure(400, 'missing_parameter', `The Authorization header is missing ${name}.`, name);
+    return value;
+  });
+  if (!isSupportedOauthVersion(header.oauth_version)) throw failure(400, 'invalid_parameter', 'oauth_version must be 1.0 when present.', 'oauth_version');
+  const signatureMethod = oauth.oauth_signature_method;
+  if (!isSupportedSignatureMethod(signatureMethod)) {
     throw failure(400, 'invalid_parameter', `oauth_signature_method must be ${signatureMethods.join(' or ')}.`, 'oauth_signature_method');
   }
-  request.oauthPairs = pairs;
-  request.oauth = oauth;
-};
+  return { ...request, oauthPairs, oauth, signatureMethod };
+}
 
-const keyOfTheActivity: Check = (request) => {
-  if (request.oauth!.oauth_consumer_key !== request.lti!.key) {
+// --- The signed request -> the verified request ---
+
+/** LTI 1.1 IG §6: the key of the activity's tool, the one the sourcedId was issued for. */
+const keyOfTheActivity: Check<SignedOutcomeRequest> = ({ oauth, tool }) => {
+  if (oauth.oauth_consumer_key !== tool.key) {
     throw failure(401, 'unauthorized', 'oauth_consumer_key is not the key of the activity this sourcedId belongs to.', 'oauth_consumer_key');
   }
 };
 
 /** OAuth Request Body Hash §3.2: the hash of the exact body bytes, itself covered by the signature. */
-const bodyHashMatches: Check = (request) => {
-  const expected = Buffer.from(bodyHash(request.body, request.oauth!.oauth_signature_method as SignatureMethod));
-  const given = Buffer.from(request.oauth!.oauth_body_hash!);
+const bodyHashMatches: Check<SignedOutcomeRequest> = ({ body, signatureMethod, oauth }) => {
+  const expected = Buffer.from(bodyHash(body, signatureMethod));
+  const given = Buffer.from(oauth.oauth_body_hash);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     throw failure(401, 'unauthorized', 'oauth_body_hash does not match the body.', 'oauth_body_hash');
   }
 };
 
 /** RFC 5849 §3.4: the XML body is not a form, so only the OAuth parameters and the query are signed. */
-const validSignature: Check = (request) => {
-  const expected = oauthSignature(request.oauth!.oauth_signature_method as SignatureMethod, 'POST', request.url, request.oauthPairs!, request.lti!.secret);
-  if (!signaturesMatch(expected, request.oauth!.oauth_signature!)) {
+const validSignature: Check<SignedOutcomeRequest> = ({ signatureMethod, url, oauthPairs, tool, oauth }) => {
+  if (!signaturesMatch(oauthSignature(signatureMethod, 'POST', url, oauthPairs, tool.secret), oauth.oauth_signature)) {
     throw failure(401, 'unauthorized', 'The OAuth signature is not valid: check the secret and the outcome service URL.', 'oauth_signature');
   }
 };
 
-const freshTimestamp: Check = (request, deps) => {
-  if (!isFreshTimestamp(request.oauth!.oauth_timestamp, deps.clock.now())) {
+/** RFC 5849 §3.3: a timestamp within the window (`./oauth-request.ts`). */
+const freshTimestamp: Check<SignedOutcomeRequest> = ({ oauth }, deps) => {
+  if (!isFreshTimestamp(oauth.oauth_timestamp, deps.clock.now())) {
     throw failure(401, 'unauthorized', 'oauth_timestamp is not within 5 minutes of the time here.', 'oauth_timestamp');
   }
 };
 
-/** Nonces are per environment and consumer key, apart from the launches' (RFC 5849 §3.3). */
-const nonceUsedOnce: Check = async (request, deps) => {
-  const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = request.oauth!;
-  const fresh = await useNonceOnce(deps.singleUse, `lti12-outcomes:${request.environmentId}:${key}`, nonce!, timestamp!, deps.clock.now());
-  if (!fresh) throw failure(401, 'unauthorized', 'oauth_nonce was already used.', 'oauth_nonce');
+/** RFC 5849 §3.3: a nonce used once, per environment and consumer key, apart from the launches'. */
+const nonceUsedOnce: Check<SignedOutcomeRequest> = async ({ environmentId, oauth }, deps) => {
+  const scope = `lti12-outcomes:${environmentId}:${oauth.oauth_consumer_key}`;
+  if (!(await useNonceOnce(deps.singleUse, scope, oauth.oauth_nonce, oauth.oauth_timestamp, deps.clock.now()))) {
+    throw failure(401, 'unauthorized', 'oauth_nonce was already used.', 'oauth_nonce');
+  }
 };
 
-const sourcedIdBoundToKey: Check = (request) => {
-  if (!sourcedIdMatches(request.context!.sourcedId, request.sourcedId!, request.oauth!.oauth_consumer_key!)) throw unknownSourcedId();
+/** LTI 1.1 IG §6: the sourcedId is the one issued for this learner and activity, bound to the signing key. */
+const sourcedIdIssuedToTheKey: Check<SignedOutcomeRequest> = ({ issued, sourcedId, oauth }) => {
+  if (!sourcedIdMatches(issued, sourcedId, oauth.oauth_consumer_key)) throw unknownSourcedId();
 };
 
-/** The checks, in order: parsing, the environment, the operation, then authentication. */
-export const checks: readonly Check[] = [
-  notFormEncoded,
-  poxBody,
-  context,
-  environmentEnablesLti,
-  supportedOperation,
-  sourcedIdOfAnLti12Activity,
-  oauthParameters,
+/** The checks of a signed request, in order (RFC 5849 §3.2); then the sourcedId, once the request is the tool's own. */
+export const signedRequestChecks: readonly Check<SignedOutcomeRequest>[] = [
   keyOfTheActivity,
   bodyHashMatches,
   validSignature,
   freshTimestamp,
   nonceUsedOnce,
-  sourcedIdBoundToKey,
+  sourcedIdIssuedToTheKey,
 ];
+
+async function verifiedRequest(request: SignedOutcomeRequest, deps: OutcomesDeps): Promise<VerifiedOutcomeRequest> {
+  return { ...(await passes(request, signedRequestChecks, deps)), verified: true };
+}
+
+// --- The verified request -> the operation ---
 
 interface Outcome {
   readonly description: string;
@@ -189,38 +280,34 @@ interface Outcome {
   readonly score?: string;
 }
 
-type Operation = (request: PlatformOutcomeRequest, deps: OutcomesDeps) => Promise<Outcome>;
+type Operation = (request: VerifiedOutcomeRequest, deps: OutcomesDeps) => Promise<Outcome>;
 
-/** The operations (LTI 1.1 IG §6.1.1–6.1.3), once every check has passed. */
+/** The operations (LTI 1.1 IG §6.1.1–6.1.3), once the request is verified. */
 export const operations: Readonly<Record<PoxOperation, Operation>> = {
   /** IG §6.1.1: "The TC must check the incoming grade for validity and must fail when a grade is outside the range 0.0-1.0 or if the grade is not a valid number." */
-  replaceResult: async (request, deps) => {
-    const text = request.pox!.score;
+  replaceResult: async ({ pox, activity, sourcedId }, deps) => {
+    const text = pox.score;
     if (text === undefined || text === '') throw failure(200, 'missing_parameter', 'replaceResult needs a score in resultScore/textString.', 'textString');
     const percent = fractionToPercent(text);
     if (percent === undefined) {
       throw failure(200, 'invalid_parameter', `The score must be a decimal number from 0.0 to 1.0 with a period as the decimal point, not "${text.slice(0, 40)}".`, 'textString');
     }
-    const progress = scoredProgress(activityOf(request), request.sourcedId!.userId, percent, deps.clock.now());
+    const progress = scoredProgress(activity, sourcedId.userId, percent, deps.clock.now());
     await deps.progress.put(progress);
     return { description: `The score ${text} is recorded: the activity is ${progress.status}.` };
   },
   /** IG §6.1.2; cert 8.5: without a score, success with an empty textString. */
-  readResult: async (request, deps) => {
-    const progress: Progress | undefined = await deps.progress.get(request.environmentId, request.sourcedId!.activityId, request.sourcedId!.userId);
+  readResult: async ({ environmentId, sourcedId }, deps) => {
+    const progress: Progress | undefined = await deps.progress.get(environmentId, sourcedId.activityId, sourcedId.userId);
     const score = progress?.score === undefined ? '' : percentToFraction(progress.score);
     return { description: score ? `The score is ${score}.` : 'There is no score.', score };
   },
   /** IG §6.1.3. The learner was launched and may try again: `in-progress`, without a score (`../academy/scores.ts`). */
-  deleteResult: async (request, deps) => {
-    await deps.progress.put(unscoredProgress(activityOf(request), request.sourcedId!.userId, deps.clock.now()));
+  deleteResult: async ({ activity, sourcedId }, deps) => {
+    await deps.progress.put(unscoredProgress(activity, sourcedId.userId, deps.clock.now()));
     return { description: 'The score is deleted.' };
   },
 };
-
-function activityOf(request: PlatformOutcomeRequest) {
-  return request.context!.activity!;
-}
 
 /** Reads the request from the event. */
 export function readOutcomeRequest(event: ApiEvent, publicUrl: string): PlatformOutcomeRequest {
@@ -234,17 +321,39 @@ export function readOutcomeRequest(event: ApiEvent, publicUrl: string): Platform
   };
 }
 
-/** Runs the checks and the operation; answers the POX response (the edge answers an error's). */
+/**
+ * The request, step by step, and its operation; answers the POX response (the edge answers an
+ * error's). Every answer echoes the request's identifier once the body is parsed; the environment's
+ * refusals, which come before, echo it too when the body is a POX request, as they did when they
+ * came after the body was parsed.
+ */
 export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readOutcomeRequest(event, deps.config.publicUrl);
-  renderErrorsWith(event, () => ({ pox: echo(request) }));
-    for (const check of checks) await check(request, deps);
-    const operation = request.pox!.operation as PoxOperation;
-    const outcome = await operations[operation](request, deps);
-  return poxAnswer(200, echo(request), { codeMajor: 'success', severity: 'status', ...outcome });
+  let echoed: PoxRequest | undefined;
+  renderErrorsWith(event, () => ({ pox: echo(echoed) }));
+  const inEnv = await inEnvironment(request, deps).catch((refusal: unknown) => {
+    echoed = poxOrNothing(request.body);
+    throw refusal;
+  });
+  const pox = await poxRequest(inEnv, deps);
+  echoed = pox.pox;
+  const addressed = await addressedRequest(pox, deps);
+  const signed = signedRequest(addressed);
+  const verified = await verifiedRequest(signed, deps);
+  const outcome = await operations[verified.operation](verified, deps);
+  return poxAnswer(200, echo(verified.pox), { codeMajor: 'success', severity: 'status', ...outcome });
 }
 
-/** What the answer echoes of the request: its identifier and operation, once the body is parsed. */
-function echo(request: PlatformOutcomeRequest) {
-  return { messageRefIdentifier: request.pox?.messageId ?? '', operation: request.pox?.operation ?? '' };
+/** What an answer echoes of the request: its identifier and operation. */
+function echo(pox: PoxRequest | undefined) {
+  return { messageRefIdentifier: pox?.messageId ?? '', operation: pox?.operation ?? '' };
+}
+
+/** The body as a POX request when it is one, only for what an answer echoes. */
+function poxOrNothing(body: Buffer): PoxRequest | undefined {
+  try {
+    return parsePoxRequest(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,21 +1,32 @@
 /**
  * `POST /{env}/lti12/launch/{activityId}`: an LTI 1.0/1.1/1.2 basic launch into an academy
- * activity (LTI 1.1 IG §3-4, RFC 5849 §3.2). The checks run in the order listed in `checks`, each a
- * small function that throws a `LaunchError`; then the launch is completed like every other
- * (`academy/launch.ts`).
+ * activity (LTI 1.1 IG §3-4, RFC 5849 §3.2), validated in phases that `lti12ToolLaunch` lists in
+ * order: the request, its environment (first: with LTI off it answers 403 whatever the request
+ * carries), the signed request, the verified request, the launch. Each phase is a type whose fields
+ * are all there, built by one step from the phase before; a step runs the checks over the phase it
+ * starts from (small functions that throw a `LaunchError`), and checks each value it reads. The
+ * launch is then completed like every other (`academy/launch.ts`).
  */
 import type { Activity, Environment } from '../academy/model';
-import { completeLaunch, type LaunchDeps } from '../academy/launch';
+import { completeLaunch, type LaunchDeps, type ValidatedLaunch } from '../academy/launch';
 import type { Config } from '../config';
-import { LaunchError } from '../errors';
 import { renderErrorsWith } from '../http/error-context';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
-import type { LaunchStore, SingleUseStore } from '../ports';
-import { badParameter, ltiDisabled, missing, unauthorized } from '../lti/errors';
+import type { EnvironmentStore, LaunchStore, SingleUseStore } from '../ports';
+import { availableActivity, ltiEnvironment, requiredParameter } from '../lti/checks';
+import { badParameter, unauthorized } from '../lti/errors';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
-import { isFreshTimestamp, isSupportedOauthVersion, isSupportedSignatureMethod, requiredOauthParameters, useNonceOnce } from './oauth-request';
+import {
+  isFreshTimestamp,
+  isSupportedOauthVersion,
+  isSupportedSignatureMethod,
+  type OauthParameters,
+  presentParameters,
+  requiredOauthParameters,
+  useNonceOnce,
+} from './oauth-request';
 import { parseRoles } from './roles';
 
 export const ltiVersions = ['LTI-1p0', 'LTI-1p1', 'LTI-1p2'];
@@ -41,85 +52,109 @@ export const purposes = {
 
 export interface Lti12LaunchDeps extends LaunchDeps {
   readonly config: Pick<Config, 'publicUrl'>;
+  readonly environments: Pick<EnvironmentStore, 'get'>;
   readonly launches: LaunchStore;
   readonly singleUse: SingleUseStore;
 }
 
-/** The state the checks read and fill in. */
-export interface Lti12Launch {
-  readonly envId: string;
+/** The request: what the LMS posted, and the URL it signed. */
+export interface Lti12LaunchRequest {
+  readonly environmentId: string;
   readonly activityId: string;
   /** The URL the LMS signed: `PUBLIC_URL` + path, with the query string. */
   readonly url: string;
-  readonly pairs: [string, string][];
+  /** Every form parameter in order, repeated names too (RFC 5849 §3.4.1.3: all are signed). */
+  readonly pairs: readonly (readonly [string, string])[];
+  /** Each parameter's first value. */
   readonly params: Readonly<Record<string, string>>;
-  environment?: Environment;
-  activity?: Activity;
-  knownUserId?: string;
-  /** Set once the signature, timestamp and nonce have been verified. */
-  verified: boolean;
 }
 
-type Check = (launch: Lti12Launch, deps: Lti12LaunchDeps) => void | Promise<void>;
+/** The request in an environment that exists and has LTI switched on. */
+export interface Lti12LaunchInEnvironment extends Lti12LaunchRequest {
+  readonly environment: Environment;
+}
 
-const required = (name: keyof typeof purposes) => (launch: Lti12Launch) => {
-  if (!launch.params[name]?.trim()) throw missing(name, purposes[name]);
-};
+type Lti12Credentials = NonNullable<Activity['lti12Credentials']>;
 
-const oauthParametersPresent: Check = (launch) => {
-  for (const name of requiredOauthParameters) required(name)(launch);
-};
+/** The signed request: its OAuth parameters, and the activity whose LTI 1.2 key signed it. */
+export interface SignedLti12Launch extends Lti12LaunchInEnvironment {
+  readonly oauth: OauthParameters;
+  readonly signatureMethod: SignatureMethod;
+  readonly activity: Activity;
+  readonly credentials: Lti12Credentials;
+  /** The academy user an earlier launch linked this `user_id` to, if any (read with the activity). */
+  readonly knownUserId: string | undefined;
+}
 
-/** One read for the environment, the activity and the learner's external id. */
-const prefetch: Check = async (launch, deps) => {
-  const found = await deps.launches.prefetch(
-    launch.envId,
-    launch.activityId,
-    `lti12:${launch.params.oauth_consumer_key}`,
-    launch.params.user_id?.trim() ?? '',
-  );
-  launch.environment = found.environment;
-  launch.activity = found.activity;
-  launch.knownUserId = launch.params.user_id?.trim() ? found.knownUserId : undefined;
-};
+/** The verified request: signature, timestamp and nonce checked, so its parameters are the LMS's own. */
+export interface VerifiedLti12Launch extends SignedLti12Launch {
+  /** Only a verified request has it: its launch parameters cannot be read before. */
+  readonly verified: true;
+}
 
-const environmentEnablesLti: Check = (launch) => {
-  if (!launch.environment) throw new LaunchError(404, 'not_found', 'There is no such environment.');
-  if (!launch.environment.ltiEnabled) throw ltiDisabled();
-};
+/** A check over one phase: throws a `LaunchError`, or returns. */
+export type Check<Phase> = (launch: Phase, deps: Lti12LaunchDeps) => void | Promise<void>;
 
-const activityAvailable: Check = (launch) => {
-  const { activity } = launch;
-  if (!activity || !activity.availableForLti || !activity.lti12Credentials) {
-    throw new LaunchError(404, 'not_found', 'This activity does not exist or is not available for LTI.');
-  }
-};
+async function passes<Phase>(phase: Phase, checks: readonly Check<Phase>[], deps: Lti12LaunchDeps): Promise<Phase> {
+  for (const check of checks) await check(phase, deps);
+  return phase;
+}
 
-const keyBelongsToActivity: Check = (launch) => {
-  if (launch.params.oauth_consumer_key !== launch.activity!.lti12Credentials!.key) {
+const present = (params: Readonly<Record<string, string>>, name: keyof typeof purposes) => requiredParameter(params, name, purposes[name]);
+
+// --- The request -> the environment ---
+
+/** docs/product.md "Concepts": read first, so that an environment with LTI off answers 403 whatever the request carries. */
+async function inEnvironment(request: Lti12LaunchRequest, deps: Lti12LaunchDeps): Promise<Lti12LaunchInEnvironment> {
+  return { ...request, environment: await ltiEnvironment(deps, request.environmentId) };
+}
+
+// --- The environment -> the signed request ---
+
+/** An activity without an LTI 1.2 key is not offered over LTI 1.2, and is answered as unknown. */
+const withLti12Key = (activity: Activity | undefined) => (activity?.lti12Credentials ? activity : undefined);
+
+/** LTI 1.1 IG §4: `oauth_consumer_key` is the activity's LTI 1.2 key, which says which secret signed the launch. */
+function credentialsOfTheKey(activity: Activity, key: string): Lti12Credentials {
+  const credentials = activity.lti12Credentials;
+  if (credentials?.key !== key) {
     throw unauthorized('The oauth_consumer_key is not the LTI 1.2 key of this activity.', 'oauth_consumer_key', purposes.oauth_consumer_key);
   }
-};
+  return credentials;
+}
 
-const supportedSignatureMethod: Check = (launch) => {
-  if (!isSupportedSignatureMethod(launch.params.oauth_signature_method)) {
+/** LTI 1.1 IG §4: HMAC-SHA1 (and HMAC-SHA256). */
+function supportedSignatureMethod(method: string): SignatureMethod {
+  if (!isSupportedSignatureMethod(method)) {
     throw badParameter('oauth_signature_method', `The signature method must be ${signatureMethods.join(' or ')}.`, purposes.oauth_signature_method);
   }
+  return method;
+}
+
+/**
+ * RFC 5849 §3.1: the OAuth parameters are there; then one read (BatchGetItem) for the activity and
+ * the academy user of this LMS's `user_id`; the activity is offered over LTI with the key that signed.
+ */
+async function signedLaunch(launch: Lti12LaunchInEnvironment, deps: Lti12LaunchDeps): Promise<SignedLti12Launch> {
+  const oauth = presentParameters(requiredOauthParameters, (name) => present(launch.params, name));
+  const userId = launch.params.user_id?.trim() ?? '';
+  const found = await deps.launches.prefetch(launch.environmentId, launch.activityId, `lti12:${oauth.oauth_consumer_key}`, userId);
+  const activity = availableActivity(withLti12Key(found.activity));
+  const credentials = credentialsOfTheKey(activity, oauth.oauth_consumer_key);
+  const signatureMethod = supportedSignatureMethod(oauth.oauth_signature_method);
+  return { ...launch, oauth, signatureMethod, activity, credentials, knownUserId: userId ? found.knownUserId : undefined };
+}
+
+// --- The signed request -> the verified request ---
+
+/** RFC 5849 §3.1: `oauth_version` is optional, and 1.0 when present. */
+const oauthVersion: Check<SignedLti12Launch> = ({ params }) => {
+  if (!isSupportedOauthVersion(params.oauth_version)) throw badParameter('oauth_version', 'oauth_version must be 1.0 when present.');
 };
 
-const oauthVersion: Check = (launch) => {
-  if (!isSupportedOauthVersion(launch.params.oauth_version)) throw badParameter('oauth_version', 'oauth_version must be 1.0 when present.');
-};
-
-const validSignature: Check = (launch) => {
-  const expected = oauthSignature(
-    launch.params.oauth_signature_method as SignatureMethod,
-    'POST',
-    launch.url,
-    launch.pairs,
-    launch.activity!.lti12Credentials!.secret,
-  );
-  if (!signaturesMatch(expected, launch.params.oauth_signature!)) {
+/** RFC 5849 §3.2, §3.4: the signature over the method, the URL and every form parameter, with the activity's secret. */
+const validSignature: Check<SignedLti12Launch> = ({ signatureMethod, url, pairs, credentials, oauth }) => {
+  if (!signaturesMatch(oauthSignature(signatureMethod, 'POST', url, pairs, credentials.secret), oauth.oauth_signature)) {
     throw unauthorized(
       'The OAuth signature (oauth_signature) is not valid: check the key, the secret and the launch URL in the LMS.',
       'oauth_signature',
@@ -128,8 +163,9 @@ const validSignature: Check = (launch) => {
   }
 };
 
-const freshTimestamp: Check = (launch, deps) => {
-  if (!isFreshTimestamp(launch.params.oauth_timestamp, deps.clock.now())) {
+/** RFC 5849 §3.3: a timestamp within the window (`./oauth-request.ts`). */
+const freshTimestamp: Check<SignedLti12Launch> = ({ oauth }, deps) => {
+  if (!isFreshTimestamp(oauth.oauth_timestamp, deps.clock.now())) {
     throw unauthorized(
       'The launch has expired or its clock is off (oauth_timestamp must be within 5 minutes); please launch again.',
       'oauth_timestamp',
@@ -138,103 +174,104 @@ const freshTimestamp: Check = (launch, deps) => {
   }
 };
 
-/** Nonces are per consumer key (RFC 5849 §3.3). */
-const nonceUsedOnce: Check = async (launch, deps) => {
-  const { oauth_consumer_key: key, oauth_nonce: nonce, oauth_timestamp: timestamp } = launch.params;
-  if (!(await useNonceOnce(deps.singleUse, `lti12:${key}`, nonce!, timestamp!, deps.clock.now()))) {
+/** RFC 5849 §3.3: a nonce used once, per consumer key. */
+const nonceUsedOnce: Check<SignedLti12Launch> = async ({ oauth }, deps) => {
+  const key = `lti12:${oauth.oauth_consumer_key}`;
+  if (!(await useNonceOnce(deps.singleUse, key, oauth.oauth_nonce, oauth.oauth_timestamp, deps.clock.now()))) {
     throw unauthorized('This launch was already used (oauth_nonce replayed); please launch again from the LMS.', 'oauth_nonce', purposes.oauth_nonce);
   }
-  launch.verified = true;
 };
 
-const messageType: Check = (launch) => {
-  required('lti_message_type')(launch);
-  if (launch.params.lti_message_type !== 'basic-lti-launch-request') {
+/** The checks of a signed request, in order (RFC 5849 §3.2); the nonce last, once the rest holds. */
+export const signedLaunchChecks: readonly Check<SignedLti12Launch>[] = [oauthVersion, validSignature, freshTimestamp, nonceUsedOnce];
+
+async function verifiedLaunch(launch: SignedLti12Launch, deps: Lti12LaunchDeps): Promise<VerifiedLti12Launch> {
+  return { ...(await passes(launch, signedLaunchChecks, deps)), verified: true };
+}
+
+// --- The verified request -> the launch ---
+
+/** LTI 1.1 IG §3: a basic launch. */
+const messageType: Check<VerifiedLti12Launch> = ({ params }) => {
+  if (present(params, 'lti_message_type') !== 'basic-lti-launch-request') {
     throw badParameter('lti_message_type', 'lti_message_type must be basic-lti-launch-request.', purposes.lti_message_type);
   }
 };
 
-const ltiVersion: Check = (launch) => {
-  required('lti_version')(launch);
-  if (!ltiVersions.includes(launch.params.lti_version!)) {
-    throw badParameter('lti_version', `lti_version ${launch.params.lti_version} is not supported: it must be LTI-1p0.`, purposes.lti_version);
+/** LTI 1.1 IG §3: LTI 1.0, 1.1 and 1.2 all send LTI-1p0 (some LMSs send LTI-1p1 or LTI-1p2). */
+const ltiVersion: Check<VerifiedLti12Launch> = ({ params }) => {
+  const version = present(params, 'lti_version');
+  if (!ltiVersions.includes(version)) {
+    throw badParameter('lti_version', `lti_version ${version} is not supported: it must be LTI-1p0.`, purposes.lti_version);
   }
 };
 
-const validEmail: Check = (launch) => {
-  required('lis_person_contact_email_primary')(launch);
-  if (!/^[^\s@]+@[^\s@]+$/.test(launch.params.lis_person_contact_email_primary!.trim())) {
+/** LTI 1.1 IG §3; TP cert 1.1-1.2: every launch names the link it comes from. */
+const resourceLinkId: Check<VerifiedLti12Launch> = ({ params }) => {
+  present(params, 'resource_link_id');
+};
+
+/** The checks of a verified request, in order, before its launch parameters are read. */
+export const verifiedLaunchChecks: readonly Check<VerifiedLti12Launch>[] = [messageType, ltiVersion, resourceLinkId];
+
+/** docs/product.md: the academy finds or creates the learner's account by email, so it must be one. */
+function email(params: Readonly<Record<string, string>>): string {
+  const value = present(params, 'lis_person_contact_email_primary').trim();
+  if (!/^[^\s@]+@[^\s@]+$/.test(value)) {
     throw badParameter('lis_person_contact_email_primary', 'lis_person_contact_email_primary is not an email address.', purposes.lis_person_contact_email_primary);
   }
-};
+  return value;
+}
 
-/** The checks, in order. Those before `nonceUsedOnce` never redirect: the request is not yet trusted. */
-export const checks: readonly Check[] = [
-  oauthParametersPresent,
-  prefetch,
-  environmentEnablesLti,
-  activityAvailable,
-  keyBelongsToActivity,
-  supportedSignatureMethod,
-  oauthVersion,
-  validSignature,
-  freshTimestamp,
-  nonceUsedOnce,
-  messageType,
-  ltiVersion,
-  required('resource_link_id'),
-  required('user_id'),
-  validEmail,
-  required('lis_person_name_given'),
-  required('lis_person_name_family'),
-];
+/**
+ * LTI 1.1 IG §3 (TP cert 4.1-4.6): the learner, with the email and names docs/product.md requires,
+ * the roles, the LMS's return URL and, when the LMS accepts outcomes (IG §6), the passback binding.
+ */
+async function launchParameters(launch: VerifiedLti12Launch, deps: Lti12LaunchDeps): Promise<ValidatedLaunch> {
+  const { params: p, oauth } = await passes(launch, verifiedLaunchChecks, deps);
+  const externalUserId = present(p, 'user_id').trim();
+  const person = { email: email(p), givenName: present(p, 'lis_person_name_given').trim(), familyName: present(p, 'lis_person_name_family').trim() };
+  const serviceUrl = p.lis_outcome_service_url?.trim();
+  const sourcedId = p.lis_result_sourcedid?.trim();
+  return {
+    environment: launch.environment,
+    activity: launch.activity,
+    version: '1.2',
+    externalKey: `lti12:${oauth.oauth_consumer_key}`,
+    externalUserId,
+    knownUserId: launch.knownUserId,
+    person,
+    roles: parseRoles(p.roles),
+    returnUrl: p.launch_presentation_return_url?.trim() || undefined,
+    binding: serviceUrl && sourcedId ? { version: '1.2', consumerKey: oauth.oauth_consumer_key, serviceUrl, sourcedId } : undefined,
+  };
+}
 
-/** Reads the launch from the event. */
-export function readLaunch(event: ApiEvent, publicUrl: string): Lti12Launch {
+/** Reads the request from the event. */
+export function readLaunch(event: ApiEvent, publicUrl: string): Lti12LaunchRequest {
   const pairs = formPairs(event);
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   return {
-    envId: pathParam(event, 'env'),
+    environmentId: pathParam(event, 'env'),
     activityId: pathParam(event, 'activityId'),
     url: `${publicUrl}${event.rawPath}${query}`,
     pairs,
     params: firstValues(pairs),
-    verified: false,
   };
 }
 
 /**
- * Runs the checks and completes the launch: a 303 to the academy with a single sign-on code. Its
- * errors are launch pages, or, once the signature is verified, go back to the LMS's return URL.
+ * The launch, step by step; then a 303 to the academy with a single sign-on code. Its errors are
+ * launch pages or, once the request is verified, go back to the LMS's return URL (LTI 1.1 IG §4.3).
  */
 export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): Promise<ApiResult> {
-  const launch = readLaunch(event, deps.config.publicUrl);
-  renderErrorsWith(event, () => ({ returnUrl: launch.verified ? launch.params.launch_presentation_return_url : undefined }));
-    for (const check of checks) await check(launch, deps);
-    const p = launch.params;
-    const { location } = await completeLaunch(deps, {
-      environment: launch.environment!,
-      activity: launch.activity!,
-      version: '1.2',
-      externalKey: `lti12:${p.oauth_consumer_key}`,
-      externalUserId: p.user_id!.trim(),
-      knownUserId: launch.knownUserId,
-      person: {
-        email: p.lis_person_contact_email_primary!.trim(),
-        givenName: p.lis_person_name_given!.trim(),
-        familyName: p.lis_person_name_family!.trim(),
-      },
-      roles: parseRoles(p.roles),
-      returnUrl: p.launch_presentation_return_url?.trim() || undefined,
-      binding:
-        p.lis_outcome_service_url?.trim() && p.lis_result_sourcedid?.trim()
-          ? {
-              version: '1.2',
-              consumerKey: p.oauth_consumer_key!,
-              serviceUrl: p.lis_outcome_service_url.trim(),
-              sourcedId: p.lis_result_sourcedid.trim(),
-            }
-          : undefined,
-    });
-    return redirect(location, 303);
+  const request = readLaunch(event, deps.config.publicUrl);
+  let verified: VerifiedLti12Launch | undefined;
+  renderErrorsWith(event, () => ({ returnUrl: verified?.params.launch_presentation_return_url }));
+  const inEnv = await inEnvironment(request, deps);
+  const signed = await signedLaunch(inEnv, deps);
+  verified = await verifiedLaunch(signed, deps);
+  const launch = await launchParameters(verified, deps);
+  const { location } = await completeLaunch(deps, launch);
+  return redirect(location, 303);
 }

@@ -413,15 +413,33 @@ describe('environments', () => {
   it('answers 403 when LTI is not enabled in the environment, 404 for an unknown one', async () => {
     await createEnvironment(server, env, { ...environmentBody, ltiEnabled: false });
     try {
-      const answer = await send(pox('readResult', sourcedIds[`${course}/u1`]!).xml);
+      const { xml, messageId } = pox('readResult', sourcedIds[`${course}/u1`]!);
+      const answer = await send(xml);
       expect(answer.status).toBe(403);
       expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: 'LTI is not enabled in this environment.' });
+      // Answered before the body is checked, yet echoing a POX request's identifier like every answer.
+      expect(answer.pox).toMatchObject({ messageRefIdentifier: messageId, operationRefIdentifier: 'readResult' });
       await expectError(thrown(pox('readResult', sourcedIds[`${course}/u1`]!).xml), { status: 403, code: 'lti_disabled' });
+      // Whatever the request carries: a form, a broken body, no Authorization header.
+      for (const [body, options] of [
+        ['score=1', { contentType: 'application/x-www-form-urlencoded' }],
+        ['<imsx_POXEnvelopeRequest><unclosed></imsx_POXEnvelopeRequest>', {}],
+        [xml, { authorization: null }],
+      ] as const) {
+        const refused = await send(body, options);
+        expect(refused.status).toBe(403);
+        expect(refused.pox).toMatchObject({ codeMajor: 'failure', description: 'LTI is not enabled in this environment.' });
+        await expectError(thrown(body, options), { status: 403, code: 'lti_disabled' });
+      }
     } finally {
       await createEnvironment(server, env);
     }
     const missing = await send(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` });
     expect(missing.status).toBe(404);
     await expectError(thrown(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` }), { status: 404, code: 'not_found' });
+    await expectError(thrown('score=1', { contentType: 'application/x-www-form-urlencoded', url: `${server.baseUrl}/nowhere/lti12/outcomes` }), {
+      status: 404,
+      code: 'not_found',
+    });
   });
 });

@@ -384,6 +384,15 @@ describe('environment and activity', () => {
     await expectPage(await launch(disabledEnvActivity, cert()), 403, 'LTI is not enabled');
   });
 
+  it('answers for the environment before any other check: 403 or 404 even without OAuth parameters', async () => {
+    const unsigned = new URLSearchParams(cert()).toString();
+    const off = await postLaunch({ url: disabledEnvActivity.launchUrl, body: unsigned });
+    await expectError(off.clone(), { status: 403, code: 'lti_disabled' });
+    await expectPage(off, 403, 'LTI is not enabled in this environment.');
+    await expectError(await postLaunch({ url: `${server.baseUrl}/nowhere/lti12/launch/${activity.id}`, body: unsigned }), { status: 404, code: 'not_found' });
+    await expectError(await postLaunch({ url: activity.launchUrl, body: unsigned }), { status: 400, code: 'missing_parameter', field: 'oauth_consumer_key' });
+  });
+
   it('answers 404 for an unknown environment or activity, or one not available for LTI', async () => {
     await expectPage(await launch({ ...activity, launchUrl: `${server.baseUrl}/nowhere/lti12/launch/${activity.id}` }, cert()), 404);
     await expectPage(await launch({ ...activity, launchUrl: `${server.baseUrl}/cert/lti12/launch/no-such-activity` }, cert()), 404);
