@@ -8,14 +8,15 @@
  * launch is then completed like every other (`academy/launch.ts`).
  */
 import type { Activity, Environment } from '../academy/model';
+import { validId } from '../academy/validation';
 import { completeLaunch, type LaunchDeps, type ValidatedLaunch } from '../academy/launch';
 import type { Config } from '../config';
 import { renderErrorsWith } from '../http/error-context';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
-import type { EnvironmentStore, LaunchStore, SingleUseStore } from '../ports';
-import { availableActivity, ltiEnvironment, requiredParameter } from '../lti/checks';
+import type { EnvironmentStore, LaunchPrefetch, LaunchStore, SingleUseStore } from '../ports';
+import { availableActivity, checkLtiEnvironment, requiredParameter } from '../lti/checks';
 import { badParameter, unauthorized } from '../lti/errors';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import {
@@ -104,9 +105,25 @@ const present = (params: Readonly<Record<string, string>>, name: keyof typeof pu
 
 // --- The request -> the environment ---
 
-/** docs/product.md "Concepts": read first, so that an environment with LTI off answers 403 whatever the request carries. */
-async function inEnvironment(request: Lti12LaunchRequest, deps: Lti12LaunchDeps): Promise<Lti12LaunchInEnvironment> {
-  return { ...request, environment: await ltiEnvironment(deps, request.environmentId) };
+/** What the launch reads, all in one round trip before any check. */
+type LaunchReads = LaunchPrefetch;
+
+/**
+ * Every read of the launch at once, before any check: the environment, the activity and the
+ * academy user of this LMS's `user_id` (one BatchGetItem), or the environment alone (one GetItem)
+ * when the request names no consumer key to read with.
+ */
+async function readLaunchContext(request: Lti12LaunchRequest, deps: Lti12LaunchDeps): Promise<LaunchReads> {
+  if (!validId(request.environmentId)) return {};
+  const key = request.params.oauth_consumer_key;
+  if (key === undefined || key.trim() === '') return { environment: await deps.environments.get(request.environmentId) };
+  const userId = request.params.user_id?.trim() ?? '';
+  return deps.launches.prefetch(request.environmentId, request.activityId, `lti12:${key}`, userId);
+}
+
+/** docs/product.md "Concepts": checked first, so that an environment with LTI off answers 403 whatever the request carries. */
+function inEnvironment(request: Lti12LaunchRequest, reads: LaunchReads): Lti12LaunchInEnvironment {
+  return { ...request, environment: checkLtiEnvironment(reads.environment) };
 }
 
 // --- The environment -> the signed request ---
@@ -132,17 +149,16 @@ function supportedSignatureMethod(method: string): SignatureMethod {
 }
 
 /**
- * RFC 5849 §3.1: the OAuth parameters are there; then one read (BatchGetItem) for the activity and
- * the academy user of this LMS's `user_id`; the activity is offered over LTI with the key that signed.
+ * RFC 5849 §3.1: the OAuth parameters are there; the activity (read with the environment) is
+ * offered over LTI with the key that signed.
  */
-async function signedLaunch(launch: Lti12LaunchInEnvironment, deps: Lti12LaunchDeps): Promise<SignedLti12Launch> {
+function signedLaunch(launch: Lti12LaunchInEnvironment, reads: LaunchReads): SignedLti12Launch {
   const oauth = presentParameters(requiredOauthParameters, (name) => present(launch.params, name));
   const userId = launch.params.user_id?.trim() ?? '';
-  const found = await deps.launches.prefetch(launch.environmentId, launch.activityId, `lti12:${oauth.oauth_consumer_key}`, userId);
-  const activity = availableActivity(withLti12Key(found.activity));
+  const activity = availableActivity(withLti12Key(reads.activity));
   const credentials = credentialsOfTheKey(activity, oauth.oauth_consumer_key);
   const signatureMethod = supportedSignatureMethod(oauth.oauth_signature_method);
-  return { ...launch, oauth, signatureMethod, activity, credentials, knownUserId: userId ? found.knownUserId : undefined };
+  return { ...launch, oauth, signatureMethod, activity, credentials, knownUserId: userId ? reads.knownUserId : undefined };
 }
 
 // --- The signed request -> the verified request ---
@@ -268,8 +284,8 @@ export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): P
   const request = readLaunch(event, deps.config.publicUrl);
   let verified: VerifiedLti12Launch | undefined;
   renderErrorsWith(event, () => ({ returnUrl: verified?.params.launch_presentation_return_url }));
-  const inEnv = await inEnvironment(request, deps);
-  const signed = await signedLaunch(inEnv, deps);
+  const reads = await readLaunchContext(request, deps);
+  const signed = signedLaunch(inEnvironment(request, reads), reads);
   verified = await verifiedLaunch(signed, deps);
   const launch = await launchParameters(verified, deps);
   const { location } = await completeLaunch(deps, launch);
