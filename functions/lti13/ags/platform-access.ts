@@ -9,8 +9,16 @@
  */
 import type { Activity, ExternalLti13 } from '../../academy/model';
 import { HttpError, ltiDisabledMessage, notFound } from '../../errors';
+import { validId } from '../../academy/validation';
+import { checkLtiEnvironment, type EnvironmentRefusals } from '../../lti/checks';
 import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../../ports';
 import { requireAccessToken, type PlatformAccessTokenDeps } from '../core/platform-access-tokens';
+
+/** AGS JSON answers to an unknown environment and to LTI switched off. */
+const agsRefusals = (environmentId: string): EnvironmentRefusals => ({
+  unknown: () => notFound(`environment ${environmentId}`),
+  disabled: () => new HttpError(403, 'lti_disabled', ltiDisabledMessage),
+});
 
 export interface AgsAccessDeps extends PlatformAccessTokenDeps {
   readonly environments: EnvironmentStore;
@@ -26,8 +34,8 @@ export interface AgsContext {
 }
 
 /**
- * The token (401 `invalid_token`, 403 `insufficient_scope`), then the environment (404, 403 when
- * LTI is off), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
+ * The environment first (404, 403 when LTI is off: before anything else, docs/product.md
+ * "Concepts"), then the token (401 `invalid_token`, 403 `insufficient_scope`), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
  * the tool, which must still be activated (a deactivated tool's tokens stop working at once, not
  * when they expire: 401 `invalid_token`, as for a revoked token). The token and the records are read
  * at once; the checks still run in this order.
@@ -41,16 +49,14 @@ export async function requireAgsAccess(
 ): Promise<AgsContext> {
   const [grant, environmentRead, activityRead] = await Promise.allSettled([
     requireAccessToken(deps, environmentId, authorization, scope),
-    deps.environments.get(environmentId),
+    validId(environmentId) ? deps.environments.get(environmentId) : undefined,
     deps.activities.get(environmentId, activityId),
   ]);
-  if (grant.status === 'rejected') throw grant.reason;
   if (environmentRead.status === 'rejected') throw environmentRead.reason;
+  checkLtiEnvironment(environmentRead.value, agsRefusals(environmentId));
+  if (grant.status === 'rejected') throw grant.reason;
   if (activityRead.status === 'rejected') throw activityRead.reason;
-  const environment = environmentRead.value;
   const activity = activityRead.value;
-  if (!environment) throw notFound(`environment ${environmentId}`);
-  if (!environment.ltiEnabled) throw new HttpError(403, 'lti_disabled', ltiDisabledMessage);
   if (!activity || activity.lti?.version !== '1.3' || activity.lti.toolId !== grant.value.toolId) {
     throw notFound(`activity ${activityId}`);
   }

@@ -4,8 +4,9 @@
  * RFC 7523 §2.2 and §3). Answers an opaque, short-lived bearer token bound to the tool and the
  * environment (`./platform-access-tokens.ts`), or an RFC 6749 §5.2 JSON error.
  *
- * The checks run in the order listed in `checks`, each a small function that throws a
- * `TokenError`. The assertion is verified with RS256 only (never the algorithm its header names)
+ * The request goes through typed phases (the request in its environment, the asserted request, the
+ * client's request, the verified request), each with its list of small checks that throw a
+ * `TokenError`; the environment is checked before anything else. The assertion is verified with RS256 only (never the algorithm its header names)
  * against the tool's registered key set, with `iss` = `sub` = the client id of a tool of this
  * environment, `aud` containing this token URL (only that: the platform tells tools to use the token
  * URL, Security 1.0 §4.1.1), `exp` required and at most an hour ahead, `iat` not in the future, and
@@ -26,6 +27,7 @@ import { clientAssertionType } from './claims';
 import { headerProblem, jwsAlgorithm, readJwt } from './jwt';
 import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, SingleUseStore, ToolStore } from '../../ports';
+import { checkLtiEnvironment, type EnvironmentRefusals } from '../../lti/checks';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
 import { toolScopes } from './platform-id-token';
 import { platformConfiguration } from './platform-urls';
@@ -57,23 +59,58 @@ const invalidRequest = (message: string, field?: string) => new TokenError(400, 
 const invalidClient = (message: string, field = 'client_assertion', cause?: unknown) =>
   new TokenError(401, 'invalid_client', message, { field, ...(cause !== undefined ? { cause } : {}) });
 
+/** Phase 1: the token request as the tool posted it. */
 export interface TokenRequest {
   readonly envId: string;
   readonly params: Readonly<Record<string, string>>;
   readonly repeated: readonly string[];
   readonly contentType: string;
   readonly authorization?: string;
-  environment?: Environment;
-  header?: ProtectedHeaderParameters;
-  unverified?: JWTPayload;
-  tool?: Tool;
-  claims?: JWTPayload;
 }
 
-type Check = (request: TokenRequest, deps: TokenDeps) => void | Promise<void>;
+/** Phase 2: in an environment that exists and has LTI switched on. */
+export interface TokenRequestInEnvironment extends TokenRequest {
+  readonly environment: Environment;
+}
+
+/** Phase 3: a client credentials request with a client assertion, read (not trusted), and a scope. */
+export interface AssertedRequest extends TokenRequestInEnvironment {
+  readonly assertion: string;
+  readonly scope: string;
+  readonly header: ProtectedHeaderParameters & { readonly kid: string };
+  readonly unverified: JWTPayload;
+}
+
+/** Phase 4: the tool the assertion names. */
+export interface ClientRequest extends AssertedRequest {
+  readonly tool: Tool;
+}
+
+/** The claims of a verified assertion, with the ones it must carry (RFC 7523 §3). */
+export type AssertionClaims = JWTPayload & { readonly exp: number; readonly iat: number; readonly jti: string };
+
+/** Phase 5: the assertion verified with the tool's key. */
+export interface VerifiedRequest extends ClientRequest {
+  readonly claims: AssertionClaims;
+}
+
+type Check<Phase> = (request: Phase, deps: TokenDeps) => void | Promise<void>;
+
+async function passes<Phase>(request: Phase, checks: readonly Check<Phase>[], deps: TokenDeps): Promise<Phase> {
+  for (const check of checks) await check(request, deps);
+  return request;
+}
+
+/** The token endpoint's answers to an unknown environment and to LTI switched off (RFC 6749 §5.2 codes). */
+const tokenRefusals: EnvironmentRefusals = {
+  unknown: () => new TokenError(404, 'invalid_request', 'There is no such environment.'),
+  disabled: () => new TokenError(403, 'unauthorized_client', `${ltiDisabledMessage}.`),
+};
+
+// --- Phase 2: the request ---
 
 /** RFC 6749 §4.4.2: a form body, each parameter once (§3.2). */
-const formBody: Check = (request) => {
+const formBody: Check<TokenRequestInEnvironment> = (request) => {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.contentType)) {
     throw invalidRequest('The request body must be application/x-www-form-urlencoded.', 'content-type');
   }
@@ -81,14 +118,14 @@ const formBody: Check = (request) => {
   if (first) throw invalidRequest(`The parameter ${first} is sent more than once.`, first);
 };
 
-const clientCredentialsGrant: Check = (request) => {
+const clientCredentialsGrant: Check<TokenRequestInEnvironment> = (request) => {
   const grant = request.params.grant_type;
   if (!grant) throw invalidRequest('The parameter grant_type is missing: it must be client_credentials.', 'grant_type');
   if (grant !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'The grant_type must be client_credentials.', { field: 'grant_type' });
 };
 
 /** Security 1.0 §4.1.1: tools authenticate with a JWT client assertion, never a secret. */
-const jwtClientAuthentication: Check = (request) => {
+const jwtClientAuthentication: Check<TokenRequestInEnvironment> = (request) => {
   if (request.authorization || request.params.client_secret !== undefined) {
     throw invalidClient(
       `Client authentication must be a JWT client assertion (client_assertion_type ${clientAssertionType}), not a secret.`,
@@ -102,41 +139,46 @@ const jwtClientAuthentication: Check = (request) => {
 };
 
 /** RFC 6749 §3.3: without a scope the request fails (there is no default scope). */
-const scopeRequested: Check = (request) => {
+const scopeRequested: Check<TokenRequestInEnvironment> = (request) => {
   if (!request.params.scope?.trim()) {
     throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.', { field: 'scope' });
   }
 };
 
-/** Read, not trusted: only to find the key and the tool to verify it with. */
-const readAssertion: Check = (request) => {
-  const read = readJwt(request.params.client_assertion!);
+/** The request's checks, in order. */
+export const requestChecks: readonly Check<TokenRequestInEnvironment>[] = [formBody, clientCredentialsGrant, jwtClientAuthentication, scopeRequested];
+
+// --- Phase 3: the assertion, read ---
+
+/** Read, not trusted: only to find the key and the tool to verify it with; the header rule of `./jwt.ts`. */
+function assertedRequest(request: TokenRequestInEnvironment): AssertedRequest {
+  const assertion = request.params.client_assertion ?? '';
+  const read = readJwt(assertion);
   if (!read) throw invalidClient('The client_assertion is not a signed JSON Web Token.');
-  request.header = read.header;
-  request.unverified = read.claims;
-  const problem = headerProblem(read.header);
+  const { header } = read;
+  const problem = headerProblem(header);
   if (problem?.kind === 'algorithm') throw invalidClient(`The client_assertion is signed with ${String(problem.alg)}; only ${jwsAlgorithm} is accepted.`);
   if (problem?.kind === 'carries-key') {
     throw invalidClient(`The client_assertion header carries "${problem.parameter}": keys are taken only from the tool's registered key set URL.`);
   }
-  if (problem?.kind === 'no-kid') throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
-};
+  if (problem?.kind === 'no-kid' || typeof header.kid !== 'string') {
+    throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
+  }
+  return { ...request, assertion, scope: request.params.scope ?? '', header: { ...header, kid: header.kid }, unverified: read.claims };
+}
 
-/** `iss` = `sub` = the client id (Security 1.0 §4.1.1, RFC 7523 §3); the tool and environment in one round trip. */
-const knownClient: Check = async (request, deps) => {
-  const { iss, sub } = request.unverified!;
+// --- Phase 4: the client ---
+
+/** `iss` = `sub` = the client id (Security 1.0 §4.1.1, RFC 7523 §3), the client id of a tool of this environment. */
+function clientRequest(request: AssertedRequest, tool: Tool | undefined): ClientRequest {
+  const { iss, sub } = request.unverified;
   if (typeof sub !== 'string' || !sub) throw invalidClient('The client_assertion has no sub: it must be the client id.');
   if (iss !== sub) throw invalidClient('The client_assertion iss must equal its sub, the client id.');
-  const [environment, tool] = await Promise.all([
-    validId(request.envId) ? deps.environments.get(request.envId) : undefined,
-    validId(sub) ? deps.tools.get(request.envId, sub) : undefined,
-  ]);
-  if (!environment) throw new TokenError(404, 'invalid_request', 'There is no such environment.');
-  if (!environment.ltiEnabled) throw new TokenError(403, 'unauthorized_client', `${ltiDisabledMessage}.`);
   if (!tool) throw invalidClient('The client_assertion sub is not the client id of an LTI 1.3 tool of this environment.');
-  request.environment = environment;
-  request.tool = tool;
-};
+  return { ...request, tool };
+}
+
+// --- Phase 5: the assertion, verified ---
 
 const keySetProblems: Record<KeySetError['code'], string> = {
   unknown_kid: "The tool's key set has no RS256 key with the client_assertion's kid.",
@@ -157,18 +199,19 @@ const jwtProblem = (error: unknown, tokenUrl: string): string | undefined => {
 };
 
 /** The signature (RS256 only) with the tool's key, and the registered claims. */
-const verifiedAssertion: Check = async (request, deps) => {
+async function verifiedRequest(request: ClientRequest, deps: TokenDeps): Promise<VerifiedRequest> {
   const { tokenUrl } = platformConfiguration(deps.config.publicUrl, request.envId);
-  const clientId = request.tool!.clientId;
+  const { clientId, jwksUrl } = request.tool;
   let key: VerificationKey;
   try {
-    key = await deps.keys.key(request.tool!.jwksUrl, request.header!.kid!);
+    key = await deps.keys.key(jwksUrl, request.header.kid);
   } catch (error) {
     if (error instanceof KeySetError) throw invalidClient(keySetProblems[error.code], 'client_assertion', error);
     throw error;
   }
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(request.params.client_assertion!, key, {
+    ({ payload } = await jwtVerify(request.assertion, key, {
       algorithms: [jwsAlgorithm],
       issuer: clientId,
       subject: clientId,
@@ -176,39 +219,36 @@ const verifiedAssertion: Check = async (request, deps) => {
       requiredClaims: ['exp', 'iat', 'jti'],
       currentDate: new Date(deps.clock.now()),
       clockTolerance: clockToleranceSeconds,
-    });
-    request.claims = payload;
+    }));
   } catch (error) {
     const problem = jwtProblem(error, tokenUrl);
     if (problem) throw invalidClient(problem, 'client_assertion', error);
     throw error;
   }
-};
+  const { exp, iat, jti } = payload;
+  if (typeof jti !== 'string' || !jti) throw invalidClient('The client_assertion jti must be a non-empty string.');
+  // jose has checked that exp and iat are numbers (requiredClaims, RFC 7519 §4.1.4, §4.1.6).
+  return { ...request, claims: { ...payload, exp: Number(exp), iat: Number(iat), jti } };
+}
 
 /** `iat` is when the tool made it (not later than now), and `exp` at most an hour ahead. */
-const boundedLifetime: Check = (request, deps) => {
+const boundedLifetime: Check<VerifiedRequest> = ({ claims }, deps) => {
   const now = Math.floor(deps.clock.now() / 1000);
-  if (request.claims!.iat! > now + clockToleranceSeconds) throw invalidClient('The client_assertion iat is in the future: it must be when the assertion was made.');
-  if (request.claims!.exp! > now + maxAssertionLifetimeSeconds + clockToleranceSeconds) {
+  if (claims.iat > now + clockToleranceSeconds) throw invalidClient('The client_assertion iat is in the future: it must be when the assertion was made.');
+  if (claims.exp > now + maxAssertionLifetimeSeconds + clockToleranceSeconds) {
     throw invalidClient(`The client_assertion exp is too far in the future: at most ${maxAssertionLifetimeSeconds} seconds ahead.`);
   }
-  if (typeof request.claims!.jti !== 'string' || !request.claims!.jti) throw invalidClient('The client_assertion jti must be a non-empty string.');
 };
 
 /** RFC 7523 §3 item 7: a `jti` once per client, remembered until the assertion expires. */
-const jtiUsedOnce: Check = async (request, deps) => {
-  const { jti, exp } = request.claims!;
-  const fresh = await deps.singleUse.useOnce(
-    `lti13-token:${request.envId}:${request.tool!.clientId}`,
-    jti!,
-    exp! + clockToleranceSeconds,
-    deps.clock.now(),
-  );
+const jtiUsedOnce: Check<VerifiedRequest> = async (request, deps) => {
+  const { jti, exp } = request.claims;
+  const fresh = await deps.singleUse.useOnce(`lti13-token:${request.envId}:${request.tool.clientId}`, jti, exp + clockToleranceSeconds, deps.clock.now());
   if (!fresh) throw invalidClient('The client_assertion was already used (its jti was seen before): sign a new one for each token request.');
 };
 
-const activatedTool: Check = (request) => {
-  if (!request.tool!.activated) throw new TokenError(400, 'unauthorized_client', 'This LTI 1.3 tool is deactivated in the academy.');
+const activatedTool: Check<VerifiedRequest> = ({ tool }) => {
+  if (!tool.activated) throw new TokenError(400, 'unauthorized_client', 'This LTI 1.3 tool is deactivated in the academy.');
 };
 
 /** The granted scopes: those requested that a launched tool may have (RFC 6749 §3.3). */
@@ -217,26 +257,14 @@ export function grantedScopes(requested: string): string[] {
   return toolScopes.filter((scope) => asked.includes(scope));
 }
 
-const allowedScope: Check = (request) => {
-  if (grantedScopes(request.params.scope!).length === 0) {
+const allowedScope: Check<VerifiedRequest> = ({ scope }) => {
+  if (grantedScopes(scope).length === 0) {
     throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`, { field: 'scope' });
   }
 };
 
-/** The checks, in order. */
-export const checks: readonly Check[] = [
-  formBody,
-  clientCredentialsGrant,
-  jwtClientAuthentication,
-  scopeRequested,
-  readAssertion,
-  knownClient,
-  verifiedAssertion,
-  boundedLifetime,
-  jtiUsedOnce,
-  activatedTool,
-  allowedScope,
-];
+/** The verified request's checks, in order: the `jti` is used only once the assertion is good. */
+export const verifiedChecks: readonly Check<VerifiedRequest>[] = [boundedLifetime, jtiUsedOnce, activatedTool, allowedScope];
 
 export function readTokenRequest(event: ApiEvent): TokenRequest {
   const { params, repeated } = singleValues(new URLSearchParams(bodyText(event)));
@@ -249,16 +277,32 @@ export function readTokenRequest(event: ApiEvent): TokenRequest {
   };
 }
 
-/** Runs the checks and issues the token; the edge answers an error (RFC 6749 §5.2). */
+/**
+ * Both reads at once, before any check: the environment, and the tool named by the assertion's
+ * `sub` when the assertion can be read (one round trip, as before the environment came first).
+ */
+async function readContext(deps: TokenDeps, request: TokenRequest) {
+  const sub = readJwt(request.params.client_assertion ?? '')?.claims.sub;
+  const valid = validId(request.envId);
+  const [environment, tool] = await Promise.all([
+    valid ? deps.environments.get(request.envId) : undefined,
+    valid && typeof sub === 'string' && validId(sub) ? deps.tools.get(request.envId, sub) : undefined,
+  ]);
+  return { environment: checkLtiEnvironment(environment, tokenRefusals), tool };
+}
+
+/** The request, phase by phase, then the token; the edge answers an error (RFC 6749 §5.2). */
 export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readTokenRequest(event);
-    for (const check of checks) await check(request, deps);
-    const tool = request.tool!;
-    const answer = await issueAccessToken(deps, {
-      environmentId: request.envId,
-      toolId: tool.id,
-      clientId: tool.clientId,
-      scopes: grantedScopes(request.params.scope!),
-    });
+  const { environment, tool } = await readContext(deps, request);
+  const inEnvironment = await passes({ ...request, environment }, requestChecks, deps);
+  const client = clientRequest(assertedRequest(inEnvironment), tool);
+  const verified = await passes(await verifiedRequest(client, deps), verifiedChecks, deps);
+  const answer = await issueAccessToken(deps, {
+    environmentId: verified.envId,
+    toolId: verified.tool.id,
+    clientId: verified.tool.clientId,
+    scopes: grantedScopes(verified.scope),
+  });
   return json(200, answer, oauthNoCache);
 }
