@@ -70,12 +70,22 @@ export interface ToolStore {
 }
 
 /**
+ * The LTI message types the academy as platform sends (the values of `messageTypes` in
+ * `lti13/core/claims.ts`, which a port may not import; the id_token builder's map is checked against
+ * this type). Deep Linking's `LtiDeepLinkingRequest` is the next one.
+ */
+export type PlatformMessageType = 'LtiResourceLinkRequest';
+
+/**
  * A launch of an LTI 1.3 tool between the login initiation and the authorization request (Security
  * 1.0 §5.1.1): a `pending-login` of the single-use store under the hash of its `login_hint`, bound to the browser by a cookie whose
  * value's hash it keeps, and to the `lti_message_hint` by that hint's hash; consumed once. It keeps
- * what the id_token says about the learner and the activity, as the ticket's launch read it.
+ * the message it will send and what the id_token says about the learner and the activity, as the
+ * ticket's launch read it.
  */
 export interface PendingLogin {
+  /** The id_token's `message_type` (Core 1.3 §5.3.1), chosen when the login starts. */
+  readonly messageType: PlatformMessageType;
   readonly environmentId: string;
   readonly toolId: string;
   readonly activityId: string;

@@ -21,7 +21,7 @@ import type { ApiEvent, ApiResult } from '../../http/types';
 import { ltiDisabled } from '../../lti/errors';
 import type { Clock, EnvironmentStore, PendingLogin, Signer, SingleUseStore, ToolStore } from '../../ports';
 import { formPostPage } from '../../http/renderers/form-post';
-import { launchClaims } from './platform-id-token';
+import { idTokenClaims } from './platform-id-token';
 import { loginCookie, loginCookieName } from './platform-login-initiation';
 
 export interface AuthorizeDeps {
@@ -231,7 +231,7 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
     for (const check of checks) await check(request, deps);
     const login = request.login!;
     const idToken = await deps.signer.signJwt(
-      launchClaims({ publicUrl: deps.config.publicUrl, tool: request.tool!, login, nonce: request.params.nonce!, now: deps.clock.now() }),
+      idTokenClaims({ publicUrl: deps.config.publicUrl, tool: request.tool!, login, nonce: request.params.nonce!, now: deps.clock.now() }),
       { typ: 'JWT' },
     );
     const { state } = request.params;

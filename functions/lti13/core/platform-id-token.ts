@@ -1,8 +1,9 @@
 /**
  * The claims of the id_token the academy as platform sends when it launches an LTI 1.3 tool: the
- * OpenID Connect ID Token claims (Security 1.0 §5.1.2), the LTI resource link launch claims (Core
- * 1.3 §5.3 required, §5.4 optional) and the AGS endpoint claim (AGS 2.0 §3.1). Pure: the caller
- * signs them (one KMS `Sign`).
+ * OpenID Connect ID Token claims (Security 1.0 §5.1.2), the LTI claims every message carries (Core
+ * 1.3 §5.3 required, §5.4 optional), and those of the pending login's message type: for a resource
+ * link launch, the link and the AGS endpoint claim (AGS 2.0 §3.1). Pure: the caller signs them (one
+ * KMS `Sign`).
  *
  * What the academy's records become:
  * - `sub` is the academy user id (stable, never reassigned); the learner's names and email follow.
@@ -20,7 +21,6 @@ import { agsEndpoints, platformIssuer } from './platform-urls';
 
 /** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
 export const idTokenLifetimeSeconds = 5 * 60;
-
 
 /** Every scope a launched tool may ask an access token for; the token endpoint grants no other. */
 export const toolScopes: readonly string[] = [agsScopes.lineitem, agsScopes.lineitemReadonly, agsScopes.resultReadonly, agsScopes.score];
@@ -53,8 +53,33 @@ export function platformInstanceGuid(publicUrl: string, environmentId: string): 
   return `${environmentId}.${new URL(publicUrl).host}`;
 }
 
-/** The id_token payload of an `LtiResourceLinkRequest`. */
-export function launchClaims(input: IdTokenInput): Record<string, unknown> {
+/** The claims one message type adds to those every message carries. */
+type MessageClaims = (input: IdTokenInput) => Record<string, unknown>;
+
+/**
+ * `LtiResourceLinkRequest` (Core 1.3 §5.3.3-5.3.4, §5.4.1): the link launched is the activity, at its
+ * resource URL, with the activity's AGS endpoints (AGS 2.0 §3.1).
+ */
+const resourceLinkClaims: MessageClaims = ({ login, publicUrl }) => ({
+  [claims.targetLinkUri]: login.targetLinkUri,
+  [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
+  [agsEndpointClaim]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, login.environmentId, login.activityId) },
+});
+
+/**
+ * The claims of each message type the academy sends, by the pending login's `messageType`: a new
+ * message type (Deep Linking's `LtiDeepLinkingRequest`) is one more entry, and the compiler asks for
+ * it once the port's `PlatformMessageType` names it.
+ */
+export const messageClaims = {
+  [messageTypes.resourceLink]: resourceLinkClaims,
+} as const satisfies Record<PendingLogin['messageType'], MessageClaims>;
+
+/**
+ * The id_token payload of the pending login's message: the OIDC claims and the LTI claims every
+ * message carries (Security 1.0 §5.1.2; Core 1.3 §5.3-5.4), then those of its message type.
+ */
+export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
   const { login, tool, publicUrl } = input;
   const env = login.environmentId;
   const iat = Math.floor(input.now / 1000);
@@ -72,16 +97,14 @@ export function launchClaims(input: IdTokenInput): Record<string, unknown> {
     family_name: familyName,
     name: `${givenName.trim()} ${familyName.trim()}`,
     email,
-    [claims.messageType]: messageTypes.resourceLink,
+    [claims.messageType]: login.messageType,
     [claims.version]: ltiVersion,
     [claims.deploymentId]: tool.deploymentId,
-    [claims.targetLinkUri]: login.targetLinkUri,
-    [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
     [claims.roles]: [contextRole('Learner')],
     [claims.context]: { id: login.activityId, label: login.activity.title, title: login.activity.title, type: [contextTypes.courseOffering] },
     [claims.toolPlatform]: { guid: platformInstanceGuid(publicUrl, env), name: login.environmentName, product_family_code: productFamilyCode },
     [claims.launchPresentation]: { document_target: 'window', return_url: login.returnUrl },
     ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
-    [agsEndpointClaim]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, env, login.activityId) },
+    ...messageClaims[login.messageType](input),
   });
 }

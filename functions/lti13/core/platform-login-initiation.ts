@@ -21,6 +21,7 @@ import { HttpError } from '../../errors';
 import { redirect } from '../../http/responses';
 import type { ApiResult } from '../../http/types';
 import type { Clock, LaunchTicket, PendingLogin, SingleUseStore, ToolStore } from '../../ports';
+import { messageTypes } from './claims';
 import { platformIssuer } from './platform-urls';
 
 /** A pending login waits 5 minutes for the tool's authorization request. */
@@ -57,8 +58,9 @@ export function loginCookie(publicUrl: string, environmentId: string, name: stri
 }
 
 /**
- * Starts the LTI 1.3 launch of a consumed ticket: stores the pending login and answers the 302 to the
- * tool's login initiation URL (keeping that URL's own query parameters), with the browser cookie.
+ * Starts the LTI 1.3 launch of a consumed ticket: stores the pending login, whose message is a
+ * resource link launch (`LtiResourceLinkRequest`, Core 1.3 §5.3.1), and answers the 302 to the tool's
+ * login initiation URL (keeping that URL's own query parameters), with the browser cookie.
  */
 export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: PlatformLti13Launch): Promise<ApiResult> {
   const { environment, activity, user, ticket } = launch;
@@ -75,6 +77,7 @@ export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: Plat
   const targetLinkUri = activity.lti.resourceUrl;
   const now = deps.clock.now();
   const login: PendingLogin = {
+    messageType: messageTypes.resourceLink,
     environmentId: environment.id,
     toolId: tool.id,
     activityId: activity.id,

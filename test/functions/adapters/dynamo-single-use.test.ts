@@ -65,6 +65,7 @@ function oidcState(overrides: Partial<OidcState> = {}): OidcState {
 
 function pendingLogin(overrides: Partial<PendingLogin> = {}): PendingLogin {
   return {
+    messageType: 'LtiResourceLinkRequest',
     environmentId: env,
     toolId: 't-1',
     activityId: 'a-1',

@@ -342,6 +342,8 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
     expect(Item!.expiresAt).toBeLessThanOrEqual(now + 300);
     // Hints and the browser secret are stored only as hashes.
     expect(JSON.stringify(Item)).not.toContain(login.params.get('lti_message_hint')!);
+    // It carries the message its id_token will be.
+    expect(Item!.value).toMatchObject({ messageType: 'LtiResourceLinkRequest' });
     await db.send(new PutCommand({ TableName: ephemeral, Item: { ...Item, expiresAt: now - 1 } }));
     const { fields } = await formPost(await authorizeGet(login, authParams(login)));
     expect(fields).toMatchObject({ error: 'login_required' });
