@@ -4,16 +4,23 @@
  * RFC 7523 §2.2 and §3). Answers an opaque, short-lived bearer token bound to the tool and the
  * environment (`./platform-access-tokens.ts`), or an RFC 6749 §5.2 JSON error.
  *
- * The checks run in the order listed in `checks`, each a small function that throws a
- * `TokenError`. The assertion is verified with RS256 only (never the algorithm its header names)
- * against the tool's registered key set, with `iss` = `sub` = the client id of a tool of this
- * environment, `aud` containing this token URL (only that: the platform tells tools to use the token
- * URL, Security 1.0 §4.1.1), `exp` required and at most an hour ahead, `iat` not in the future, and
- * `jti` used once (one conditional write, kept until `exp`). Errors about the assertion are all
- * `invalid_client` (RFC 7521 §4.2.1); `invalid_grant` does not arise, since client credentials carry
+ * The request goes through typed phases, in the order `tokenEndpoint` lists them: the request → its
+ * environment, read first (unknown: 404; LTI off: 403 `unauthorized_client`, whatever the request
+ * carries) → the grant request (a form, `client_credentials`, a JWT client assertion, a scope) → the
+ * unverified assertion (the header rule of `./jwt.ts`, a `sub`) → the client (a tool of this
+ * environment) → the verified assertion (signature, `aud`, `iat` and `exp` bounds, `jti` once) → the
+ * grant (the tool activated, the scopes). Each phase's fields are all there; the step that makes a
+ * phase and each of its checks is a small function that throws a `TokenError`.
+ *
+ * The assertion is verified with RS256 only (never the algorithm its header names) against the
+ * tool's registered key set, with `iss` = `sub` = the client id of a tool of this environment, `aud`
+ * containing this token URL (only that: the platform tells tools to use the token URL, Security 1.0
+ * §4.1.1), `exp` required and at most an hour ahead, `iat` not in the future, and `jti` used once
+ * (one conditional write, kept until `exp`). Errors about the assertion are all `invalid_client`
+ * (RFC 7521 §4.2.1); `invalid_grant` does not arise, since client credentials carry
  * no grant of their own.
  */
-import { errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
@@ -22,6 +29,7 @@ import { bodyText, pathParam, singleValues } from '../../http/request';
 import { json } from '../../http/responses';
 import { oauthNoCache } from '../../http/renderers/oauth-json';
 import type { ApiEvent, ApiResult } from '../../http/types';
+import { ltiEnvironment, type EnvironmentRefusals } from '../../lti/checks';
 import { clientAssertionType } from './claims';
 import { headerProblem, jwsAlgorithm, readJwt } from './jwt';
 import { KeySetError, type VerificationKey } from './key-sets';
@@ -57,23 +65,75 @@ const invalidRequest = (message: string, field?: string) => new TokenError(400, 
 const invalidClient = (message: string, field = 'client_assertion', cause?: unknown) =>
   new TokenError(401, 'invalid_client', message, { field, ...(cause !== undefined ? { cause } : {}) });
 
+/** The token request as read from the event: nothing checked yet. */
 export interface TokenRequest {
   readonly envId: string;
   readonly params: Readonly<Record<string, string>>;
   readonly repeated: readonly string[];
   readonly contentType: string;
   readonly authorization?: string;
-  environment?: Environment;
-  header?: ProtectedHeaderParameters;
-  unverified?: JWTPayload;
-  tool?: Tool;
-  claims?: JWTPayload;
 }
 
-type Check = (request: TokenRequest, deps: TokenDeps) => void | Promise<void>;
+/** The request in its environment, which exists and has LTI switched on (read first). */
+export interface TokenRequestInEnvironment extends TokenRequest {
+  readonly environment: Environment;
+}
+
+/** A client credentials grant request authenticated by a JWT client assertion (RFC 6749 §4.4.2; RFC 7523 §2.2). */
+export interface GrantRequest extends TokenRequestInEnvironment {
+  readonly clientAssertion: string;
+  /** The scopes asked for, as sent (RFC 6749 §3.3). */
+  readonly scope: string;
+}
+
+/** The client assertion read, not trusted: its header passes the header rule, and it names a client. */
+export interface UnverifiedAssertion extends GrantRequest {
+  readonly kid: string;
+  /** `sub`: the client id it claims to be (RFC 7523 §3 item 2). */
+  readonly clientId: string;
+  readonly unverified: JWTPayload;
+}
+
+/** The tool of this environment whose client id the assertion claims. */
+export interface AssertingClient extends UnverifiedAssertion {
+  readonly tool: Tool;
+}
+
+/** The assertion verified with the tool's key: signature, `iss`, `sub`, `aud`, `exp` (RFC 7523 §3). */
+export interface VerifiedAssertion extends AssertingClient {
+  readonly claims: JWTPayload;
+  /** `iat` and `exp`, NumericDates that jose checked are there. */
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+/** What the token will grant: the requested scopes a tool may have. */
+export interface Grant extends VerifiedAssertion {
+  readonly scopes: readonly string[];
+}
+
+/** A small check of one phase, which throws a `TokenError`. */
+type Check<Phase> = (phase: Phase, deps: TokenDeps) => void | Promise<void>;
+
+/** Runs a phase's checks in order and answers the phase. */
+async function checked<Phase>(phase: Phase, checks: readonly Check<Phase>[], deps: TokenDeps): Promise<Phase> {
+  for (const check of checks) await check(phase, deps);
+  return phase;
+}
+
+/** The token endpoint's answers to an unknown environment and to one with LTI switched off. */
+const tokenRefusals: EnvironmentRefusals = {
+  unknown: () => new TokenError(404, 'invalid_request', 'There is no such environment.'),
+  disabled: () => new TokenError(403, 'unauthorized_client', `${ltiDisabledMessage}.`),
+};
+
+/** First of all (`../../lti/checks.ts`): nothing of a tool is told or written while LTI is off. One GetItem. */
+async function inEnvironment(request: TokenRequest, deps: TokenDeps): Promise<TokenRequestInEnvironment> {
+  return { ...request, environment: await ltiEnvironment(deps, request.envId, tokenRefusals) };
+}
 
 /** RFC 6749 §4.4.2: a form body, each parameter once (§3.2). */
-const formBody: Check = (request) => {
+const formBody: Check<TokenRequest> = (request) => {
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.contentType)) {
     throw invalidRequest('The request body must be application/x-www-form-urlencoded.', 'content-type');
   }
@@ -81,14 +141,15 @@ const formBody: Check = (request) => {
   if (first) throw invalidRequest(`The parameter ${first} is sent more than once.`, first);
 };
 
-const clientCredentialsGrant: Check = (request) => {
+/** RFC 6749 §4.4.2: `grant_type` is `client_credentials`. */
+const clientCredentialsGrant: Check<TokenRequest> = (request) => {
   const grant = request.params.grant_type;
   if (!grant) throw invalidRequest('The parameter grant_type is missing: it must be client_credentials.', 'grant_type');
   if (grant !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'The grant_type must be client_credentials.', { field: 'grant_type' });
 };
 
-/** Security 1.0 §4.1.1: tools authenticate with a JWT client assertion, never a secret. */
-const jwtClientAuthentication: Check = (request) => {
+/** Security 1.0 §4.1.1: tools authenticate with a JWT client assertion (RFC 7523 §2.2), never a secret. */
+const jwtClientAuthentication: Check<TokenRequest> = (request) => {
   if (request.authorization || request.params.client_secret !== undefined) {
     throw invalidClient(
       `Client authentication must be a JWT client assertion (client_assertion_type ${clientAssertionType}), not a secret.`,
@@ -98,45 +159,51 @@ const jwtClientAuthentication: Check = (request) => {
   if (request.params.client_assertion_type !== clientAssertionType) {
     throw invalidClient(`The client_assertion_type must be ${clientAssertionType}.`, 'client_assertion_type');
   }
-  if (!request.params.client_assertion) throw invalidClient('The parameter client_assertion is missing.');
 };
 
-/** RFC 6749 §3.3: without a scope the request fails (there is no default scope). */
-const scopeRequested: Check = (request) => {
-  if (!request.params.scope?.trim()) {
+/** The client assertion (RFC 7523 §2.2) and the scope: without a scope the request fails, there is no default (RFC 6749 §3.3). */
+function grantRequest(request: TokenRequestInEnvironment): GrantRequest {
+  const { client_assertion: clientAssertion, scope } = request.params;
+  if (!clientAssertion) throw invalidClient('The parameter client_assertion is missing.');
+  if (!scope?.trim()) {
     throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.', { field: 'scope' });
   }
-};
+  return { ...request, clientAssertion, scope };
+}
 
-/** Read, not trusted: only to find the key and the tool to verify it with. */
-const readAssertion: Check = (request) => {
-  const read = readJwt(request.params.client_assertion!);
+/**
+ * Read, not trusted: only to find the key and the tool to verify it with. The header rule of every
+ * inbound JWT (`./jwt.ts`: RS256, no key named or carried, a `kid`), then `sub`, the client id
+ * (Security 1.0 §4.1.1, RFC 7523 §3).
+ */
+function readAssertion(request: GrantRequest): UnverifiedAssertion {
+  const read = readJwt(request.clientAssertion);
   if (!read) throw invalidClient('The client_assertion is not a signed JSON Web Token.');
-  request.header = read.header;
-  request.unverified = read.claims;
   const problem = headerProblem(read.header);
   if (problem?.kind === 'algorithm') throw invalidClient(`The client_assertion is signed with ${String(problem.alg)}; only ${jwsAlgorithm} is accepted.`);
   if (problem?.kind === 'carries-key') {
     throw invalidClient(`The client_assertion header carries "${problem.parameter}": keys are taken only from the tool's registered key set URL.`);
   }
-  if (problem?.kind === 'no-kid') throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
+  const { kid } = read.header;
+  if (problem?.kind === 'no-kid' || typeof kid !== 'string') {
+    throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
+  }
+  const { sub } = read.claims;
+  if (typeof sub !== 'string' || !sub) throw invalidClient('The client_assertion has no sub: it must be the client id.');
+  return { ...request, kid, clientId: sub, unverified: read.claims };
+}
+
+/** `iss` = `sub` = the client id (Security 1.0 §4.1.1, RFC 7523 §3 items 1-2). */
+const issuerIsSubject: Check<UnverifiedAssertion> = (assertion) => {
+  if (assertion.unverified.iss !== assertion.clientId) throw invalidClient('The client_assertion iss must equal its sub, the client id.');
 };
 
-/** `iss` = `sub` = the client id (Security 1.0 §4.1.1, RFC 7523 §3); the tool and environment in one round trip. */
-const knownClient: Check = async (request, deps) => {
-  const { iss, sub } = request.unverified!;
-  if (typeof sub !== 'string' || !sub) throw invalidClient('The client_assertion has no sub: it must be the client id.');
-  if (iss !== sub) throw invalidClient('The client_assertion iss must equal its sub, the client id.');
-  const [environment, tool] = await Promise.all([
-    validId(request.envId) ? deps.environments.get(request.envId) : undefined,
-    validId(sub) ? deps.tools.get(request.envId, sub) : undefined,
-  ]);
-  if (!environment) throw new TokenError(404, 'invalid_request', 'There is no such environment.');
-  if (!environment.ltiEnabled) throw new TokenError(403, 'unauthorized_client', `${ltiDisabledMessage}.`);
+/** The LTI 1.3 tool of this environment whose client id is `sub`. One GetItem. */
+async function assertingClient(assertion: UnverifiedAssertion, deps: TokenDeps): Promise<AssertingClient> {
+  const tool = validId(assertion.clientId) ? await deps.tools.get(assertion.envId, assertion.clientId) : undefined;
   if (!tool) throw invalidClient('The client_assertion sub is not the client id of an LTI 1.3 tool of this environment.');
-  request.environment = environment;
-  request.tool = tool;
-};
+  return { ...assertion, tool };
+}
 
 const keySetProblems: Record<KeySetError['code'], string> = {
   unknown_kid: "The tool's key set has no RS256 key with the client_assertion's kid.",
@@ -156,19 +223,24 @@ const jwtProblem = (error: unknown, tokenUrl: string): string | undefined => {
   return undefined;
 };
 
-/** The signature (RS256 only) with the tool's key, and the registered claims. */
-const verifiedAssertion: Check = async (request, deps) => {
-  const { tokenUrl } = platformConfiguration(deps.config.publicUrl, request.envId);
-  const clientId = request.tool!.clientId;
+/**
+ * The signature (RS256 only, never the algorithm the header names) with the tool's key from its
+ * registered key set (Security 1.0 §6.3), and the registered claims: `iss` = `sub` = the client id,
+ * `aud` containing this token URL, `exp`, `iat` and `jti` there (RFC 7523 §3 items 1-4, 7).
+ */
+async function verifiedAssertion(client: AssertingClient, deps: TokenDeps): Promise<VerifiedAssertion> {
+  const { tokenUrl } = platformConfiguration(deps.config.publicUrl, client.envId);
+  const { clientId } = client.tool;
   let key: VerificationKey;
   try {
-    key = await deps.keys.key(request.tool!.jwksUrl, request.header!.kid!);
+    key = await deps.keys.key(client.tool.jwksUrl, client.kid);
   } catch (error) {
     if (error instanceof KeySetError) throw invalidClient(keySetProblems[error.code], 'client_assertion', error);
     throw error;
   }
+  let claims: JWTPayload;
   try {
-    const { payload } = await jwtVerify(request.params.client_assertion!, key, {
+    ({ payload: claims } = await jwtVerify(client.clientAssertion, key, {
       algorithms: [jwsAlgorithm],
       issuer: clientId,
       subject: clientId,
@@ -176,39 +248,49 @@ const verifiedAssertion: Check = async (request, deps) => {
       requiredClaims: ['exp', 'iat', 'jti'],
       currentDate: new Date(deps.clock.now()),
       clockTolerance: clockToleranceSeconds,
-    });
-    request.claims = payload;
+    }));
   } catch (error) {
     const problem = jwtProblem(error, tokenUrl);
     if (problem) throw invalidClient(problem, 'client_assertion', error);
     throw error;
   }
+  return { ...client, claims, issuedAt: numericDate(claims, 'iat'), expiresAt: numericDate(claims, 'exp') };
+}
+
+/** A NumericDate claim, which jose has checked is there and a number when it is required. */
+function numericDate(claims: JWTPayload, claim: 'iat' | 'exp'): number {
+  const value = claims[claim];
+  if (typeof value !== 'number') throw invalidClient(`The client_assertion has no ${claim}: it is required.`);
+  return value;
+}
+
+/** `iat` is when the tool made it: not later than now (RFC 7519 §4.1.6). */
+const issuedInThePast: Check<VerifiedAssertion> = (assertion, deps) => {
+  const now = Math.floor(deps.clock.now() / 1000);
+  if (assertion.issuedAt > now + clockToleranceSeconds) {
+    throw invalidClient('The client_assertion iat is in the future: it must be when the assertion was made.');
+  }
 };
 
-/** `iat` is when the tool made it (not later than now), and `exp` at most an hour ahead. */
-const boundedLifetime: Check = (request, deps) => {
+/** `exp` at most an hour ahead, which bounds how long a `jti` is remembered (Security 1.0 §4.1.1). */
+const boundedLifetime: Check<VerifiedAssertion> = (assertion, deps) => {
   const now = Math.floor(deps.clock.now() / 1000);
-  if (request.claims!.iat! > now + clockToleranceSeconds) throw invalidClient('The client_assertion iat is in the future: it must be when the assertion was made.');
-  if (request.claims!.exp! > now + maxAssertionLifetimeSeconds + clockToleranceSeconds) {
+  if (assertion.expiresAt > now + maxAssertionLifetimeSeconds + clockToleranceSeconds) {
     throw invalidClient(`The client_assertion exp is too far in the future: at most ${maxAssertionLifetimeSeconds} seconds ahead.`);
   }
-  if (typeof request.claims!.jti !== 'string' || !request.claims!.jti) throw invalidClient('The client_assertion jti must be a non-empty string.');
 };
 
-/** RFC 7523 §3 item 7: a `jti` once per client, remembered until the assertion expires. */
-const jtiUsedOnce: Check = async (request, deps) => {
-  const { jti, exp } = request.claims!;
+/** RFC 7523 §3 item 7: a `jti`, a non-empty string, once per client, remembered until the assertion expires. */
+const jtiUsedOnce: Check<VerifiedAssertion> = async (assertion, deps) => {
+  const { jti } = assertion.claims;
+  if (typeof jti !== 'string' || !jti) throw invalidClient('The client_assertion jti must be a non-empty string.');
   const fresh = await deps.singleUse.useOnce(
-    `lti13-token:${request.envId}:${request.tool!.clientId}`,
-    jti!,
-    exp! + clockToleranceSeconds,
+    `lti13-token:${assertion.envId}:${assertion.tool.clientId}`,
+    jti,
+    assertion.expiresAt + clockToleranceSeconds,
     deps.clock.now(),
   );
   if (!fresh) throw invalidClient('The client_assertion was already used (its jti was seen before): sign a new one for each token request.');
-};
-
-const activatedTool: Check = (request) => {
-  if (!request.tool!.activated) throw new TokenError(400, 'unauthorized_client', 'This LTI 1.3 tool is deactivated in the academy.');
 };
 
 /** The granted scopes: those requested that a launched tool may have (RFC 6749 §3.3). */
@@ -217,26 +299,24 @@ export function grantedScopes(requested: string): string[] {
   return toolScopes.filter((scope) => asked.includes(scope));
 }
 
-const allowedScope: Check = (request) => {
-  if (grantedScopes(request.params.scope!).length === 0) {
+function grant(assertion: VerifiedAssertion): Grant {
+  return { ...assertion, scopes: grantedScopes(assertion.scope) };
+}
+
+/**
+ * RFC 6749 §5.2 `unauthorized_client`: the authenticated client may not have a grant while the
+ * academy has it deactivated (told only once the assertion is verified).
+ */
+const activatedTool: Check<Grant> = (grant) => {
+  if (!grant.tool.activated) throw new TokenError(400, 'unauthorized_client', 'This LTI 1.3 tool is deactivated in the academy.');
+};
+
+/** RFC 6749 §3.3: at least one of the requested scopes can be granted. */
+const someScopeGranted: Check<Grant> = (grant) => {
+  if (grant.scopes.length === 0) {
     throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`, { field: 'scope' });
   }
 };
-
-/** The checks, in order. */
-export const checks: readonly Check[] = [
-  formBody,
-  clientCredentialsGrant,
-  jwtClientAuthentication,
-  scopeRequested,
-  readAssertion,
-  knownClient,
-  verifiedAssertion,
-  boundedLifetime,
-  jtiUsedOnce,
-  activatedTool,
-  allowedScope,
-];
 
 export function readTokenRequest(event: ApiEvent): TokenRequest {
   const { params, repeated } = singleValues(new URLSearchParams(bodyText(event)));
@@ -249,16 +329,24 @@ export function readTokenRequest(event: ApiEvent): TokenRequest {
   };
 }
 
-/** Runs the checks and issues the token; the edge answers an error (RFC 6749 §5.2). */
+/**
+ * The steps, in order: each makes the next phase from the one before (and throws when it cannot),
+ * then that phase's checks run in order. Then the token is issued; the edge answers an error
+ * (RFC 6749 §5.2).
+ */
 export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readTokenRequest(event);
-    for (const check of checks) await check(request, deps);
-    const tool = request.tool!;
-    const answer = await issueAccessToken(deps, {
-      environmentId: request.envId,
-      toolId: tool.id,
-      clientId: tool.clientId,
-      scopes: grantedScopes(request.params.scope!),
-    });
+  const located = await checked(await inEnvironment(request, deps), [formBody, clientCredentialsGrant, jwtClientAuthentication], deps);
+  const requested = grantRequest(located);
+  const unverified = await checked(readAssertion(requested), [issuerIsSubject], deps);
+  const client = await assertingClient(unverified, deps);
+  const verified = await checked(await verifiedAssertion(client, deps), [issuedInThePast, boundedLifetime, jtiUsedOnce], deps);
+  const granted = await checked(grant(verified), [activatedTool, someScopeGranted], deps);
+  const answer = await issueAccessToken(deps, {
+    environmentId: granted.envId,
+    toolId: granted.tool.id,
+    clientId: granted.tool.clientId,
+    scopes: granted.scopes,
+  });
   return json(200, answer, oauthNoCache);
 }
