@@ -9,16 +9,9 @@
  */
 import type { Activity, ExternalLti13 } from '../../academy/model';
 import { HttpError, ltiDisabledMessage, notFound } from '../../errors';
-import { validId } from '../../academy/validation';
 import { checkLtiEnvironment, type EnvironmentRefusals } from '../../lti/checks';
 import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../../ports';
 import { requireAccessToken, type PlatformAccessTokenDeps } from '../core/platform-access-tokens';
-
-/** AGS JSON answers to an unknown environment and to LTI switched off. */
-const agsRefusals = (environmentId: string): EnvironmentRefusals => ({
-  unknown: () => notFound(`environment ${environmentId}`),
-  disabled: () => new HttpError(403, 'lti_disabled', ltiDisabledMessage),
-});
 
 export interface AgsAccessDeps extends PlatformAccessTokenDeps {
   readonly environments: EnvironmentStore;
@@ -33,12 +26,25 @@ export interface AgsContext {
   readonly grant: AccessTokenGrant;
 }
 
+/** The AGS answers to an unknown environment (404) and to one with LTI switched off (403 `lti_disabled`). */
+const agsRefusals = (environmentId: string): EnvironmentRefusals => ({
+  unknown: () => notFound(`environment ${environmentId}`),
+  disabled: () => new HttpError(403, 'lti_disabled', ltiDisabledMessage),
+});
+
+/** A read's value, or its failure. */
+const settled = <T>(read: PromiseSettledResult<T>): T => {
+  if (read.status === 'rejected') throw read.reason;
+  return read.value;
+};
+
 /**
- * The environment first (404, 403 when LTI is off: before anything else, docs/product.md
- * "Concepts"), then the token (401 `invalid_token`, 403 `insufficient_scope`), then the activity: an external LTI 1.3 activity of the token's tool, else 404; last
- * the tool, which must still be activated (a deactivated tool's tokens stop working at once, not
- * when they expire: 401 `invalid_token`, as for a revoked token). The token and the records are read
- * at once; the checks still run in this order.
+ * The environment first (404, 403 when LTI is off, whatever the request carries:
+ * `../../lti/checks.ts`), then the token (401 `invalid_token`, 403 `insufficient_scope`), then the
+ * activity: an external LTI 1.3 activity of the token's tool, else 404; last the tool, which must
+ * still be activated (a deactivated tool's tokens stop working at once, not when they expire: 401
+ * `invalid_token`, as for a revoked token). The environment, the token and the activity are read at
+ * once; the checks still run in this order.
  */
 export async function requireAgsAccess(
   deps: AgsAccessDeps,
@@ -47,25 +53,23 @@ export async function requireAgsAccess(
   authorization: string | undefined,
   scope: string | readonly string[],
 ): Promise<AgsContext> {
-  const [grant, environmentRead, activityRead] = await Promise.allSettled([
+  const [environmentRead, grantRead, activityRead] = await Promise.allSettled([
+    deps.environments.get(environmentId),
     requireAccessToken(deps, environmentId, authorization, scope),
-    validId(environmentId) ? deps.environments.get(environmentId) : undefined,
     deps.activities.get(environmentId, activityId),
   ]);
-  if (environmentRead.status === 'rejected') throw environmentRead.reason;
-  checkLtiEnvironment(environmentRead.value, agsRefusals(environmentId));
-  if (grant.status === 'rejected') throw grant.reason;
-  if (activityRead.status === 'rejected') throw activityRead.reason;
-  const activity = activityRead.value;
-  if (!activity || activity.lti?.version !== '1.3' || activity.lti.toolId !== grant.value.toolId) {
+  checkLtiEnvironment(settled(environmentRead), agsRefusals(environmentId));
+  const grant = settled(grantRead);
+  const activity = settled(activityRead);
+  if (!activity || activity.lti?.version !== '1.3' || activity.lti.toolId !== grant.toolId) {
     throw notFound(`activity ${activityId}`);
   }
-  const tool = await deps.tools.get(environmentId, grant.value.toolId);
+  const tool = await deps.tools.get(environmentId, grant.toolId);
   if (!tool?.activated) {
     const message = 'the access token was issued to a tool that is deactivated or removed';
     throw new HttpError(401, 'invalid_token', message, { field: 'authorization', challenge: 'Bearer' });
   }
-  return { environmentId, activity: activity as AgsContext['activity'], grant: grant.value };
+  return { environmentId, activity: activity as AgsContext['activity'], grant };
 }
 
 /** The bare media type of a `Content-Type` or `Accept` entry, lower-cased. */

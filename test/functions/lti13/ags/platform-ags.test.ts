@@ -184,6 +184,12 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
     const off = await call('GET', `${lineItems('course', 'off')}/default`, { token: await token(tools.off!, allScopes, 'off') });
     await expectError(off, { status: 403, code: 'lti_disabled' });
     expect(off.json.message).toBe('LTI is not enabled in this environment');
+    // Before the token: without one, or with another environment's, LTI off still answers 403.
+    for (const bearer of [undefined, full]) {
+      const first = await call('GET', `${lineItems('course', 'off')}/default`, { token: bearer });
+      await expectError(first, { status: 403, code: 'lti_disabled' });
+      expect(first.headers.get('www-authenticate')).toBeNull();
+    }
   });
   it("stops a deactivated tool's tokens at once (401 invalid_token), and takes them again once it is reactivated", async () => {
     const path = `/admin/environments/${env}/tools/${tools.b}`;

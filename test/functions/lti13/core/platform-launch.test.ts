@@ -265,6 +265,7 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
     ['prompt select_account', { prompt: 'select_account' }, 'account_selection_required', 'prompt'],
     ['prompt none with login', { prompt: 'none login' }, 'invalid_request', 'prompt'],
     ['prompt unknown', { prompt: 'sometimes' }, 'invalid_request', 'prompt'],
+    ['prompt named like an Object member', { prompt: 'constructor' }, 'invalid_request', 'prompt'],
     ['nonce missing', { nonce: undefined }, 'invalid_request', 'nonce'],
     ['login_hint missing', { login_hint: undefined }, 'invalid_request', 'login_hint'],
     ['login_hint unknown', { login_hint: 'x'.repeat(43) }, 'login_required', 'This launch is unknown'],
@@ -424,6 +425,9 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     await expectPage(await authorizeGet(login, authParams(login), 'p13-other'), 400, 'not the client id of an LTI 1.3 tool registered in this environment');
     await expectPage(await authorizeGet(login, authParams(login), 'nowhere'), 404, 'There is no such environment', { code: 'not_found' });
     await expectPage(await authorizeGet(login, authParams(login), 'p13-off'), 403, 'LTI is not enabled in this environment', { code: 'lti_disabled' });
+    // The environment is checked first, whatever the request carries (here, nothing).
+    await expectPage(await login.browser.get(authorizeUrl('p13-off')), 403, 'LTI is not enabled in this environment', { code: 'lti_disabled' });
+    await expectPage(await login.browser.get(authorizeUrl('nowhere')), 404, 'There is no such environment', { code: 'not_found' });
   });
 });
 

@@ -151,6 +151,9 @@ describe('refused token requests', () => {
     const offUrl = `${server.baseUrl}/tk-off/lti13/token`;
     const offTool = await registerTool('tk-off');
     await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(offTool, offUrl) }, offUrl), { status: 403, code: 'unauthorized_client' }, 'LTI is not enabled');
+    // The environment is checked first: LTI off answers 403 whatever the request carries, an unknown environment 404.
+    await expectTokenError(await post('{}', { 'content-type': 'application/json' }, offUrl), { status: 403, code: 'unauthorized_client' }, 'LTI is not enabled');
+    await expectTokenError(await post('', {}, `${server.baseUrl}/tk-nowhere/lti13/token`), { status: 404, code: 'invalid_request' }, 'There is no such environment');
   });
 
   it.each<[string, Record<string, string | undefined>, ExpectedError, string]>([
