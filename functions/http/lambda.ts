@@ -8,29 +8,8 @@
 import middy from '@middy/core';
 import { HttpError } from '../errors';
 import { errorContextOf } from './error-context';
-import { apiJson } from './renderers/api-json';
-import { formPost } from './renderers/form-post';
-import { launchPage } from './renderers/launch-page';
-import { oauthJson } from './renderers/oauth-json';
-import { pox } from './renderers/pox';
 import type { Renderer } from './renderers/renderer';
 import type { ApiEvent, ApiResult, RouteHandler } from './types';
-
-/** The renderers, by the name a handler declares. */
-export const renderers = {
-  /** Browsers launching: the launch page, or back to a verified LTI 1.x launch's return URL. */
-  'launch-page': launchPage,
-  /** The OAuth 2 token endpoint: RFC 6749 §5.2 JSON. */
-  'oauth-json': oauthJson,
-  /** The OIDC authorization endpoint: form-posted back to the checked redirect URI, else the launch page. */
-  'form-post': formPost,
-  /** The Basic Outcomes service: a POX failure envelope. */
-  pox,
-  /** The admin API, AGS and the key set: `{error, message, field?}`, with a Bearer challenge when due. */
-  'api-json': apiJson,
-} as const satisfies Record<string, Renderer>;
-
-export type RendererName = keyof typeof renderers;
 
 /** The error rendered for anything that is not an `HttpError`. */
 const internalError = (cause: unknown) => new HttpError(500, 'internal_error', 'internal error', { cause });
@@ -70,10 +49,12 @@ const errorMiddleware = (renderer: Renderer): middy.MiddlewareObj<ApiEvent, ApiR
 /**
  * Builds a Lambda handler serving the given routes (keyed by route key, e.g.
  * `GET /admin/environments/{env}`, as in `functions/routes.ts`), whose errors `renderer` answers.
+ * The function names its renderer (`./renderers/`) and imports only that one, so that no bundle
+ * carries another format's code (the POX writer's XML builder, say).
  */
-export function lambda(routeHandlers: Readonly<Record<string, RouteHandler>>, renderer: RendererName) {
+export function lambda(routeHandlers: Readonly<Record<string, RouteHandler>>, renderer: Renderer) {
   return middy<ApiEvent, ApiResult>()
-    .use(errorMiddleware(renderers[renderer]))
+    .use(errorMiddleware(renderer))
     .handler(async (event) => {
       const route = routeHandlers[event.routeKey];
       if (!route) throw new HttpError(404, 'not_found', `no route for ${event.routeKey}`);

@@ -6,6 +6,7 @@
 import { KmsPublicKeySource } from '../adapters/kms-public-keys';
 import { HttpError } from '../errors';
 import { lambda } from '../http/lambda';
+import { apiJson } from '../http/renderers/api-json';
 import { json } from '../http/responses';
 import type { Runtime } from '../app/runtime';
 
@@ -26,6 +27,6 @@ export function createHandler(rt: () => Pick<Runtime, 'config'>) {
       // it signs, long enough that verifiers do not call KMS on every launch.
       'GET /.well-known/jwks.json': async () => json(200, { keys: await keySource().publicKeys() }, { 'cache-control': 'public, max-age=300' }),
     },
-    'api-json',
+    apiJson,
   );
 }

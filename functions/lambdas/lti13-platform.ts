@@ -4,6 +4,7 @@
  * token endpoint is its own function (`./lti13-token.ts`), which may not sign.
  */
 import { lambda } from '../http/lambda';
+import { formPost } from '../http/renderers/form-post';
 import { authorize } from '../lti13/core/platform-authorize';
 import type { Runtime, RuntimeParts } from '../app/runtime';
 
@@ -13,6 +14,6 @@ export function createHandler(rt: () => Runtime & Pick<RuntimeParts, 'signer'>) 
       'GET /{env}/lti13/authorize': (event) => authorize(rt(), event),
       'POST /{env}/lti13/authorize': (event) => authorize(rt(), event),
     },
-    'form-post',
+    formPost,
   );
 }

@@ -3,6 +3,7 @@
  * tokens for tools, against a JWT client assertion verified with the tool's key set.
  */
 import { lambda } from '../http/lambda';
+import { oauthJson } from '../http/renderers/oauth-json';
 import { RemoteKeySets } from '../lti13/core/key-sets';
 import { tokenEndpoint } from '../lti13/core/platform-token-endpoint';
 import type { Runtime } from '../app/runtime';
@@ -14,6 +15,6 @@ export function createHandler(rt: () => Runtime) {
     {
       'POST /{env}/lti13/token': (event) => tokenEndpoint({ ...rt(), keys: (keySets ??= new RemoteKeySets(rt().http, rt().clock)) }, event),
     },
-    'oauth-json',
+    oauthJson,
   );
 }

@@ -1,5 +1,6 @@
 /** The academy as LTI 1.3 tool: OIDC login, launches, and the activities' resource URLs. */
 import { lambda } from '../http/lambda';
+import { launchPage } from '../http/renderers/launch-page';
 import { RemoteKeySets } from '../lti13/core/key-sets';
 import { lti13ToolLaunch } from '../lti13/core/tool-launch';
 import { lti13ToolLogin } from '../lti13/core/tool-login';
@@ -17,6 +18,6 @@ export function createHandler(rt: () => Runtime) {
       'POST /{env}/lti13/launch': (event) => lti13ToolLaunch(launchDeps(), event),
       'GET /{env}/lti13/activities/{activityId}': (event) => resourcePage(rt(), event),
     },
-    'launch-page',
+    launchPage,
   );
 }

@@ -1,9 +1,10 @@
 /** The academy as platform: the browser's one-time entry to launch an external activity. */
 import { lambda } from '../http/lambda';
+import { launchPage } from '../http/renderers/launch-page';
 import { platformLaunch } from '../lti/platform-launch';
 import { externalLaunchers } from '../app/launchers';
 import type { Runtime } from '../app/runtime';
 
 export function createHandler(rt: () => Runtime) {
-  return lambda({ 'GET /{env}/launch/{ticket}': (event) => platformLaunch({ ...rt(), launchers: externalLaunchers(rt()) }, event) }, 'launch-page');
+  return lambda({ 'GET /{env}/launch/{ticket}': (event) => platformLaunch({ ...rt(), launchers: externalLaunchers(rt()) }, event) }, launchPage);
 }

@@ -54,3 +54,11 @@ it('only the functions that sign bundle the KMS client, and only those that queu
 it('the JWKS function bundles no store and no AWS SDK client', () => {
   expect(inputs.jwks.filter((path) => path.startsWith('node_modules/@aws-sdk/') || path.startsWith('functions/adapters/dynamo'))).toEqual([]);
 });
+
+it('each function bundles its own error renderer only: POX (and its XML builder) only where Basic Outcomes is spoken', () => {
+  // The outcomes service answers POX; the admin API and the worker deliver LTI 1.2 passbacks, which are POX requests.
+  const speakPox = ['admin', 'lti12Outcomes', 'passbackWorker'];
+  expect(bundling('functions/http/renderers/pox.ts')).toEqual(speakPox);
+  expect(bundling('node_modules/fast-xml-parser/')).toEqual(speakPox);
+  expect(bundling('functions/http/renderers/oauth-json.ts')).toEqual(['lti13Token']);
+});

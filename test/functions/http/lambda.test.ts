@@ -7,6 +7,9 @@ import type { Context } from 'aws-lambda';
 import { HttpError, LaunchError } from '../../../functions/errors';
 import { renderErrorsWith } from '../../../functions/http/error-context';
 import { lambda } from '../../../functions/http/lambda';
+import { apiJson } from '../../../functions/http/renderers/api-json';
+import { launchPage } from '../../../functions/http/renderers/launch-page';
+import { oauthJson } from '../../../functions/http/renderers/oauth-json';
 import type { ApiEvent, ApiResult, RouteHandler } from '../../../functions/http/types';
 import { expectError } from '../../fixtures/expect-error';
 
@@ -54,7 +57,7 @@ describe('the edge', () => {
     const route: RouteHandler = async () => {
       throw new TypeError('cannot read x of undefined', { cause: new Error('the root cause') });
     };
-    const json = await call(route, 'api-json');
+    const json = await call(route, apiJson);
     expect(json.answer.statusCode).toBe(500);
     expect(JSON.parse(json.answer.body!)).toEqual({ error: 'internal_error', message: 'internal error' });
     expect(json.log).toHaveLength(1);
@@ -65,10 +68,10 @@ describe('the edge', () => {
     });
     for (const secret of ['secret-cookie-value', 'secret-token-value', 'secret-body-value']) expect(json.log[0]).not.toContain(secret);
 
-    const page = await call(route, 'launch-page');
+    const page = await call(route, launchPage);
     expect(page.answer.body).not.toContain('cannot read x');
     await expectError(page.answer, { status: 500, code: 'internal_error' });
-    const oauth = await call(route, 'oauth-json');
+    const oauth = await call(route, oauthJson);
     await expectError(oauth.answer, { status: 500, code: 'internal_error' });
   });
 
@@ -76,7 +79,7 @@ describe('the edge', () => {
     const route: RouteHandler = async () => {
       throw new HttpError(405, 'method_not_allowed', 'not this one', { field: 'method', headers: { allow: 'GET, PUT' } });
     };
-    const { answer, log } = await call(route, 'api-json');
+    const { answer, log } = await call(route, apiJson);
     expect(answer.headers?.allow).toBe('GET, PUT');
     await expectError(answer, { status: 405, code: 'method_not_allowed', field: 'method' });
     expect(log).toEqual([]);
@@ -86,7 +89,7 @@ describe('the edge', () => {
     const route: RouteHandler = async () => {
       throw new HttpError(503, 'busy', 'please launch again', { expose: true, cause: new Error('lost five races') });
     };
-    const { answer, log } = await call(route, 'launch-page');
+    const { answer, log } = await call(route, launchPage);
     expect(answer.body).toContain('please launch again');
     expect(JSON.parse(log[0]!)).toMatchObject({ message: 'answered 503 busy', error: { message: 'please launch again', cause: { message: 'lost five races' } } });
   });
@@ -98,13 +101,13 @@ describe('the edge', () => {
       state.verified = true;
       throw new LaunchError(400, 'missing_parameter', 'The launch is missing the parameter user_id.', 'user_id');
     };
-    const { answer } = await call(route, 'launch-page');
+    const { answer } = await call(route, launchPage);
     expect(answer.statusCode).toBe(302);
     await expectError(answer, { status: 302, code: 'missing_parameter', field: 'user_id' });
   });
 
   it('answers an unknown route key with a 404', async () => {
-    const answer = (await lambda({}, 'api-json')(event(), {} as Context)) as ApiResult;
+    const answer = (await lambda({}, apiJson)(event(), {} as Context)) as ApiResult;
     await expectError(answer, { status: 404, code: 'not_found' });
   });
 });
