@@ -136,7 +136,9 @@ async function main(): Promise<void> {
     adminAccessKeyId: keys.accessKeyId,
     adminSecretAccessKey: keys.secretAccessKey,
     region,
-    ...(process.env.JWT_CLOCK_TOLERANCE_SECONDS?.trim() ? { jwtClockToleranceSeconds: Number(process.env.JWT_CLOCK_TOLERANCE_SECONDS.trim()) } : {}),
+    ...(process.env.JWT_CLOCK_TOLERANCE_SECONDS?.trim()
+      ? { jwtClockToleranceSeconds: Number(process.env.JWT_CLOCK_TOLERANCE_SECONDS.trim()) }
+      : {}),
   });
   process.stdout.write(banner(server, keys, dataDir));
 

@@ -51,7 +51,8 @@ function seconds(env: Env, name: string, fallback: number, max: number): number 
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new ConfigError(`${name} must be a whole number of seconds from 0 to ${max}`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new ConfigError(`${name} must be a whole number of seconds from 0 to ${max}`);
   return value;
 }
 
@@ -63,7 +64,12 @@ export function parseConfig(env: Env): Config {
     publicUrl,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     tables: Object.freeze({ data: required(env, tableEnvVar.data), ephemeral: required(env, tableEnvVar.ephemeral) }),
-    signingKeyIds: Object.freeze((env.SIGNING_KEY_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    signingKeyIds: Object.freeze(
+      (env.SIGNING_KEY_IDS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     kmsEndpoint: env.KMS_ENDPOINT || undefined,
     passbackQueueUrl: env.PASSBACK_QUEUE_URL || undefined,

@@ -99,25 +99,18 @@ export class OutcomeError extends HttpError {
   override name = 'OutcomeError';
   readonly codeMajor: OutcomeCodeMajor;
 
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    options: HttpErrorOptions & { readonly codeMajor?: OutcomeCodeMajor } = {},
-  ) {
+  constructor(status: number, code: string, message: string, options: HttpErrorOptions & { readonly codeMajor?: OutcomeCodeMajor } = {}) {
     super(status, code, message, options);
     this.codeMajor = options.codeMajor ?? 'failure';
   }
 }
 
 /** 400: the request is invalid; `field` names what is wrong. */
-export const invalid = (field: string, message: string): HttpError =>
-  new HttpError(400, 'invalid_request', message, { field });
+export const invalid = (field: string, message: string): HttpError => new HttpError(400, 'invalid_request', message, { field });
 
 export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', `${what} not found`);
 
-export const conflict = (message: string, field?: string): HttpError =>
-  new HttpError(409, 'conflict', message, { field });
+export const conflict = (message: string, field?: string): HttpError => new HttpError(409, 'conflict', message, { field });
 
 export const forbidden = (message: string): HttpError => new HttpError(403, 'forbidden', message);
 

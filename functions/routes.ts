@@ -13,14 +13,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Auth = 'iam' | 'public';
 
 /** What a Lambda function may touch; the stack grants exactly these and nothing else. */
-export type Permission =
-  | 'data:read'
-  | 'data:write'
-  | 'ephemeral:read'
-  | 'ephemeral:write'
-  | 'kms:sign'
-  | 'kms:publicKey'
-  | 'queue:send';
+export type Permission = 'data:read' | 'data:write' | 'ephemeral:read' | 'ephemeral:write' | 'kms:sign' | 'kms:publicKey' | 'queue:send';
 
 export interface FunctionSpec {
   /** Entry file under `functions/handlers/`, without extension. */
@@ -90,7 +83,8 @@ export const functions = {
   },
   lti13Token: {
     entry: 'lti13-token',
-    description: "The academy as LTI 1.3 platform: OAuth 2 token endpoint (client credentials, JWT client assertion checked with the tool's key set)",
+    description:
+      "The academy as LTI 1.3 platform: OAuth 2 token endpoint (client credentials, JWT client assertion checked with the tool's key set)",
     // ephemeral:write: each assertion's jti is used once, and access tokens are stored by hash. No kms:sign.
     permissions: ['data:read', 'ephemeral:write'],
   },

@@ -76,11 +76,15 @@ export class LtiBridgeStack extends Stack {
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
     new CfnOutput(this, 'PublicUrl', { value: this.publicUrl, description: 'Base of every LTI and admin URL' });
-    new CfnOutput(this, 'JwksUrl', { value: `${this.publicUrl}/.well-known/jwks.json`, description: 'The JWKS URL to enter in LMSs and tools' });
+    new CfnOutput(this, 'JwksUrl', {
+      value: `${this.publicUrl}/.well-known/jwks.json`,
+      description: 'The JWKS URL to enter in LMSs and tools',
+    });
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The KMS key that signs LTI 1.3 messages' });
     new CfnOutput(this, 'PassbackDeadLetterQueueUrl', {
       value: this.passbackQueue.deadLetterQueue.queueUrl,
-      description: 'Passback messages the worker failed on repeatedly; its consumer marks their deliveries failed (messages it cannot settle wait here)',
+      description:
+        'Passback messages the worker failed on repeatedly; its consumer marks their deliveries failed (messages it cannot settle wait here)',
     });
     for (const name of Object.keys(tables) as TableName[]) {
       new CfnOutput(this, `${pascalCase(name)}TableName`, { value: this.tables[name].tableName, description: `The ${name} table` });

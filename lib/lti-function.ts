@@ -92,7 +92,8 @@ export class LtiFunction extends Construct {
     // moving to a newer runtime is a deliberate change of both.
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is pinned on purpose: the esbuild target in lib/bundling.ts and the tested runtime; upgrading is a deliberate change of both',
+      reason:
+        'Node.js 22 is pinned on purpose: the esbuild target in lib/bundling.ts and the tested runtime; upgrading is a deliberate change of both',
     });
 
     this.grant(permissions, props);

@@ -107,8 +107,18 @@ async function main(): Promise<void> {
 }
 
 async function bench(runs: number, format: 'json' | 'markdown' | 'text', against?: Against): Promise<void> {
-  const bundles = await bundleAll(ROOT, OUT_DIR, [{ name: BASELINE, entry: { source: BASELINE_SOURCE } }, ...functionInputs(ROOT, { functions, handlerEntry })]);
-  const before = against && (await bundleAll(against.dir, join(OUT_DIR, `before-${against.commit.slice(0, 10)}`), functionInputs(against.dir, against), against.bundlingOptions));
+  const bundles = await bundleAll(ROOT, OUT_DIR, [
+    { name: BASELINE, entry: { source: BASELINE_SOURCE } },
+    ...functionInputs(ROOT, { functions, handlerEntry }),
+  ]);
+  const before =
+    against &&
+    (await bundleAll(
+      against.dir,
+      join(OUT_DIR, `before-${against.commit.slice(0, 10)}`),
+      functionInputs(against.dir, against),
+      against.bundlingOptions,
+    ));
   const built = bundles.filter(isBuilt);
   const builtBefore = (before ?? []).filter(isBuilt);
   // Each bundle as Lambda imports it (source maps on), and without source maps to show their cost.
@@ -133,7 +143,10 @@ async function bench(runs: number, format: 'json' | 'markdown' | 'text', against
     commit: against.commit,
     lockfileDiffers: against.lockfileDiffers,
     refLambdaNodeOptions: against.lambdaNodeOptions ?? null,
-    rows: compare(before!.map((b) => toRow(b, measured, `${BEFORE}${b.name}`, baseline)), rows),
+    rows: compare(
+      before!.map((b) => toRow(b, measured, `${BEFORE}${b.name}`, baseline)),
+      rows,
+    ),
   };
   const checks = checkTargets(rows.filter((r) => r.name !== BASELINE));
   const machine = {
@@ -145,7 +158,8 @@ async function bench(runs: number, format: 'json' | 'markdown' | 'text', against
     runs,
   };
 
-  if (format === 'json') process.stdout.write(`${JSON.stringify({ machine, targets: TARGETS, rows, checks, ...(comparison && { comparison }) }, null, 2)}\n`);
+  if (format === 'json')
+    process.stdout.write(`${JSON.stringify({ machine, targets: TARGETS, rows, checks, ...(comparison && { comparison }) }, null, 2)}\n`);
   else if (format === 'markdown') process.stdout.write(markdown(rows, checks) + (comparison ? comparisonMarkdown(comparison) : ''));
   else process.stdout.write(text(machine, rows, checks) + (comparison ? comparisonText(comparison) : ''));
 }
@@ -158,7 +172,12 @@ function functionInputs(rootDir: string, tree: Pick<TreeModules, 'functions' | '
   return Object.entries(tree.functions).map(([name, spec]) => ({ name, entry: { file: tree.handlerEntry(rootDir, spec.entry) } }));
 }
 
-async function bundleAll(rootDir: string, outDir: string, inputs: readonly BundleInput[], options?: TreeModules['bundlingOptions']): Promise<Built[]> {
+async function bundleAll(
+  rootDir: string,
+  outDir: string,
+  inputs: readonly BundleInput[],
+  options?: TreeModules['bundlingOptions'],
+): Promise<Built[]> {
   const bundles: Built[] = [];
   for (const input of inputs) {
     try {
@@ -171,7 +190,18 @@ async function bundleAll(rootDir: string, outDir: string, inputs: readonly Bundl
 }
 
 function toRow(b: Built, measured: ReadonlyMap<string, Measurement>, key: string, baseline: { bytes?: number; initMs?: number }): Row {
-  if ('error' in b) return { name: b.name, kb: 0, gzipKb: 0, mapKb: 0, sizeRatio: 0, pendingAfterImport: [], error: b.error, topPackages: [], topInputs: [] };
+  if ('error' in b)
+    return {
+      name: b.name,
+      kb: 0,
+      gzipKb: 0,
+      mapKb: 0,
+      sizeRatio: 0,
+      pendingAfterImport: [],
+      error: b.error,
+      topPackages: [],
+      topInputs: [],
+    };
   const m = measured.get(key)!;
   const init = initStats(m);
   const maps = measured.get(`${key} (maps)`);
@@ -193,7 +223,9 @@ function toRow(b: Built, measured: ReadonlyMap<string, Measurement>, key: string
     ...(withMaps && { initWithMapsMs: withMaps.median }),
     pendingAfterImport: [...new Set(m.samples.flatMap((s) => s.pending))],
     ...(m.error !== undefined && { error: m.error }),
-    topPackages: packagesBySize(b.inputs).slice(0, 5).map((p) => ({ name: p.name, kb: p.bytes / KB })),
+    topPackages: packagesBySize(b.inputs)
+      .slice(0, 5)
+      .map((p) => ({ name: p.name, kb: p.bytes / KB })),
     topInputs: b.inputs.slice(0, 5).map((i) => ({ path: i.path, kb: i.bytes / KB })),
   };
 }
@@ -235,7 +267,9 @@ function checkTargets(fns: readonly Row[]): TargetCheck[] {
   const slowest = [...fns].sort((a, b) => (b.initMs ?? Infinity) - (a.initMs ?? Infinity))[0];
   checks.push({
     target: `every bundle (so the heaviest) initialises ≤ ${TARGETS.initMs} ms`,
-    measured: slowest ? `slowest ${slowest.name}: ${withMs(slowest.initMs)}; heaviest ${heaviest?.name}: ${withMs(heaviest?.initMs)}` : 'no bundles',
+    measured: slowest
+      ? `slowest ${slowest.name}: ${withMs(slowest.initMs)}; heaviest ${heaviest?.name}: ${withMs(heaviest?.initMs)}`
+      : 'no bundles',
     status: status(slowest?.initMs !== undefined && slowest.initMs <= TARGETS.initMs),
   });
   const jwks = fns.find((r) => r.name === 'jwks');
@@ -244,14 +278,28 @@ function checkTargets(fns: readonly Row[]): TargetCheck[] {
     measured: jwks ? `jwks: ${withMs(jwks.initMs)}` : 'no jwks function in functions/routes.ts',
     status: jwks?.error !== undefined ? 'ERROR' : jwks?.initMs !== undefined && jwks.initMs <= TARGETS.jwksInitMs ? 'PASS' : 'OVER',
   });
-  if (broken.length > 0) checks.push({ target: 'every bundle builds and imports', measured: `failed: ${broken.join(', ')}`, status: 'ERROR' });
+  if (broken.length > 0)
+    checks.push({ target: 'every bundle builds and imports', measured: `failed: ${broken.join(', ')}`, status: 'ERROR' });
   return checks;
 }
 
-const COLUMNS = ['function', 'size KB', '× base', 'gzip KB', 'init ms', '× base', 'init min–max', 'init cpu ms', 'with maps ms', 'process ms', 'left pending'] as const;
+const COLUMNS = [
+  'function',
+  'size KB',
+  '× base',
+  'gzip KB',
+  'init ms',
+  '× base',
+  'init min–max',
+  'init cpu ms',
+  'with maps ms',
+  'process ms',
+  'left pending',
+] as const;
 
 function cells(r: Row): string[] {
-  if (r.error !== undefined && r.initMs === undefined) return [r.name, r.kb ? r.kb.toFixed(1) : '–', '', '', 'ERROR', '', '', '', '', '', r.error];
+  if (r.error !== undefined && r.initMs === undefined)
+    return [r.name, r.kb ? r.kb.toFixed(1) : '–', '', '', 'ERROR', '', '', '', '', '', r.error];
   return [
     r.name,
     r.kb.toFixed(1),
@@ -286,7 +334,11 @@ function text(machine: Record<string, unknown>, rows: readonly Row[], checks: re
 /** A header row, a rule and the rows, padded to columns; the first and last left-aligned. */
 function aligned(table: readonly (readonly string[])[]): string[] {
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  const line = (row: readonly string[]) => row.map((cell, c) => (c === 0 || c === row.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, c) => (c === 0 || c === row.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(table[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)];
 }
 
@@ -294,11 +346,17 @@ function aligned(table: readonly (readonly string[])[]): string[] {
 function composition(rows: readonly Row[]): string[] {
   const out = [
     'largest packages per bundle (KB in the minified .js):',
-    ...rows.filter((r) => r.name !== BASELINE && r.error === undefined).map((r) => `  ${r.name}: ${r.topPackages.map((p) => `${p.name} ${p.kb.toFixed(1)}`).join(', ')}`),
+    ...rows
+      .filter((r) => r.name !== BASELINE && r.error === undefined)
+      .map((r) => `  ${r.name}: ${r.topPackages.map((p) => `${p.name} ${p.kb.toFixed(1)}`).join(', ')}`),
   ];
   const heaviest = [...rows].sort((a, b) => b.kb - a.kb)[0];
   if (heaviest && heaviest.topInputs.length > 0) {
-    out.push('', `largest inputs of the heaviest bundle (${heaviest.name}):`, ...heaviest.topInputs.map((i) => `  ${i.kb.toFixed(1).padStart(6)} KB  ${i.path}`));
+    out.push(
+      '',
+      `largest inputs of the heaviest bundle (${heaviest.name}):`,
+      ...heaviest.topInputs.map((i) => `  ${i.kb.toFixed(1).padStart(6)} KB  ${i.path}`),
+    );
   }
   return out;
 }
@@ -307,7 +365,11 @@ function markdown(rows: readonly Row[], checks: readonly TargetCheck[]): string 
   return [
     ...markdownTable(COLUMNS, rows.map(cells)),
     '',
-    ...markdownTable(['target', 'measured', 'result'], checks.map((c) => [c.target, c.measured, `**${c.status}**`]), false),
+    ...markdownTable(
+      ['target', 'measured', 'result'],
+      checks.map((c) => [c.target, c.measured, `**${c.status}**`]),
+      false,
+    ),
     '',
     ...composition(rows).map((l) => (l.startsWith('  ') ? `- ${l.trim()}` : l)),
     '',
@@ -321,7 +383,18 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
   return [row(header), row(rule), ...rows.map(row)];
 }
 
-const COMPARE_COLUMNS = ['function', 'KB before', 'KB after', 'after/before', 'init ms before', 'init ms after', 'after/before', 'size × base', 'init × base', 'note'] as const;
+const COMPARE_COLUMNS = [
+  'function',
+  'KB before',
+  'KB after',
+  'after/before',
+  'init ms before',
+  'init ms after',
+  'after/before',
+  'size × base',
+  'init × base',
+  'note',
+] as const;
 
 function compareCells(c: Compared, ref: string): string[] {
   const { before: b, after: a } = c;
@@ -343,11 +416,18 @@ function compareCells(c: Compared, ref: string): string[] {
 
 /** What was compared with what, and what could make the comparison unfair: one paragraph each. */
 function comparisonHeader(c: Comparison): string[] {
-  const refOptions = c.refLambdaNodeOptions === null ? 'exports no lambdaNodeOptions' : `sets lambdaNodeOptions to "${c.refLambdaNodeOptions}"`;
+  const refOptions =
+    c.refLambdaNodeOptions === null ? 'exports no lambdaNodeOptions' : `sets lambdaNodeOptions to "${c.refLambdaNodeOptions}"`;
   return [
     `compared with ${c.ref} (${c.commit.slice(0, 10)}): before = ${c.ref}, after = the working tree, each bundled with its own functions/routes.ts and lib/bundling.ts, measured in the same interleaved rounds as above against the same baseline (× base); after/before < 1 is an improvement`,
-    ...(c.lockfileDiffers ? [`WARNING: package-lock.json differs between ${c.ref} and the working tree; both sides use the working tree's node_modules, so the comparison mixes dependency versions`] : []),
-    ...(c.refLambdaNodeOptions !== LAMBDA_NODE_OPTIONS ? [`note: ${c.ref}'s lib/bundling.ts ${refOptions}; both sides are measured with NODE_OPTIONS="${LAMBDA_NODE_OPTIONS}"`] : []),
+    ...(c.lockfileDiffers
+      ? [
+          `WARNING: package-lock.json differs between ${c.ref} and the working tree; both sides use the working tree's node_modules, so the comparison mixes dependency versions`,
+        ]
+      : []),
+    ...(c.refLambdaNodeOptions !== LAMBDA_NODE_OPTIONS
+      ? [`note: ${c.ref}'s lib/bundling.ts ${refOptions}; both sides are measured with NODE_OPTIONS="${LAMBDA_NODE_OPTIONS}"`]
+      : []),
   ];
 }
 
@@ -356,7 +436,10 @@ function comparisonText(c: Comparison): string {
 }
 
 function comparisonMarkdown(c: Comparison): string {
-  return `\n${[...comparisonHeader(c), ''].join('\n\n')}${markdownTable(COMPARE_COLUMNS, c.rows.map((r) => compareCells(r, c.ref))).join('\n')}\n`;
+  return `\n${[...comparisonHeader(c), ''].join('\n\n')}${markdownTable(
+    COMPARE_COLUMNS,
+    c.rows.map((r) => compareCells(r, c.ref)),
+  ).join('\n')}\n`;
 }
 
 function times(ratio: number | undefined): string {

@@ -198,14 +198,15 @@ describe('the checker', () => {
       "  return [await import('./h'), require('./i')];",
       '}',
       "// import x from './comment';",
-      "const text = \"import y from './string'\";",
+      'const text = "import y from \'./string\'";',
     ].join('\n');
     expect(importSpecifiers('functions/x.ts', text)).toEqual(['./a', './b', './c', './d', './e', './f', './g', './h', './i']);
   });
 
   it('resolves x to x.ts or x/index.ts and leaves packages as they are', () => {
     const graph = buildImportGraph({
-      'functions/a.ts': "import { b } from './b';\nimport type { C } from './c';\nimport { d } from './d.js';\nimport { KMS } from '@aws-sdk/client-kms';",
+      'functions/a.ts':
+        "import { b } from './b';\nimport type { C } from './c';\nimport { d } from './d.js';\nimport { KMS } from '@aws-sdk/client-kms';",
       'functions/b.ts': "export * from '../functions/c';",
       'functions/c/index.ts': "import '../a';",
       'functions/d.ts': '',
@@ -216,7 +217,9 @@ describe('the checker', () => {
       'functions/c/index.ts': ['functions/a.ts'],
       'functions/d.ts': [],
     });
-    expect(unresolvedImports({ 'functions/a.ts': "import './missing';" })).toEqual(['functions/a.ts imports ./missing, which is no source file']);
+    expect(unresolvedImports({ 'functions/a.ts': "import './missing';" })).toEqual([
+      'functions/a.ts imports ./missing, which is no source file',
+    ]);
   });
 
   it('finds a cycle, written from its alphabetically first file', () => {
@@ -251,7 +254,10 @@ describe('the checker', () => {
     const cycle =
       'folder cycle: functions/academy/ <-> functions/lti12/ (functions/academy/launch.ts imports functions/lti12/launch.ts; functions/lti12/launch.ts imports functions/academy/launch.ts)';
     expect(findFolderCycles(graph, ['functions/'], ['functions/academy/model.ts'])).toEqual([cycle]);
-    expect(checkRule(graph, rule(1))).toEqual([cycle, 'import cycle: functions/academy/launch.ts -> functions/lti12/launch.ts -> functions/academy/launch.ts']);
+    expect(checkRule(graph, rule(1))).toEqual([
+      cycle,
+      'import cycle: functions/academy/launch.ts -> functions/lti12/launch.ts -> functions/academy/launch.ts',
+    ]);
     expect(findFolderCycles({ ...graph, 'functions/academy/model.ts': ['functions/lti13/launch.ts'] }, ['functions/'])).toContain(
       'folder cycle: functions/academy/ <-> functions/lti13/ (functions/academy/model.ts imports functions/lti13/launch.ts; functions/lti13/launch.ts imports functions/academy/model.ts)',
     );
@@ -290,12 +296,18 @@ describe('the checker', () => {
     expect(checkRule(graph, rule(2))).toEqual([
       'functions/academy/passback.ts imports @aws-sdk/client-sqs: only adapters/ and local/ talk to AWS through @aws-sdk/',
     ]);
-    expect(checkRule(graph, rule(8))).toEqual(['functions/adapters/sqs.ts imports functions/http/request.ts: adapters/ import from http/ only outbound.ts']);
-    expect(checkRule(graph, rule(5))).toEqual(['lib/stack.ts imports functions/handlers/admin.ts: handlers/ are Lambda entries only and nothing imports them']);
+    expect(checkRule(graph, rule(8))).toEqual([
+      'functions/adapters/sqs.ts imports functions/http/request.ts: adapters/ import from http/ only outbound.ts',
+    ]);
+    expect(checkRule(graph, rule(5))).toEqual([
+      'lib/stack.ts imports functions/handlers/admin.ts: handlers/ are Lambda entries only and nothing imports them',
+    ]);
     expect(checkRule(graph, rule(6))).toEqual([
       'lib/stack.ts imports functions/handlers/admin.ts: lib/ is the CDK infrastructure and imports from functions/ only routes.ts and tables.ts',
       'lib/stack.ts imports functions/runtime.ts: lib/ is the CDK infrastructure and imports from functions/ only routes.ts and tables.ts',
     ]);
-    expect(checkRule(graph, rule(7))).toEqual(['functions/ports/queue.ts imports zod: ports are interfaces and import only ports, academy/model.ts and errors.ts']);
+    expect(checkRule(graph, rule(7))).toEqual([
+      'functions/ports/queue.ts imports zod: ports are interfaces and import only ports, academy/model.ts and errors.ts',
+    ]);
   });
 });

@@ -140,7 +140,10 @@ async function checkActivity(deps: ActivityDeps, environment: Environment, activ
   }
   if (lti?.version === '1.3') {
     if (!deps.toolExists) {
-      throw invalid('lti.toolId', 'LTI 1.3 external activities need a registered LTI 1.3 tool; tool registrations are not available in this deployment yet');
+      throw invalid(
+        'lti.toolId',
+        'LTI 1.3 external activities need a registered LTI 1.3 tool; tool registrations are not available in this deployment yet',
+      );
     }
     if (!(await deps.toolExists(environment.id, lti.toolId))) {
       throw invalid('lti.toolId', `lti.toolId: no LTI 1.3 tool ${lti.toolId} in this environment`);
@@ -171,7 +174,11 @@ export async function createActivity(deps: ActivityDeps, environmentId: string, 
   return activity;
 }
 
-export async function getActivity(deps: Pick<ActivityDeps, 'environments' | 'activities'>, environmentId: string, id: string): Promise<Activity> {
+export async function getActivity(
+  deps: Pick<ActivityDeps, 'environments' | 'activities'>,
+  environmentId: string,
+  id: string,
+): Promise<Activity> {
   await requireEnvironment(deps, environmentId);
   const activity = validId(id) ? await deps.activities.get(environmentId, id) : undefined;
   if (!activity) throw notFound(`activity ${id}`);
@@ -213,8 +220,11 @@ export async function patchActivity(deps: ActivityDeps, environmentId: string, i
   return next;
 }
 
-export async function deleteActivity(deps: Pick<ActivityDeps, 'environments' | 'activities'>, environmentId: string, id: string): Promise<void> {
+export async function deleteActivity(
+  deps: Pick<ActivityDeps, 'environments' | 'activities'>,
+  environmentId: string,
+  id: string,
+): Promise<void> {
   await requireEnvironment(deps, environmentId);
   if (!(await deps.activities.delete(environmentId, id))) throw notFound(`activity ${id}`);
 }
-

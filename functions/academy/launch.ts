@@ -45,7 +45,10 @@ export interface ValidatedLaunch {
  * Completes a validated launch and answers the URL to send the browser to: the environment's
  * academy URL with a one-time `code`.
  */
-export async function completeLaunch(deps: LaunchDeps, launch: ValidatedLaunch): Promise<{ location: string; userId: string; created: boolean }> {
+export async function completeLaunch(
+  deps: LaunchDeps,
+  launch: ValidatedLaunch,
+): Promise<{ location: string; userId: string; created: boolean }> {
   const env = launch.environment.id;
   let userId = launch.knownUserId;
   let created = false;
@@ -113,9 +116,16 @@ export async function findOrCreateUser(
 }
 
 /** `POST …/sso/exchange {code}`: the grant of a code, once. */
-export async function exchangeSso(deps: { readonly singleUse: SingleUseStore; readonly clock: Clock }, environmentId: string, code: unknown): Promise<SsoGrant> {
+export async function exchangeSso(
+  deps: { readonly singleUse: SingleUseStore; readonly clock: Clock },
+  environmentId: string,
+  code: unknown,
+): Promise<SsoGrant> {
   if (typeof code !== 'string' || code.trim() === '') throw invalid('code', 'code is required: the code the academy URL received');
   const grant = await deps.singleUse.consume('sso-code', environmentId, sha256Base64url(code.trim()), deps.clock.now());
-  if (!grant) throw new HttpError(400, 'invalid_code', 'code is unknown, already used or expired (codes work once, for 60 seconds)', { field: 'code' });
+  if (!grant)
+    throw new HttpError(400, 'invalid_code', 'code is unknown, already used or expired (codes work once, for 60 seconds)', {
+      field: 'code',
+    });
   return grant;
 }

@@ -22,9 +22,12 @@ const progressBody = z.strictObject({
     error: (issue) => (issue.input === undefined ? 'status is required' : `status must be one of ${progressStatuses.join(', ')}`),
   }),
   score: z
-    .custom<number | null>((value) => value === null || (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100), {
-      error: scoreMessage,
-    })
+    .custom<number | null>(
+      (value) => value === null || (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100),
+      {
+        error: scoreMessage,
+      },
+    )
     .optional(),
 });
 
@@ -138,10 +141,15 @@ export async function recordProgress(
     opened = await passBack(deps, learner, progress);
   } catch (error) {
     // The edge logs a 5xx with its cause.
-    throw new HttpError(503, 'passback_unavailable', 'the progress is recorded, but passing it back to the LMS could not be queued; send the same progress again', {
-      expose: true,
-      cause: error,
-    });
+    throw new HttpError(
+      503,
+      'passback_unavailable',
+      'the progress is recorded, but passing it back to the LMS could not be queued; send the same progress again',
+      {
+        expose: true,
+        cause: error,
+      },
+    );
   }
   const reopened = new Set(opened.map((delivery) => delivery.bindingKey));
   return progressView(activityId, {
@@ -152,7 +160,12 @@ export async function recordProgress(
 }
 
 /** `GET …/progress/{userId}`: the learner's progress and passbacks. */
-export async function learnerProgress(deps: ProgressDeps, environmentId: string, activityId: string, userId: string): Promise<ProgressView> {
+export async function learnerProgress(
+  deps: ProgressDeps,
+  environmentId: string,
+  activityId: string,
+  userId: string,
+): Promise<ProgressView> {
   await requireLearner(deps, environmentId, activityId, userId);
   return progressView(activityId, await deps.passbacks.learner(environmentId, activityId, userId));
 }

@@ -75,7 +75,11 @@ export async function getUser(deps: Pick<UserDeps, 'environments' | 'users'>, en
 }
 
 /** `GET …/users?email=`: the user with that email (compared case-insensitively), or a 404. */
-export async function findUserByEmail(deps: Pick<UserDeps, 'environments' | 'users'>, environmentId: string, address: string | undefined): Promise<User> {
+export async function findUserByEmail(
+  deps: Pick<UserDeps, 'environments' | 'users'>,
+  environmentId: string,
+  address: string | undefined,
+): Promise<User> {
   await requireEnvironment(deps, environmentId);
   if (!address?.trim()) throw invalid('email', 'the email query parameter is required');
   const user = await deps.users.findByEmail(environmentId, address.trim());

@@ -120,7 +120,9 @@ export class DynamoAgsStore implements AgsStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      const deletes = ((page.Items ?? []) as { pk: string; sk: string }[]).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+      const deletes = ((page.Items ?? []) as { pk: string; sk: string }[]).map((item) => ({
+        DeleteRequest: { Key: { pk: item.pk, sk: item.sk } },
+      }));
       await batchWriteAll(this.db, { [this.table]: deletes });
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -172,7 +174,11 @@ export class DynamoAgsStore implements AgsStore {
   }
 
   /** A key condition for the items of a partition whose sort key starts with `prefix`, after a cursor. */
-  private range(pk: string, prefix: string, after: string | undefined): Pick<QueryCommandInput, 'TableName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
+  private range(
+    pk: string,
+    prefix: string,
+    after: string | undefined,
+  ): Pick<QueryCommandInput, 'TableName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
     return after === undefined
       ? {
           TableName: this.table,

@@ -36,7 +36,8 @@ export async function batchGetAll(db: DynamoDBDocumentClient, table: string, wan
   const found: Item[] = [];
   let pending: Item[] = [...wanted];
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt >= batchTries) throw new Error(`BatchGetItem left ${pending.length} keys of ${table} unprocessed after ${batchTries} tries`);
+    if (attempt >= batchTries)
+      throw new Error(`BatchGetItem left ${pending.length} keys of ${table} unprocessed after ${batchTries} tries`);
     if (attempt > 0) await backoff(attempt);
     const answer: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
     found.push(...(answer.Responses?.[table] ?? []));
@@ -49,7 +50,8 @@ export async function batchGetAll(db: DynamoDBDocumentClient, table: string, wan
 export async function batchWriteAll(db: DynamoDBDocumentClient, requests: WriteRequests): Promise<void> {
   let pending = nonEmpty(requests);
   for (let attempt = 0; pending; attempt++) {
-    if (attempt >= batchTries) throw new Error(`BatchWriteItem left items of ${Object.keys(pending).join(', ')} unprocessed after ${batchTries} tries`);
+    if (attempt >= batchTries)
+      throw new Error(`BatchWriteItem left items of ${Object.keys(pending).join(', ')} unprocessed after ${batchTries} tries`);
     if (attempt > 0) await backoff(attempt);
     const answer: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: pending }));
     pending = nonEmpty(answer.UnprocessedItems ?? {});

@@ -72,7 +72,14 @@ export class DynamoLaunchStore implements LaunchStore {
       { ...learner('ENROLL'), kind: 'enrollment', userId: grant.userId, activityId: grant.activityId, lastLaunchAt: at },
     ];
     if (binding) {
-      data.push({ ...learner(`BIND#${bindingKey(binding)}`), kind: 'binding', userId: grant.userId, activityId: grant.activityId, binding, boundAt: at });
+      data.push({
+        ...learner(`BIND#${bindingKey(binding)}`),
+        kind: 'binding',
+        userId: grant.userId,
+        activityId: grant.activityId,
+        binding,
+        boundAt: at,
+      });
     }
     // Unconditional, as BatchWriteItem is: the code is 256 fresh random bits, so its hash is new.
     const code = singleUseItem('sso-code', grant.environmentId, input.codeHash, grant, input.expiresAt);
@@ -81,5 +88,4 @@ export class DynamoLaunchStore implements LaunchStore {
       [this.tables.ephemeral]: [{ PutRequest: { Item: code } }],
     });
   }
-
 }

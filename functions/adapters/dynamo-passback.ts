@@ -8,12 +8,7 @@
  * A delivery whose attempt will never run (not queued, dead-lettered) is abandoned as `failed` by
  * the same conditional update, so that nothing stays `pending` with nothing queued.
  */
-import {
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Progress } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type {
@@ -100,10 +95,7 @@ export class DynamoPassbackStore implements PassbackStore {
       .filter((learner) => learner.enrolled || learner.progress !== undefined);
   }
 
-  async open(
-    key: DeliveryKey,
-    input: { binding: PassbackBinding; target: string; progress: Progress; now: number },
-  ): Promise<Delivery> {
+  async open(key: DeliveryKey, input: { binding: PassbackBinding; target: string; progress: Progress; now: number }): Promise<Delivery> {
     const { environmentId: env, activityId, userId, bindingKey } = key;
     const at = new Date(input.now).toISOString();
     const sk = keys.delivery(env, activityId, userId, bindingKey).sk;
@@ -182,7 +174,11 @@ export class DynamoPassbackStore implements PassbackStore {
   }
 
   async abandon(message: PassbackMessage, result: { lastError: string; now: number }): Promise<boolean> {
-    return this.updatePending(message, { state: 'failed' satisfies DeliveryState, lastError: result.lastError, updatedAt: new Date(result.now).toISOString() }, false);
+    return this.updatePending(
+      message,
+      { state: 'failed' satisfies DeliveryState, lastError: result.lastError, updatedAt: new Date(result.now).toISOString() },
+      false,
+    );
   }
 
   /**
@@ -201,7 +197,11 @@ export class DynamoPassbackStore implements PassbackStore {
           TableName: this.table,
           FilterExpression: '#kind = :delivery AND #state = :pending AND #updatedAt < :before',
           ExpressionAttributeNames: { '#kind': 'kind', '#state': 'state', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: { ':delivery': 'delivery', ':pending': 'pending' satisfies DeliveryState, ':before': new Date(before).toISOString() },
+          ExpressionAttributeValues: {
+            ':delivery': 'delivery',
+            ':pending': 'pending' satisfies DeliveryState,
+            ':before': new Date(before).toISOString(),
+          },
           ExclusiveStartKey: startKey,
         }),
       );
@@ -215,9 +215,17 @@ export class DynamoPassbackStore implements PassbackStore {
    * One conditional update of the delivery `message` names, while it is still `pending` at the
    * message's sequence and attempt count; false when it is not.
    */
-  private async updatePending(message: PassbackMessage, values: Readonly<Record<string, unknown>>, removeLastError: boolean): Promise<boolean> {
+  private async updatePending(
+    message: PassbackMessage,
+    values: Readonly<Record<string, unknown>>,
+    removeLastError: boolean,
+  ): Promise<boolean> {
     const names: Record<string, string> = { '#sequence': 'sequence' };
-    const bound: Record<string, unknown> = { ':pending': 'pending', ':expectedSequence': message.sequence, ':expectedAttempts': message.attempt };
+    const bound: Record<string, unknown> = {
+      ':pending': 'pending',
+      ':expectedSequence': message.sequence,
+      ':expectedAttempts': message.attempt,
+    };
     let update = `SET ${assignments(values, names, bound).join(', ')}`;
     names['#state'] = 'state';
     names['#attempts'] = 'attempts';

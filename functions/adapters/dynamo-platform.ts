@@ -38,7 +38,11 @@ export class DynamoPlatformStore implements PlatformStore {
   async putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean> {
     const { environmentId, activityId, userId } = sourcedId;
     const condition = replacing
-      ? { ConditionExpression: '#secret = :old', ExpressionAttributeNames: { '#secret': 'secret' }, ExpressionAttributeValues: { ':old': replacing } }
+      ? {
+          ConditionExpression: '#secret = :old',
+          ExpressionAttributeNames: { '#secret': 'secret' },
+          ExpressionAttributeValues: { ':old': replacing },
+        }
       : { ConditionExpression: 'attribute_not_exists(pk)' };
     try {
       await conditional(

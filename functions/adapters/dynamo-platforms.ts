@@ -7,13 +7,7 @@
  * the platform's write fails; a claim left behind by a crash between the two writes (its platform
  * gone, or no longer holding that pair) is taken over, again by a conditional write.
  */
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
 import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, PlatformRegistrationStore } from '../ports';
@@ -48,7 +42,9 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
   async findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]> {
     let claims: Item[];
     if (clientId !== undefined) {
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.platformIssuer(environmentId, issuer, clientId) }));
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.platformIssuer(environmentId, issuer, clientId) }),
+      );
       claims = Item ? [Item] : [];
     } else {
       const { Items } = await this.db.send(
@@ -63,7 +59,11 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
     }
     if (claims.length === 0) return [];
     const ids = [...new Set(claims.map((claim) => claim.platformId as string))];
-    const items = await batchGetAll(this.db, this.table, ids.map((id) => keys.platform(environmentId, id)));
+    const items = await batchGetAll(
+      this.db,
+      this.table,
+      ids.map((id) => keys.platform(environmentId, id)),
+    );
     // A stale claim (see the file comment) points at a platform that no longer holds the pair.
     return items
       .map((item) => record<Platform>(item))

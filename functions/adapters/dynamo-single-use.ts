@@ -47,7 +47,14 @@ export class DynamoSingleUseStore implements SingleUseStore {
     private readonly table: string,
   ) {}
 
-  async create<K extends SingleUseKind>(kind: K, scope: string, key: string, value: SingleUseValues[K], expiresAt: number, now: number): Promise<void> {
+  async create<K extends SingleUseKind>(
+    kind: K,
+    scope: string,
+    key: string,
+    value: SingleUseValues[K],
+    expiresAt: number,
+    now: number,
+  ): Promise<void> {
     await conditional(
       () =>
         this.db.send(

@@ -65,14 +65,31 @@ export function sqsBatchHandler(consume: (message: PassbackMessage) => Promise<u
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') return;
       const record = event.Records[index]!;
-      const error = result.reason instanceof Error ? { name: result.reason.name, message: result.reason.message } : { value: String(result.reason) };
+      const error =
+        result.reason instanceof Error ? { name: result.reason.name, message: result.reason.message } : { value: String(result.reason) };
       const receiveCount = record.attributes?.ApproximateReceiveCount;
       if (result.reason instanceof MalformedMessage && options.malformed === 'drop') {
         // Only lti-bridge's own functions may send to these queues: the body holds ids, no secrets.
-        console.error(JSON.stringify({ level: 'error', message: 'malformed passback message dropped', messageId: record.messageId, body: record.body.slice(0, 1000), error }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'malformed passback message dropped',
+            messageId: record.messageId,
+            body: record.body.slice(0, 1000),
+            error,
+          }),
+        );
         return;
       }
-      console.error(JSON.stringify({ level: 'error', message: 'passback message failed; SQS will redeliver it', messageId: record.messageId, receiveCount, error }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          message: 'passback message failed; SQS will redeliver it',
+          messageId: record.messageId,
+          receiveCount,
+          error,
+        }),
+      );
       batchItemFailures.push({ itemIdentifier: record.messageId });
     });
     return { batchItemFailures };

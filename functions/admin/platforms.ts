@@ -6,7 +6,15 @@ import { json, noContent } from '../http/responses';
 import { jsonBody, pathParam } from '../http/request';
 import type { ApiEvent, RouteHandler } from '../http/types';
 import type { Runtime } from '../app/runtime';
-import { createPlatform, deletePlatform, getPlatform, listPlatforms, patchPlatform, platformView, type PlatformDeps } from '../lti13/core/tool-platforms';
+import {
+  createPlatform,
+  deletePlatform,
+  getPlatform,
+  listPlatforms,
+  patchPlatform,
+  platformView,
+  type PlatformDeps,
+} from '../lti13/core/tool-platforms';
 import type { Platform } from '../academy/model';
 
 const env = (event: ApiEvent) => pathParam(event, 'env');

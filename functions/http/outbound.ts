@@ -14,7 +14,6 @@ import { BlockList, isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import type { HttpClient, OutboundResponse } from '../ports';
 
-
 export type OutboundErrorCode = 'blocked_url' | 'timeout' | 'too_large' | 'network';
 
 export class OutboundError extends Error {

@@ -7,5 +7,8 @@ import type { Runtime, RuntimeParts } from '../app/runtime';
 
 /** Recording progress opens its passbacks and queues their first attempts: it needs the deliverers and the queue. */
 export function createHandler(rt: () => Runtime & RuntimeParts) {
-  return lambda(adminRoutes(() => ({ ...rt(), deliverers })), apiJson);
+  return lambda(
+    adminRoutes(() => ({ ...rt(), deliverers })),
+    apiJson,
+  );
 }

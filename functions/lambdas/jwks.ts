@@ -25,7 +25,8 @@ export function createHandler(rt: () => Pick<Runtime, 'config'>) {
     {
       // Cacheable for five minutes: short enough that a key added for rotation is seen well before
       // it signs, long enough that verifiers do not call KMS on every launch.
-      'GET /.well-known/jwks.json': async () => json(200, { keys: await keySource().publicKeys() }, { 'cache-control': 'public, max-age=300' }),
+      'GET /.well-known/jwks.json': async () =>
+        json(200, { keys: await keySource().publicKeys() }, { 'cache-control': 'public, max-age=300' }),
     },
     apiJson,
   );

@@ -6,5 +6,8 @@ import { externalLaunchers } from '../app/launchers';
 import type { Runtime } from '../app/runtime';
 
 export function createHandler(rt: () => Runtime) {
-  return lambda({ 'GET /{env}/launch/{ticket}': (event) => platformLaunch({ ...rt(), launchers: externalLaunchers(rt()) }, event) }, launchPage);
+  return lambda(
+    { 'GET /{env}/launch/{ticket}': (event) => platformLaunch({ ...rt(), launchers: externalLaunchers(rt()) }, event) },
+    launchPage,
+  );
 }

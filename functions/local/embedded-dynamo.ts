@@ -83,9 +83,10 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions): Promi
   const endpoint = `http://${formatHost(host)}:${(server.address() as AddressInfo).port}`;
   const close = () => closeServer(server);
 
-  const tableNames = Object.fromEntries(
-    (Object.keys(tables) as TableName[]).map((name) => [name, `${tablePrefix}${name}`]),
-  ) as Record<TableName, string>;
+  const tableNames = Object.fromEntries((Object.keys(tables) as TableName[]).map((name) => [name, `${tablePrefix}${name}`])) as Record<
+    TableName,
+    string
+  >;
 
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials(), maxAttempts: 1 });
   try {

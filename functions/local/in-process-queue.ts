@@ -76,7 +76,15 @@ export class InProcessQueue implements PassbackQueue {
         this.log(JSON.stringify({ level: 'error', message: `passback message failed; run again in ${delay} s`, receive, error: detail }));
         this.schedule(message, delay, receive + 1);
       } else {
-        this.log(JSON.stringify({ level: 'error', message: 'passback message failed too often; dead-lettered', receive, delivery: message, error: detail }));
+        this.log(
+          JSON.stringify({
+            level: 'error',
+            message: 'passback message failed too often; dead-lettered',
+            receive,
+            delivery: message,
+            error: detail,
+          }),
+        );
         await this.deadLetter(message, receive);
       }
     }
@@ -87,7 +95,14 @@ export class InProcessQueue implements PassbackQueue {
       await this.onDeadLetter?.(message, receives);
     } catch (error) {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.log(JSON.stringify({ level: 'error', message: 'dead-lettered passback message could not be settled', delivery: message, error: detail }));
+      this.log(
+        JSON.stringify({
+          level: 'error',
+          message: 'dead-lettered passback message could not be settled',
+          delivery: message,
+          error: detail,
+        }),
+      );
     }
   }
 }

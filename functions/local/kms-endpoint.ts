@@ -89,8 +89,7 @@ export async function startLocalKms(options: LocalKmsOptions): Promise<LocalKms>
     serve(request, key.privateKey, publicKeyDer).then(
       (body) => reply(response, 200, body),
       (error: unknown) => {
-        const apiError =
-          error instanceof KmsApiError ? error : new KmsApiError('KMSInternalException', 'internal error', 500);
+        const apiError = error instanceof KmsApiError ? error : new KmsApiError('KMSInternalException', 'internal error', 500);
         reply(response, apiError.status, { __type: apiError.type, message: apiError.message }, apiError.type);
       },
     );
@@ -210,10 +209,7 @@ function signRequest(body: Record<string, unknown>, privateKey: KeyObject): Buff
       throw new KmsApiError('ValidationException', `a DIGEST Message for ${RS256} must be ${SHA256_BYTES} bytes`);
     }
     // crypto.sign() always hashes its input; the digest is already made, so pad and sign it as is.
-    return privateEncrypt(
-      { key: privateKey, padding: constants.RSA_PKCS1_PADDING },
-      Buffer.concat([SHA256_DIGEST_INFO_PREFIX, message]),
-    );
+    return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO_PREFIX, message]));
   }
   throw new KmsApiError('ValidationException', 'MessageType must be RAW or DIGEST');
 }

@@ -34,8 +34,21 @@ export async function requeueLeftPending(
 ): Promise<void> {
   try {
     const queued = await requeuePending({ pending: () => store.scanPendingDeliveriesForLocalRecovery(startedAt), passbackQueue: queue });
-    if (queued.length > 0) console.log(JSON.stringify({ level: 'info', message: 'passback: queued again the deliveries left pending by an earlier run', count: queued.length }));
+    if (queued.length > 0)
+      console.log(
+        JSON.stringify({
+          level: 'info',
+          message: 'passback: queued again the deliveries left pending by an earlier run',
+          count: queued.length,
+        }),
+      );
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', message: 'passback: pending deliveries could not be recovered', error: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'passback: pending deliveries could not be recovered',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
   }
 }

@@ -28,7 +28,11 @@ export function ticketLaunchUrl(publicUrl: string, environmentId: string, ticket
  * Consumes a ticket of the environment once. An unknown, used or expired ticket is one answer:
  * the store cannot tell them apart, and the learner's remedy is the same.
  */
-export async function consumeLaunchTicket(deps: Pick<TicketDeps, 'singleUse' | 'clock'>, environmentId: string, ticket: string): Promise<LaunchTicket> {
+export async function consumeLaunchTicket(
+  deps: Pick<TicketDeps, 'singleUse' | 'clock'>,
+  environmentId: string,
+  ticket: string,
+): Promise<LaunchTicket> {
   const found = /^[A-Za-z0-9_-]{43}$/.test(ticket)
     ? await deps.singleUse.consume('launch-ticket', environmentId, sha256Base64url(ticket), deps.clock.now())
     : undefined;

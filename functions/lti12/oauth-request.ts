@@ -12,7 +12,13 @@ import { signatureMethods, type SignatureMethod } from './oauth1';
 export const timestampWindowSeconds = 300;
 
 /** The OAuth parameters a signed request without a token carries (RFC 5849 §3.1; `oauth_version` is optional). */
-export const requiredOauthParameters = ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'] as const;
+export const requiredOauthParameters = [
+  'oauth_consumer_key',
+  'oauth_signature',
+  'oauth_signature_method',
+  'oauth_timestamp',
+  'oauth_nonce',
+] as const;
 
 export type RequiredOauthParameter = (typeof requiredOauthParameters)[number];
 
@@ -23,7 +29,10 @@ export type OauthParameters = Readonly<Record<RequiredOauthParameter, string>>;
  * The values of `names`, read in order by `present`, which answers a value or throws the caller's
  * error for a missing one (a launch page, a POX failure): so the first missing name is the one told.
  */
-export function presentParameters<Name extends string>(names: readonly Name[], present: (name: Name) => string): Readonly<Record<Name, string>> {
+export function presentParameters<Name extends string>(
+  names: readonly Name[],
+  present: (name: Name) => string,
+): Readonly<Record<Name, string>> {
   const values = {} as Record<Name, string>;
   for (const name of names) values[name] = present(name);
   return values;
@@ -49,6 +58,12 @@ export function isFreshTimestamp(value: string | undefined, now: number): boolea
  * one conditional write, kept as long as its timestamp could be accepted; false when it was used
  * before. Run it after `isFreshTimestamp`, on a verified signature.
  */
-export function useNonceOnce(store: Pick<SingleUseStore, 'useOnce'>, scope: string, nonce: string, timestamp: string, now: number): Promise<boolean> {
+export function useNonceOnce(
+  store: Pick<SingleUseStore, 'useOnce'>,
+  scope: string,
+  nonce: string,
+  timestamp: string,
+  now: number,
+): Promise<boolean> {
   return store.useOnce(scope, nonce, Number(timestamp) + timestampWindowSeconds + 60, now);
 }

@@ -59,7 +59,9 @@ export function signaturesMatch(expected: string, given: string): boolean {
 
 /** `oauth_body_hash` (OAuth Request Body Hash 1.0 §3.1): base64 of the body's SHA-1 (or SHA-256). */
 export function bodyHash(body: string | Buffer, signatureMethod: SignatureMethod = 'HMAC-SHA1'): string {
-  return createHash(signatureMethod === 'HMAC-SHA256' ? 'sha256' : 'sha1').update(body).digest('base64');
+  return createHash(signatureMethod === 'HMAC-SHA256' ? 'sha256' : 'sha1')
+    .update(body)
+    .digest('base64');
 }
 
 /**

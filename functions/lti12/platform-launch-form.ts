@@ -12,7 +12,6 @@ import { oauthSignature } from './oauth1';
 
 export type Pairs = [string, string][];
 
-
 /**
  * The name a custom parameter is sent under (LTI 1.1 IG §3.5, consumer cert 3.1–3.2): `custom_` +
  * the name lower-cased, with every character other than a-z and 0-9 replaced by `_`.

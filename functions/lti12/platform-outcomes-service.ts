@@ -155,16 +155,26 @@ function supportedOperation({ operation }: PoxRequest): PoxOperation {
   const supported = poxOperations.find((name) => name === operation);
   if (!supported) {
     const name = operation ? `${operation}Request` : 'an empty imsx_POXBody';
-    throw new OutcomeError(200, 'unsupported_operation', `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`, {
-      field: 'imsx_POXBody',
-      codeMajor: 'unsupported',
-    });
+    throw new OutcomeError(
+      200,
+      'unsupported_operation',
+      `${name} is not supported: this service supports replaceResult, readResult and deleteResult.`,
+      {
+        field: 'imsx_POXBody',
+        codeMajor: 'unsupported',
+      },
+    );
   }
   return supported;
 }
 
 const unknownSourcedId = () =>
-  failure(200, 'unknown_sourcedid', 'The sourcedId is not one this academy issued for this tool (unknown, forged or for another learner or activity).', 'sourcedId');
+  failure(
+    200,
+    'unknown_sourcedid',
+    'The sourcedId is not one this academy issued for this tool (unknown, forged or for another learner or activity).',
+    'sourcedId',
+  );
 
 /** LTI 1.1 IG §6: a sourcedId of the form this academy issues (`./platform-sourcedid.ts`). */
 function ourSourcedId(value: string | undefined): SourcedIdParts {
@@ -192,7 +202,13 @@ async function addressedRequest(request: PoxOutcomeRequest, deps: OutcomesDeps):
 /** RFC 5849 §3.5.1: the OAuth parameters come in an `Authorization: OAuth` header. */
 function authorizationPairs(header: string | undefined): [string, string][] {
   const pairs = parseAuthorizationHeader(header);
-  if (!pairs) throw failure(401, 'unauthorized', 'The request must carry an OAuth 1.0a Authorization header (Authorization: OAuth ...).', 'authorization');
+  if (!pairs)
+    throw failure(
+      401,
+      'unauthorized',
+      'The request must carry an OAuth 1.0a Authorization header (Authorization: OAuth ...).',
+      'authorization',
+    );
   return pairs;
 }
 
@@ -205,7 +221,8 @@ function signedRequest(request: AddressedOutcomeRequest): SignedOutcomeRequest {
     if (!value) throw failure(400, 'missing_parameter', `The Authorization header is missing ${name}.`, name);
     return value;
   });
-  if (!isSupportedOauthVersion(header.oauth_version)) throw failure(400, 'invalid_parameter', 'oauth_version must be 1.0 when present.', 'oauth_version');
+  if (!isSupportedOauthVersion(header.oauth_version))
+    throw failure(400, 'invalid_parameter', 'oauth_version must be 1.0 when present.', 'oauth_version');
   const signatureMethod = oauth.oauth_signature_method;
   if (!isSupportedSignatureMethod(signatureMethod)) {
     throw failure(400, 'invalid_parameter', `oauth_signature_method must be ${signatureMethods.join(' or ')}.`, 'oauth_signature_method');
@@ -218,7 +235,12 @@ function signedRequest(request: AddressedOutcomeRequest): SignedOutcomeRequest {
 /** LTI 1.1 IG §6: the key of the activity's tool, the one the sourcedId was issued for. */
 const keyOfTheActivity: Check<SignedOutcomeRequest> = ({ oauth, tool }) => {
   if (oauth.oauth_consumer_key !== tool.key) {
-    throw failure(401, 'unauthorized', 'oauth_consumer_key is not the key of the activity this sourcedId belongs to.', 'oauth_consumer_key');
+    throw failure(
+      401,
+      'unauthorized',
+      'oauth_consumer_key is not the key of the activity this sourcedId belongs to.',
+      'oauth_consumer_key',
+    );
   }
 };
 
@@ -234,7 +256,12 @@ const bodyHashMatches: Check<SignedOutcomeRequest> = ({ body, signatureMethod, o
 /** RFC 5849 §3.4: the XML body is not a form, so only the OAuth parameters and the query are signed. */
 const validSignature: Check<SignedOutcomeRequest> = ({ signatureMethod, url, oauthPairs, tool, oauth }) => {
   if (!signaturesMatch(oauthSignature(signatureMethod, 'POST', url, oauthPairs, tool.secret), oauth.oauth_signature)) {
-    throw failure(401, 'unauthorized', 'The OAuth signature is not valid: check the secret and the outcome service URL.', 'oauth_signature');
+    throw failure(
+      401,
+      'unauthorized',
+      'The OAuth signature is not valid: check the secret and the outcome service URL.',
+      'oauth_signature',
+    );
   }
 };
 
@@ -287,10 +314,16 @@ export const operations: Readonly<Record<PoxOperation, Operation>> = {
   /** IG §6.1.1: "The TC must check the incoming grade for validity and must fail when a grade is outside the range 0.0-1.0 or if the grade is not a valid number." */
   replaceResult: async ({ pox, activity, sourcedId }, deps) => {
     const text = pox.score;
-    if (text === undefined || text === '') throw failure(200, 'missing_parameter', 'replaceResult needs a score in resultScore/textString.', 'textString');
+    if (text === undefined || text === '')
+      throw failure(200, 'missing_parameter', 'replaceResult needs a score in resultScore/textString.', 'textString');
     const percent = fractionToPercent(text);
     if (percent === undefined) {
-      throw failure(200, 'invalid_parameter', `The score must be a decimal number from 0.0 to 1.0 with a period as the decimal point, not "${text.slice(0, 40)}".`, 'textString');
+      throw failure(
+        200,
+        'invalid_parameter',
+        `The score must be a decimal number from 0.0 to 1.0 with a period as the decimal point, not "${text.slice(0, 40)}".`,
+        'textString',
+      );
     }
     const progress = scoredProgress(activity, sourcedId.userId, percent, deps.clock.now());
     await deps.progress.put(progress);

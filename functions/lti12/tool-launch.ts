@@ -135,7 +135,11 @@ const withLti12Key = (activity: Activity | undefined) => (activity?.lti12Credent
 function credentialsOfTheKey(activity: Activity, key: string): Lti12Credentials {
   const credentials = activity.lti12Credentials;
   if (credentials?.key !== key) {
-    throw unauthorized('The oauth_consumer_key is not the LTI 1.2 key of this activity.', 'oauth_consumer_key', purposes.oauth_consumer_key);
+    throw unauthorized(
+      'The oauth_consumer_key is not the LTI 1.2 key of this activity.',
+      'oauth_consumer_key',
+      purposes.oauth_consumer_key,
+    );
   }
   return credentials;
 }
@@ -143,7 +147,11 @@ function credentialsOfTheKey(activity: Activity, key: string): Lti12Credentials 
 /** LTI 1.1 IG §4: HMAC-SHA1 (and HMAC-SHA256). */
 function supportedSignatureMethod(method: string): SignatureMethod {
   if (!isSupportedSignatureMethod(method)) {
-    throw badParameter('oauth_signature_method', `The signature method must be ${signatureMethods.join(' or ')}.`, purposes.oauth_signature_method);
+    throw badParameter(
+      'oauth_signature_method',
+      `The signature method must be ${signatureMethods.join(' or ')}.`,
+      purposes.oauth_signature_method,
+    );
   }
   return method;
 }
@@ -194,7 +202,11 @@ const freshTimestamp: Check<SignedLti12Launch> = ({ oauth }, deps) => {
 const nonceUsedOnce: Check<SignedLti12Launch> = async ({ oauth }, deps) => {
   const key = `lti12:${oauth.oauth_consumer_key}`;
   if (!(await useNonceOnce(deps.singleUse, key, oauth.oauth_nonce, oauth.oauth_timestamp, deps.clock.now()))) {
-    throw unauthorized('This launch was already used (oauth_nonce replayed); please launch again from the LMS.', 'oauth_nonce', purposes.oauth_nonce);
+    throw unauthorized(
+      'This launch was already used (oauth_nonce replayed); please launch again from the LMS.',
+      'oauth_nonce',
+      purposes.oauth_nonce,
+    );
   }
 };
 
@@ -234,7 +246,11 @@ export const verifiedLaunchChecks: readonly Check<VerifiedLti12Launch>[] = [mess
 function email(params: Readonly<Record<string, string>>): string {
   const value = present(params, 'lis_person_contact_email_primary').trim();
   if (!/^[^\s@]+@[^\s@]+$/.test(value)) {
-    throw badParameter('lis_person_contact_email_primary', 'lis_person_contact_email_primary is not an email address.', purposes.lis_person_contact_email_primary);
+    throw badParameter(
+      'lis_person_contact_email_primary',
+      'lis_person_contact_email_primary is not an email address.',
+      purposes.lis_person_contact_email_primary,
+    );
   }
   return value;
 }
@@ -246,7 +262,11 @@ function email(params: Readonly<Record<string, string>>): string {
 async function launchParameters(launch: VerifiedLti12Launch, deps: Lti12LaunchDeps): Promise<ValidatedLaunch> {
   const { params: p, oauth } = await passes(launch, verifiedLaunchChecks, deps);
   const externalUserId = present(p, 'user_id').trim();
-  const person = { email: email(p), givenName: present(p, 'lis_person_name_given').trim(), familyName: present(p, 'lis_person_name_family').trim() };
+  const person = {
+    email: email(p),
+    givenName: present(p, 'lis_person_name_given').trim(),
+    familyName: present(p, 'lis_person_name_family').trim(),
+  };
   const serviceUrl = p.lis_outcome_service_url?.trim();
   const sourcedId = p.lis_result_sourcedid?.trim();
   return {

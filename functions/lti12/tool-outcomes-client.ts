@@ -100,7 +100,13 @@ export async function sendReplaceResult(http: HttpClient, input: ReplaceResultIn
   const request = signedReplaceResult(input);
   let response;
   try {
-    response = await http.send({ method: 'POST', url: request.url, headers: request.headers, body: request.body, timeoutMs: outcomeTimeoutMs });
+    response = await http.send({
+      method: 'POST',
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
+      timeoutMs: outcomeTimeoutMs,
+    });
   } catch (error) {
     if (!(error instanceof OutboundError)) throw error;
     if (error.code === 'blocked_url') throw new ToolOutcomeError(`the outcome service URL is not allowed: ${error.message}`, false);
@@ -115,7 +121,10 @@ export async function sendReplaceResult(http: HttpClient, input: ReplaceResultIn
     pox = parsePoxResponse(response.body);
   } catch (error) {
     if (!(error instanceof PoxError)) throw error;
-    throw new ToolOutcomeError(`the outcome service answered HTTP ${response.status} without a Basic Outcomes response (${error.message})`, true);
+    throw new ToolOutcomeError(
+      `the outcome service answered HTTP ${response.status} without a Basic Outcomes response (${error.message})`,
+      true,
+    );
   }
   if (pox.codeMajor !== 'success') {
     const description = pox.description ? `: ${quote(pox.description)}` : ' (no description)';

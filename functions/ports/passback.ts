@@ -113,7 +113,10 @@ export interface PassbackStore {
    * Opens (creates or reopens) the delivery of `key`: `pending`, attempts 0, no error, carrying
    * `progress`, with a `sequence` one above the stored one (an atomic counter). Answers it.
    */
-  open(key: DeliveryKey, input: { readonly binding: PassbackBinding; readonly target: string; readonly progress: Progress; readonly now: number }): Promise<Delivery>;
+  open(
+    key: DeliveryKey,
+    input: { readonly binding: PassbackBinding; readonly target: string; readonly progress: Progress; readonly now: number },
+  ): Promise<Delivery>;
   /** One read (BatchGetItem): the delivery, its binding, the newest progress and the activity. */
   load(key: DeliveryKey): Promise<DeliveryContext>;
   /**

@@ -38,7 +38,14 @@ export interface SingleUseStore {
    * Stores an item (one conditional put): never over an unexpired item of the same address, where it
    * throws `ConditionFailedError`; an expired one is replaced.
    */
-  create<K extends SingleUseKind>(kind: K, scope: string, key: string, value: SingleUseValues[K], expiresAt: number, now: number): Promise<void>;
+  create<K extends SingleUseKind>(
+    kind: K,
+    scope: string,
+    key: string,
+    value: SingleUseValues[K],
+    expiresAt: number,
+    now: number,
+  ): Promise<void>;
   /** The item, while it is unexpired (one consistent read), without using it up. */
   find<K extends SingleUseKind>(kind: K, scope: string, key: string, now: number): Promise<SingleUseValues[K] | undefined>;
   /**

@@ -38,8 +38,16 @@ function git(cwd: string, args: readonly string[]): string {
  * node_modules linked in, and runs `use` on it. The worktree is removed afterwards whether `use`
  * succeeds or throws, so no checkout is left registered in the repository.
  */
-export async function withAgainstTree<T>(rootDir: string, ref: string, parentDir: string, use: (tree: AgainstTree) => Promise<T>): Promise<T> {
-  const resolved = spawnSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: rootDir, encoding: 'utf8' });
+export async function withAgainstTree<T>(
+  rootDir: string,
+  ref: string,
+  parentDir: string,
+  use: (tree: AgainstTree) => Promise<T>,
+): Promise<T> {
+  const resolved = spawnSync('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+    cwd: rootDir,
+    encoding: 'utf8',
+  });
   if (resolved.status !== 0) throw new Error(`--against ${ref}: not a commit of this repository`);
   const commit = resolved.stdout.trim();
   const dir = join(parentDir, `against-${commit.slice(0, 10)}`);

@@ -30,6 +30,9 @@ if (error === undefined && (mod === null || typeof mod !== 'object' || typeof mo
 }
 const pending = process.getActiveResourcesInfo().filter((resource) => !before.has(resource));
 
-writeSync(1, `\nBENCH_RESULT ${JSON.stringify({ initMs: Number(initNs) / 1e6, cpuMs: (cpu.user + cpu.system) / 1e3, bootMs, pending, error })}\n`);
+writeSync(
+  1,
+  `\nBENCH_RESULT ${JSON.stringify({ initMs: Number(initNs) / 1e6, cpuMs: (cpu.user + cpu.system) / 1e3, bootMs, pending, error })}\n`,
+);
 // A bundle that opened a socket or set a timer would keep the process alive: leave regardless.
 process.exit(0);

@@ -14,7 +14,13 @@ export function readForm(html: string, base: string): FormPost {
   const form = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
   if (!form) throw new Error(`no form in the page: ${html.slice(0, 300)}`);
   const unescape = (value: string) =>
-    value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x2F;/gi, '/').replace(/&amp;/g, '&');
+    value
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&#x2F;/gi, '/')
+      .replace(/&amp;/g, '&');
   const fields: Record<string, string> = {};
   for (const input of form[2]!.matchAll(/<input\b[^>]*>/gi)) {
     const name = /\bname="([^"]*)"/i.exec(input[0])?.[1];

@@ -29,7 +29,13 @@ interface LtijsToken {
 interface LtijsProvider {
   setup(key: string, database: { plugin: unknown }, options: Record<string, unknown>): unknown;
   deploy(options: { serverless: boolean; silent: boolean }): Promise<unknown>;
-  onConnect(callback: (token: LtijsToken, req: unknown, res: { send(body: string): void; status(code: number): { send(body: string): void } }) => unknown): void;
+  onConnect(
+    callback: (
+      token: LtijsToken,
+      req: unknown,
+      res: { send(body: string): void; status(code: number): { send(body: string): void } },
+    ) => unknown,
+  ): void;
   registerPlatform(platform: Record<string, unknown>): Promise<unknown>;
   Grade: { scorePublish(token: LtijsToken, score: Record<string, unknown>): Promise<{ success: unknown[]; failure: unknown[] }> };
   Database: { Close(): Promise<unknown> };
@@ -38,7 +44,12 @@ interface LtijsProvider {
 
 // ltijs exports one provider instance; jest gives this file its own module registry.
 const lti = (require('ltijs') as { Provider: LtijsProvider }).Provider;
-const SequelizeDatabase = require('ltijs-sequelize') as new (db: string, user: string, pass: string, options: Record<string, unknown>) => unknown;
+const SequelizeDatabase = require('ltijs-sequelize') as new (
+  db: string,
+  user: string,
+  pass: string,
+  options: Record<string, unknown>,
+) => unknown;
 
 let server: TestServer;
 let ltijs: Server;
@@ -105,7 +116,11 @@ describe('ltijs as the LTI 1.3 tool of an academy exam', () => {
   let activityId: string;
 
   beforeAll(async () => {
-    await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Interop academy', ltiEnabled: true, academyUrl: 'https://academy.example/sso' });
+    await server.admin.request('PUT', `/admin/environments/${env}`, {
+      name: 'Interop academy',
+      ltiEnabled: true,
+      academyUrl: 'https://academy.example/sso',
+    });
     await admin('PUT', `/users/${learner.id}`, { email: learner.email, givenName: learner.givenName, familyName: learner.familyName }, 201);
     const tool = await admin(
       'POST',
@@ -117,7 +132,12 @@ describe('ltijs as the LTI 1.3 tool of an academy exam', () => {
     const exam = await admin(
       'POST',
       '/activities',
-      { type: 'exam', title: 'Interop exam', minScore: 60, lti: { version: '1.3', toolId: tool.id, resourceUrl: `${toolOrigin}/`, customParameters: { chapter: '5' } } },
+      {
+        type: 'exam',
+        title: 'Interop exam',
+        minScore: 60,
+        lti: { version: '1.3', toolId: tool.id, resourceUrl: `${toolOrigin}/`, customParameters: { chapter: '5' } },
+      },
       201,
     );
     activityId = exam.id;
@@ -184,6 +204,8 @@ describe('ltijs as the LTI 1.3 tool of an academy exam', () => {
     expect(await progressOf(activityId, learner.id)).toMatchObject({ status: 'passed', score: 60 });
 
     const results = await server.runtime.ags.listResults(env, activityId, 'default', { limit: 10 });
-    expect(results.items).toEqual([expect.objectContaining({ userId: learner.id, scoreGiven: 60, scoreMaximum: 100, gradingProgress: 'FullyGraded' })]);
+    expect(results.items).toEqual([
+      expect.objectContaining({ userId: learner.id, scoreGiven: 60, scoreMaximum: 100, gradingProgress: 'FullyGraded' }),
+    ]);
   });
 });

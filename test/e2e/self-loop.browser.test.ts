@@ -20,7 +20,6 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../fixtures/chromium';
 import { startTestServer, type TestServer } from '../fixtures/local-server';
 
-
 let server: TestServer;
 let academy: Server;
 let academyUrl: string;
@@ -82,7 +81,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-it('A launches its learner into B in Chromium across two sites; B signs the learner in; B\'s progress shows at A', async () => {
+it("A launches its learner into B in Chromium across two sites; B signs the learner in; B's progress shows at A", async () => {
   // Academy B (the tool): an e-learning offered over LTI, and A registered as a platform.
   await admin('PUT', `/${B}`, { name: 'Academy B', ltiEnabled: true, academyUrl });
   const course = await admin('POST', `/${B}/activities`, { type: 'e-learning', title: 'Fire safety', availableForLti: true });
@@ -138,10 +137,14 @@ it('A launches its learner into B in Chromium across two sites; B signs the lear
   });
   const launchMark = kmsCalls.length;
   await page.goto(onSiteA(launchUrl), { waitUntil: 'commit' });
-  await page.waitForURL((url) => url.toString().startsWith(academyUrl), { timeout: 20_000 }).catch(async (error: Error) => {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    throw new Error(`the learner did not reach B's academy page: at ${page.url()} after ${JSON.stringify(hops)}; browser reports ${JSON.stringify(reports)}; ${error.message}`);
-  });
+  await page
+    .waitForURL((url) => url.toString().startsWith(academyUrl), { timeout: 20_000 })
+    .catch(async (error: Error) => {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      throw new Error(
+        `the learner did not reach B's academy page: at ${page.url()} after ${JSON.stringify(hops)}; browser reports ${JSON.stringify(reports)}; ${error.message}`,
+      );
+    });
   expect(await page.locator('#who').textContent()).toBe('Signed in: Ada Lovelace');
   const siteA = onSiteA(server.baseUrl);
   expect(hops).toEqual([

@@ -76,7 +76,11 @@ describe('passback queue and dead-letter queue', () => {
 
   it('keeps dead letters for 14 days, encrypted, with the same visibility timeout', () => {
     const dlq = template.findResources('AWS::SQS::Queue')[logicalId(stack.passbackQueue.deadLetterQueue)];
-    expect(dlq?.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600, VisibilityTimeout: visibilityTimeout() });
+    expect(dlq?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      VisibilityTimeout: visibilityTimeout(),
+    });
     expect(dlq?.Properties.RedrivePolicy).toBeUndefined();
   });
 
@@ -132,7 +136,9 @@ describe('dead-letter function (a delivery whose message was dead-lettered is ma
 
   it('is passbackDeadLetters, the one event source on the dead-letter queue, reporting batch item failures', () => {
     expect(consumers).toEqual(['passbackDeadLetters']);
-    const onDeadLetters = mappings().filter((m) => JSON.stringify(m.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.passbackQueue.deadLetterQueue), 'Arn'] }));
+    const onDeadLetters = mappings().filter(
+      (m) => JSON.stringify(m.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.passbackQueue.deadLetterQueue), 'Arn'] }),
+    );
     expect(onDeadLetters).toEqual([
       expect.objectContaining({
         FunctionName: { Ref: logicalId(stack.functions.passbackDeadLetters.function) },
@@ -148,7 +154,9 @@ describe('dead-letter function (a delivery whose message was dead-lettered is ma
   it('may receive and delete dead letters and update the data table, and nothing else: no send, nothing on the passback queue, no KMS, no ephemeral table', () => {
     const statements = statementsOf('passbackDeadLetters');
     const granted = statements.flatMap((s) => [s.Action].flat());
-    expect(actionsOn(statements, logicalId(stack.passbackQueue.deadLetterQueue))).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actionsOn(statements, logicalId(stack.passbackQueue.deadLetterQueue))).toEqual(
+      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
     expect(granted).not.toContain('sqs:SendMessage');
     expect(actionsOn(statements, logicalId(stack.passbackQueue.queue))).toEqual([]);
     expect(actionsOn(statements, logicalId(stack.tables.data))).toContain('dynamodb:UpdateItem');
@@ -187,7 +195,9 @@ describe('queue:send', () => {
         .filter((s) => [s.Action].flat().includes('sqs:SendMessage'))
         .map((s) => ({ roles: policy.Properties.Roles as { Ref: string }[], actions: [s.Action].flat(), resource: s.Resource })),
     );
-    const senderRoles = names.filter((name) => permissionsOf(name).includes('queue:send')).map((name) => logicalId(stack.functions[name].role));
+    const senderRoles = names
+      .filter((name) => permissionsOf(name).includes('queue:send'))
+      .map((name) => logicalId(stack.functions[name].role));
     expect(sends.flatMap((s) => s.roles.map((r) => r.Ref)).sort()).toEqual(senderRoles.sort());
     for (const send of sends) {
       expect(send.actions).toEqual(['sqs:SendMessage']);
@@ -200,9 +210,17 @@ describe('PassbackQueue construct', () => {
   it('takes the visibility timeout from its consumers and the redrive count from its props', () => {
     const scope = new Stack(newApp(), 'QueueOnly');
     const queue = new PassbackQueue(scope, 'Passback', { consumerTimeout: Duration.seconds(45), maxReceiveCount: 3 });
-    const fn = new LambdaFunction(scope, 'Worker', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>({})') });
+    const fn = new LambdaFunction(scope, 'Worker', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler=async()=>({})'),
+    });
     queue.addWorker(fn);
-    const consumer = new LambdaFunction(scope, 'DeadLetters', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>({})') });
+    const consumer = new LambdaFunction(scope, 'DeadLetters', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler=async()=>({})'),
+    });
     queue.addDeadLetterConsumer(consumer);
     const t = Template.fromStack(scope);
     t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });

@@ -64,16 +64,18 @@ const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action 
 
 /** Allowed actions whose resources mention the resource with this logical id. */
 function actionsOn(statements: Statement[], id: string): string[] {
-  return statements
-    .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes(`"${id}"`))
-    .flatMap(actions);
+  return statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes(`"${id}"`)).flatMap(actions);
 }
 
 describe('HTTP API routes', () => {
   const templateRoutes = () => Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
 
   it('has exactly one API route per row of the route table', () => {
-    expect(templateRoutes().map((r) => r.Properties.RouteKey).sort()).toEqual(routes.map(routeKey).sort());
+    expect(
+      templateRoutes()
+        .map((r) => r.Properties.RouteKey)
+        .sort(),
+    ).toEqual(routes.map(routeKey).sort());
   });
 
   it.each(routes.map((r) => [routeKey(r), r] as const))('%s: authorization and function', (_key, route) => {
@@ -217,7 +219,8 @@ describe('grants follow functions[*].permissions exactly', () => {
       if (trigger === 'passback-queue') expect(onQueue).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
       else expect(onQueue.filter((a) => a !== 'sqs:SendMessage')).toEqual([]);
       // The dead-letter queue: receiving for its consumer only, and nobody sends to it (SQS's redrive does).
-      if (trigger === 'passback-dead-letters') expect(onDeadLetters).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+      if (trigger === 'passback-dead-letters')
+        expect(onDeadLetters).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
       else expect(onDeadLetters).toEqual([]);
       expect(onDeadLetters).not.toContain('sqs:SendMessage');
       // Whatever is granted on SQS is granted on these two queues.
@@ -282,9 +285,10 @@ describe('DynamoDB tables', () => {
 
   it('keeps the data table and expires ephemeral items by expiresAt', () => {
     expect(template.findResources('AWS::DynamoDB::Table')[logicalId(stack.tables.data)]?.DeletionPolicy).toBe('Retain');
-    expect(
-      template.findResources('AWS::DynamoDB::Table')[logicalId(stack.tables.ephemeral)]?.Properties.TimeToLiveSpecification,
-    ).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(template.findResources('AWS::DynamoDB::Table')[logicalId(stack.tables.ephemeral)]?.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
   });
 });
 
@@ -367,7 +371,5 @@ describe('with a custom domain, synthesized with the AwsSolutions checks as bin/
 
 it('refuses a public URL that is not https', () => {
   const app = newApp(SKIP_BUNDLING);
-  expect(() => new LtiBridgeStack(app, 'Insecure', { publicUrl: 'http://lti.example.edu' })).toThrow(
-    /publicUrl must be an https URL/,
-  );
+  expect(() => new LtiBridgeStack(app, 'Insecure', { publicUrl: 'http://lti.example.edu' })).toThrow(/publicUrl must be an https URL/);
 });

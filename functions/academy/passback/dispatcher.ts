@@ -94,7 +94,9 @@ export async function passBack(deps: PassbackDeps, learner: LearnerRecords, prog
         // Marking it is best effort: when the store fails too, the delivery stays as `open` left it.
         await deps.passbacks.abandon(first, { lastError: notQueuedError(error), now: deps.clock.now() }).catch((markError: unknown) => {
           const detail = markError instanceof Error ? markError.message : String(markError);
-          console.error(JSON.stringify({ level: 'error', message: 'passback could not be queued nor marked failed', delivery: first, error: detail }));
+          console.error(
+            JSON.stringify({ level: 'error', message: 'passback could not be queued nor marked failed', delivery: first, error: detail }),
+          );
         });
         throw error;
       }
@@ -149,7 +151,8 @@ export async function attemptDelivery(deps: PassbackDeps, message: PassbackMessa
   let error: DeliveryError | undefined;
   try {
     if (!binding) throw new DeliveryError('the LMS binding of this delivery no longer exists', false);
-    if (!deliverer) throw new DeliveryError(`progress cannot be passed back through LTI ${binding.version}: no deliverer is registered for it`, false);
+    if (!deliverer)
+      throw new DeliveryError(`progress cannot be passed back through LTI ${binding.version}: no deliverer is registered for it`, false);
     if (!activity) throw new DeliveryError('the activity no longer exists', false);
     target = deliverer.target(binding);
     const progress = found.progress && deliverer.carries(found.progress) ? found.progress : openingProgress(delivery);

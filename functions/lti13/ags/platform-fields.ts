@@ -40,7 +40,8 @@ export function number(
   const value = body[field];
   if (absent(value)) return options.required ? fail(field, `${field} is required and must be a number`, options.section) : undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) return fail(field, `${field} must be a number`, options.section);
-  if (options.above !== undefined && !(value > options.above)) fail(field, `${field} must be greater than ${options.above}`, options.section);
+  if (options.above !== undefined && !(value > options.above))
+    fail(field, `${field} must be greater than ${options.above}`, options.section);
   if (options.atLeast !== undefined && value < options.atLeast) fail(field, `${field} must be ${options.atLeast} or more`, options.section);
   return value;
 }

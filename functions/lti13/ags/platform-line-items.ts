@@ -60,7 +60,9 @@ function parseLineItem(body: Body): LineItemInput {
 }
 
 /** The tool-set attributes kept as given (§3.2.5: "MUST NOT modify the resourceId and tag"); null or blank is none. */
-function toolAttributes(input: Partial<LineItemInput>): Pick<LineItem, 'resourceId' | 'tag' | 'startDateTime' | 'endDateTime' | 'gradesReleased'> {
+function toolAttributes(
+  input: Partial<LineItemInput>,
+): Pick<LineItem, 'resourceId' | 'tag' | 'startDateTime' | 'endDateTime' | 'gradesReleased'> {
   return {
     ...(input.resourceId ? { resourceId: input.resourceId } : {}),
     ...(input.tag ? { tag: input.tag } : {}),
@@ -208,9 +210,14 @@ export async function updateLineItem(deps: PlatformAgsDeps, ctx: AgsContext, id:
 /** Removes a tool's line item and its results; the activity's own one cannot be removed. */
 export async function deleteLineItem(deps: Pick<PlatformAgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<void> {
   if (id === defaultLineItemId) {
-    throw new HttpError(405, 'method_not_allowed', "the activity's own line item (default) cannot be deleted; it lives as long as the activity", {
-      headers: { allow: 'GET, PUT' },
-    });
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      "the activity's own line item (default) cannot be deleted; it lives as long as the activity",
+      {
+        headers: { allow: 'GET, PUT' },
+      },
+    );
   }
   if (!(await deps.ags.deleteLineItem(ctx.environmentId, ctx.activity.id, id))) throw notFound(`line item ${id}`);
 }

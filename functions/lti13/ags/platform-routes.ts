@@ -97,7 +97,12 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
       });
       const url = lineItemsUrl(publicUrl(), ctx.environmentId, ctx.activity.id);
       const link = nextLink(url, { ...filters, limit: event.queryStringParameters?.limit }, page.next);
-      return typed(200, agsMediaTypes.lineitemContainer, page.items.map((item) => lineItemView(publicUrl(), item)), link);
+      return typed(
+        200,
+        agsMediaTypes.lineitemContainer,
+        page.items.map((item) => lineItemView(publicUrl(), item)),
+        link,
+      );
     },
 
     [`POST ${base}`]: async (event) => {
@@ -150,7 +155,12 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
         ...(after !== undefined ? { after } : {}),
       });
       const url = `${lineItemUrl(publicUrl(), ctx.environmentId, ctx.activity.id, lineItemId)}/results`;
-      return typed(200, agsMediaTypes.resultContainer, page.results, nextLink(url, { limit: event.queryStringParameters?.limit }, page.next));
+      return typed(
+        200,
+        agsMediaTypes.resultContainer,
+        page.results,
+        nextLink(url, { limit: event.queryStringParameters?.limit }, page.next),
+      );
     },
   };
 }

@@ -26,7 +26,6 @@ import { getLineItem } from './platform-line-items';
 import { defaultLineItemId } from '../core/platform-urls';
 import { scoredProgress, unscoredProgress } from '../../academy/scores';
 
-
 /** `application/vnd.ims.lis.v1.score+json` (§3.4.3); extensions (§3.1.2) are ignored. */
 export interface PlatformScore {
   readonly userId: string;

@@ -30,7 +30,6 @@ export class AgsError extends Error {
   }
 }
 
-
 /** `application/vnd.ims.lis.v1.score+json` (AGS 2.0 §3.4.3-3.4.9). */
 export interface ToolScore {
   /** The platform's user id (`sub`). */
@@ -99,12 +98,19 @@ async function authorized(
 }
 
 function failure(what: string, answer: OutboundResponse): AgsError {
-  const hint = answer.status === 401 || answer.status === 403 ? ' (the access token was refused: check the scopes granted to the academy)' : '';
+  const hint =
+    answer.status === 401 || answer.status === 403 ? ' (the access token was refused: check the scopes granted to the academy)' : '';
   return new AgsError(`the platform's ${what} answered HTTP ${answer.status}${hint}`, retryableStatus(answer.status), answer.status);
 }
 
 /** POSTs a score to a line item (§3.4). */
-export async function sendScore(deps: ToolAgsDeps, platform: Platform, lineItemUrl: string, score: ToolScore, scopes: readonly string[] = [agsScopes.score]): Promise<void> {
+export async function sendScore(
+  deps: ToolAgsDeps,
+  platform: Platform,
+  lineItemUrl: string,
+  score: ToolScore,
+  scopes: readonly string[] = [agsScopes.score],
+): Promise<void> {
   const url = scoresUrl(lineItemUrl);
   const body = JSON.stringify(score);
   const answer = await authorized(deps, platform, scopes, 'scores endpoint', (token) =>
@@ -133,7 +139,11 @@ export async function findOrCreateLineItem(
   const query = new URL(lineItemsUrl);
   query.searchParams.set('resource_id', spec.resourceId);
   const listed = await authorized(deps, platform, scopes, 'line items endpoint', (token) =>
-    deps.http.send({ method: 'GET', url: query.toString(), headers: { accept: agsMediaTypes.lineitemContainer, authorization: `Bearer ${token}` } }),
+    deps.http.send({
+      method: 'GET',
+      url: query.toString(),
+      headers: { accept: agsMediaTypes.lineitemContainer, authorization: `Bearer ${token}` },
+    }),
   );
   if (listed.status !== 200) throw failure('line items endpoint', listed);
   let items: unknown;
@@ -142,10 +152,15 @@ export async function findOrCreateLineItem(
   } catch {
     throw new AgsError("the platform's line items endpoint answered something that is not JSON", false);
   }
-  const found = Array.isArray(items) ? items.find((item) => item?.resourceId === spec.resourceId && typeof item?.id === 'string') : undefined;
+  const found = Array.isArray(items)
+    ? items.find((item) => item?.resourceId === spec.resourceId && typeof item?.id === 'string')
+    : undefined;
   if (found) return found.id as string;
   if (!canCreate) {
-    throw new AgsError(`the platform has no line item for this activity, and does not allow the academy to create one (scope ${agsScopes.lineitem})`, false);
+    throw new AgsError(
+      `the platform has no line item for this activity, and does not allow the academy to create one (scope ${agsScopes.lineitem})`,
+      false,
+    );
   }
   const created = await authorized(deps, platform, scopes, 'line items endpoint', (token) =>
     deps.http.send({
@@ -188,7 +203,10 @@ export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding:
   const scopes = scopesFor(binding);
   const canRead = scopes.length > 1;
   if (!canRead) {
-    throw new AgsError(`the launch gave no line item, and the platform does not let the academy read or create line items (scope ${agsScopes.lineitem})`, false);
+    throw new AgsError(
+      `the launch gave no line item, and the platform does not let the academy read or create line items (scope ${agsScopes.lineitem})`,
+      false,
+    );
   }
   const key = lineItemKey(platform, binding, spec);
   let lineItem = lineItems.get(key);

@@ -60,7 +60,8 @@ export const lti13Deliverer: Deliverer<Lti13Binding> = {
     if (!deps.platformRegistrations) throw new Error('the LTI 1.3 deliverer needs the platform registrations store');
     const platform = await deps.platformRegistrations.get(progress.environmentId, binding.platformId);
     if (!platform) throw new DeliveryError('the LTI 1.3 platform this learner launched from is no longer registered in the academy', false);
-    if (!platform.activated) throw new DeliveryError('the LTI 1.3 platform this learner launched from is deactivated in the academy', false);
+    if (!platform.activated)
+      throw new DeliveryError('the LTI 1.3 platform this learner launched from is deactivated in the academy', false);
     const spec = lineItemSpec(activity, binding);
     try {
       const lineItem = await lineItemOf(deps, platform, binding, spec);

@@ -31,7 +31,16 @@ export const ltiVersion = '1.3.0';
  * The LIS context roles (Core Appendix A.2.3), core and non-core, by their simple names: a role's
  * URI is {@link contextRole}; the simple names alone are deprecated but may be recognised.
  */
-export const contextRoleNames = ['Administrator', 'ContentDeveloper', 'Instructor', 'Learner', 'Mentor', 'Manager', 'Member', 'Officer'] as const;
+export const contextRoleNames = [
+  'Administrator',
+  'ContentDeveloper',
+  'Instructor',
+  'Learner',
+  'Mentor',
+  'Manager',
+  'Member',
+  'Officer',
+] as const;
 export type ContextRoleName = (typeof contextRoleNames)[number];
 
 /** The URI of a LIS context role (Core Appendix A.2.3): `http://purl.imsglobal.org/vocab/lis/v2/membership#Learner`. */

@@ -61,9 +61,17 @@ function verifiesRs256(jwk: JWK): boolean {
 
 /** RFC 7518 §3.3: RS256 keys have at least 2048 bits (jose refuses smaller ones when verifying). */
 async function importRs256(jwk: JWK): Promise<VerificationKey> {
-  const invalid = () => new KeySetError('invalid_key_set', `the platform's key "${jwk.kid}" is not a valid RSA public key of 2048 bits or more`);
+  const invalid = () =>
+    new KeySetError('invalid_key_set', `the platform's key "${jwk.kid}" is not a valid RSA public key of 2048 bits or more`);
   if (!/^[A-Za-z0-9_-]+$/.test(jwk.n!) || !/^[A-Za-z0-9_-]+$/.test(jwk.e!)) throw invalid();
-  if (Buffer.from(jwk.n!, 'base64url').toString('hex').replace(/^(00)+/, '').length * 4 < 2048) throw invalid();
+  if (
+    Buffer.from(jwk.n!, 'base64url')
+      .toString('hex')
+      .replace(/^(00)+/, '').length *
+      4 <
+    2048
+  )
+    throw invalid();
   try {
     return await importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
   } catch {

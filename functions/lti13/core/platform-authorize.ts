@@ -41,7 +41,8 @@ export interface AuthorizeDeps {
 }
 
 /** Shown as a page, never redirected: `code` is the OAuth/OIDC error code. */
-const shown = (status: number, code: string, message: string, parameter?: string) => new HttpError(status, code, message, { field: parameter });
+const shown = (status: number, code: string, message: string, parameter?: string) =>
+  new HttpError(status, code, message, { field: parameter });
 /** Sent back to the redirect URI. */
 const sentBack = (code: string, message: string, parameter?: string) => new AuthorizationError(code, message, { field: parameter });
 
@@ -118,11 +119,18 @@ async function records(request: AuthorizationRequest, deps: AuthorizeDeps): Prom
 
 /** `client_id` (OIDC Core §3.1.2.1): once, and the client id of a tool of this environment. */
 function clientRequest(request: AuthorizationRecords): ClientRequest {
-  if (request.repeated.includes('client_id')) throw shown(400, 'invalid_request', 'The parameter client_id is sent more than once.', 'client_id');
-  if (!request.params.client_id) throw shown(400, 'invalid_request', 'The authentication request is missing the parameter client_id.', 'client_id');
+  if (request.repeated.includes('client_id'))
+    throw shown(400, 'invalid_request', 'The parameter client_id is sent more than once.', 'client_id');
+  if (!request.params.client_id)
+    throw shown(400, 'invalid_request', 'The authentication request is missing the parameter client_id.', 'client_id');
   const { tool } = request;
   if (!tool) {
-    throw shown(400, 'unauthorized_client', 'The client_id is not the client id of an LTI 1.3 tool registered in this environment.', 'client_id');
+    throw shown(
+      400,
+      'unauthorized_client',
+      'The client_id is not the client id of an LTI 1.3 tool registered in this environment.',
+      'client_id',
+    );
   }
   return { ...request, tool };
 }
@@ -138,12 +146,18 @@ const activatedClient: Check<ClientRequest> = (request) => {
  */
 function registeredRedirectUri(request: ClientRequest): RedirectableRequest {
   const { redirect_uri: uri } = request.params;
-  if (request.repeated.includes('redirect_uri')) throw shown(400, 'invalid_request', 'The parameter redirect_uri is sent more than once.', 'redirect_uri');
+  if (request.repeated.includes('redirect_uri'))
+    throw shown(400, 'invalid_request', 'The parameter redirect_uri is sent more than once.', 'redirect_uri');
   if (!uri) throw shown(400, 'invalid_request', 'The authentication request is missing the parameter redirect_uri.', 'redirect_uri');
   const { tool, login } = request;
   if (tool.redirectUris) {
     if (!tool.redirectUris.includes(uri)) {
-      throw shown(400, 'invalid_request', 'The redirect_uri is not one of the redirect URIs registered for this tool in the academy.', 'redirect_uri');
+      throw shown(
+        400,
+        'invalid_request',
+        'The redirect_uri is not one of the redirect URIs registered for this tool in the academy.',
+        'redirect_uri',
+      );
     }
   } else {
     if (!login || login.toolId !== tool.id) {
@@ -155,7 +169,12 @@ function registeredRedirectUri(request: ClientRequest): RedirectableRequest {
       );
     }
     if (uri !== login.targetLinkUri) {
-      throw shown(400, 'invalid_request', 'The redirect_uri is not the resource URL of the activity, the only one a tool without registered redirect URIs accepts.', 'redirect_uri');
+      throw shown(
+        400,
+        'invalid_request',
+        'The redirect_uri is not the resource URL of the activity, the only one a tool without registered redirect URIs accepts.',
+        'redirect_uri',
+      );
     }
   }
   return { ...request, redirectUri: uri };
@@ -169,7 +188,8 @@ const eachParameterOnce: Check<RedirectableRequest> = (request) => {
 
 /** OIDC Core §6: request objects are not supported. */
 const noRequestObject: Check<RedirectableRequest> = (request) => {
-  if (request.params.request !== undefined) throw sentBack('request_not_supported', 'Request objects (request) are not supported.', 'request');
+  if (request.params.request !== undefined)
+    throw sentBack('request_not_supported', 'Request objects (request) are not supported.', 'request');
   if (request.params.request_uri !== undefined) {
     throw sentBack('request_uri_not_supported', 'Request objects by reference (request_uri) are not supported.', 'request_uri');
   }
@@ -196,7 +216,11 @@ const openidScope: Check<RedirectableRequest> = (request) => {
 };
 
 /** The error of each prompt the academy cannot honour (OIDC Core §3.1.2.6). */
-const unmetPrompts: Readonly<Record<string, string>> = { login: 'login_required', consent: 'consent_required', select_account: 'account_selection_required' };
+const unmetPrompts: Readonly<Record<string, string>> = {
+  login: 'login_required',
+  consent: 'consent_required',
+  select_account: 'account_selection_required',
+};
 
 /**
  * Security 1.0 §5.1.1.2 `prompt=none` (OIDC Core §3.1.2.6 for the others): the learner is signed in
@@ -209,7 +233,12 @@ const promptNone: Check<RedirectableRequest> = (request) => {
   if (prompts.includes('none')) throw sentBack('invalid_request', 'prompt=none cannot be combined with other prompt values.', 'prompt');
   for (const prompt of prompts) {
     const code = Object.hasOwn(unmetPrompts, prompt) ? unmetPrompts[prompt] : undefined;
-    if (code) throw sentBack(code, `prompt=${prompt} cannot be honoured: the launch comes from the academy, where the learner is signed in; use prompt=none.`, 'prompt');
+    if (code)
+      throw sentBack(
+        code,
+        `prompt=${prompt} cannot be honoured: the launch comes from the academy, where the learner is signed in; use prompt=none.`,
+        'prompt',
+      );
   }
   throw sentBack('invalid_request', 'The prompt must be none.', 'prompt');
 };
@@ -224,7 +253,11 @@ function loginRequest(request: RedirectableRequest): LoginRequest {
   if (!loginHint) throw sentBack('invalid_request', 'The parameter login_hint is missing.', 'login_hint');
   const { login, tool } = request;
   if (!login || login.toolId !== tool.id) {
-    throw sentBack('login_required', 'This launch is unknown, was already used or has expired: please start the activity again from the academy.', 'login_hint');
+    throw sentBack(
+      'login_required',
+      'This launch is unknown, was already used or has expired: please start the activity again from the academy.',
+      'login_hint',
+    );
   }
   return { ...request, nonce, loginHint, login };
 }
@@ -242,7 +275,10 @@ const messageHint: Check<LoginRequest> = (request) => {
 const browserBound: Check<LoginRequest> = (request) => {
   const secret = request.cookie(loginCookieName(request.loginHint));
   if (!secret || sha256Base64url(secret) !== request.login.browserHash) {
-    throw sentBack('login_required', 'This browser did not start this launch (its launch cookie is missing): please start the activity again from the academy.');
+    throw sentBack(
+      'login_required',
+      'This browser did not start this launch (its launch cookie is missing): please start the activity again from the academy.',
+    );
   }
 };
 
@@ -253,7 +289,12 @@ const consumedOnce: Check<LoginRequest> = async (request, deps) => {
     messageHintHash: login.messageHintHash,
     browserHash: login.browserHash,
   });
-  if (!consumed) throw sentBack('login_required', 'This launch was already used or has expired: please start the activity again from the academy.', 'lti_message_hint');
+  if (!consumed)
+    throw sentBack(
+      'login_required',
+      'This launch was already used or has expired: please start the activity again from the academy.',
+      'lti_message_hint',
+    );
 };
 
 /** The parameters of a GET (query) or POST (form body) authentication request, keeping repeats. */

@@ -66,10 +66,18 @@ export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: Plat
   const { environment, activity, user, ticket } = launch;
   const tool = await deps.tools.get(environment.id, activity.lti.toolId);
   if (!tool) {
-    throw new HttpError(404, 'tool_unavailable', 'The LTI 1.3 tool of this activity is no longer registered in the academy. Please tell the academy administrator.');
+    throw new HttpError(
+      404,
+      'tool_unavailable',
+      'The LTI 1.3 tool of this activity is no longer registered in the academy. Please tell the academy administrator.',
+    );
   }
   if (!tool.activated) {
-    throw new HttpError(403, 'tool_deactivated', 'The LTI 1.3 tool of this activity is deactivated. Please tell the academy administrator.');
+    throw new HttpError(
+      403,
+      'tool_deactivated',
+      'The LTI 1.3 tool of this activity is deactivated. Please tell the academy administrator.',
+    );
   }
   const loginHint = randomToken();
   const messageHint = randomToken();

@@ -121,7 +121,8 @@ const formBody: Check<TokenRequestInEnvironment> = (request) => {
 const clientCredentialsGrant: Check<TokenRequestInEnvironment> = (request) => {
   const grant = request.params.grant_type;
   if (!grant) throw invalidRequest('The parameter grant_type is missing: it must be client_credentials.', 'grant_type');
-  if (grant !== 'client_credentials') throw new TokenError(400, 'unsupported_grant_type', 'The grant_type must be client_credentials.', { field: 'grant_type' });
+  if (grant !== 'client_credentials')
+    throw new TokenError(400, 'unsupported_grant_type', 'The grant_type must be client_credentials.', { field: 'grant_type' });
 };
 
 /** Security 1.0 §4.1.1: tools authenticate with a JWT client assertion, never a secret. */
@@ -141,12 +142,19 @@ const jwtClientAuthentication: Check<TokenRequestInEnvironment> = (request) => {
 /** RFC 6749 §3.3: without a scope the request fails (there is no default scope). */
 const scopeRequested: Check<TokenRequestInEnvironment> = (request) => {
   if (!request.params.scope?.trim()) {
-    throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.', { field: 'scope' });
+    throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.', {
+      field: 'scope',
+    });
   }
 };
 
 /** The request's checks, in order. */
-export const requestChecks: readonly Check<TokenRequestInEnvironment>[] = [formBody, clientCredentialsGrant, jwtClientAuthentication, scopeRequested];
+export const requestChecks: readonly Check<TokenRequestInEnvironment>[] = [
+  formBody,
+  clientCredentialsGrant,
+  jwtClientAuthentication,
+  scopeRequested,
+];
 
 // --- Phase 3: the assertion, read ---
 
@@ -157,9 +165,12 @@ function assertedRequest(request: TokenRequestInEnvironment): AssertedRequest {
   if (!read) throw invalidClient('The client_assertion is not a signed JSON Web Token.');
   const { header } = read;
   const problem = headerProblem(header);
-  if (problem?.kind === 'algorithm') throw invalidClient(`The client_assertion is signed with ${String(problem.alg)}; only ${jwsAlgorithm} is accepted.`);
+  if (problem?.kind === 'algorithm')
+    throw invalidClient(`The client_assertion is signed with ${String(problem.alg)}; only ${jwsAlgorithm} is accepted.`);
   if (problem?.kind === 'carries-key') {
-    throw invalidClient(`The client_assertion header carries "${problem.parameter}": keys are taken only from the tool's registered key set URL.`);
+    throw invalidClient(
+      `The client_assertion header carries "${problem.parameter}": keys are taken only from the tool's registered key set URL.`,
+    );
   }
   if (problem?.kind === 'no-kid' || typeof header.kid !== 'string') {
     throw invalidClient("The client_assertion header has no kid: it must name the key in the tool's key set.");
@@ -234,7 +245,8 @@ async function verifiedRequest(request: ClientRequest, deps: TokenDeps): Promise
 /** `iat` is when the tool made it (not later than now), and `exp` at most an hour ahead. */
 const boundedLifetime: Check<VerifiedRequest> = ({ claims }, deps) => {
   const now = Math.floor(deps.clock.now() / 1000);
-  if (claims.iat > now + clockToleranceSeconds) throw invalidClient('The client_assertion iat is in the future: it must be when the assertion was made.');
+  if (claims.iat > now + clockToleranceSeconds)
+    throw invalidClient('The client_assertion iat is in the future: it must be when the assertion was made.');
   if (claims.exp > now + maxAssertionLifetimeSeconds + clockToleranceSeconds) {
     throw invalidClient(`The client_assertion exp is too far in the future: at most ${maxAssertionLifetimeSeconds} seconds ahead.`);
   }
@@ -243,8 +255,14 @@ const boundedLifetime: Check<VerifiedRequest> = ({ claims }, deps) => {
 /** RFC 7523 §3 item 7: a `jti` once per client, remembered until the assertion expires. */
 const jtiUsedOnce: Check<VerifiedRequest> = async (request, deps) => {
   const { jti, exp } = request.claims;
-  const fresh = await deps.singleUse.useOnce(`lti13-token:${request.envId}:${request.tool.clientId}`, jti, exp + clockToleranceSeconds, deps.clock.now());
-  if (!fresh) throw invalidClient('The client_assertion was already used (its jti was seen before): sign a new one for each token request.');
+  const fresh = await deps.singleUse.useOnce(
+    `lti13-token:${request.envId}:${request.tool.clientId}`,
+    jti,
+    exp + clockToleranceSeconds,
+    deps.clock.now(),
+  );
+  if (!fresh)
+    throw invalidClient('The client_assertion was already used (its jti was seen before): sign a new one for each token request.');
 };
 
 const activatedTool: Check<VerifiedRequest> = ({ tool }) => {
@@ -259,7 +277,9 @@ export function grantedScopes(requested: string): string[] {
 
 const allowedScope: Check<VerifiedRequest> = ({ scope }) => {
   if (grantedScopes(scope).length === 0) {
-    throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`, { field: 'scope' });
+    throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`, {
+      field: 'scope',
+    });
   }
 };
 

@@ -164,14 +164,23 @@ export async function patchTool(deps: ToolDeps, environmentId: string, id: strin
  * Deletes a tool that no activity uses; a tool still named by activities is kept (409 naming them),
  * since their launches would break: change or delete those activities first, or deactivate the tool.
  */
-export async function deleteTool(deps: Pick<ToolDeps, 'environments' | 'tools' | 'activities'>, environmentId: string, id: string): Promise<void> {
+export async function deleteTool(
+  deps: Pick<ToolDeps, 'environments' | 'tools' | 'activities'>,
+  environmentId: string,
+  id: string,
+): Promise<void> {
   const tool = await getTool(deps, environmentId, id);
   const users = (await deps.activities.list(environmentId)).filter((a) => a.lti?.version === '1.3' && a.lti.toolId === tool.id);
   if (users.length > 0) {
     const named = users.map((a) => `${a.id} (${a.title})`).join(', ');
-    throw new HttpError(409, 'conflict', `tool ${tool.id} is used by the activities ${named}: change or delete them first, or deactivate the tool`, {
-      detail: { activities: users.map((a) => a.id) },
-    });
+    throw new HttpError(
+      409,
+      'conflict',
+      `tool ${tool.id} is used by the activities ${named}: change or delete them first, or deactivate the tool`,
+      {
+        detail: { activities: users.map((a) => a.id) },
+      },
+    );
   }
   if (!(await deps.tools.delete(environmentId, tool.id))) throw notFound(`tool ${id}`);
 }

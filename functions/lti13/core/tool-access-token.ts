@@ -120,7 +120,10 @@ export class PlatformTokens {
         answer.status === 400 || answer.status === 401
           ? ": check the client id, the deployment id and that the platform has the academy's public keyset URL"
           : '';
-      throw new AccessTokenError(`the platform's access token URL answered HTTP ${answer.status}${code}${hint}`, retryableStatus(answer.status));
+      throw new AccessTokenError(
+        `the platform's access token URL answered HTTP ${answer.status}${code}${hint}`,
+        retryableStatus(answer.status),
+      );
     }
     const token = parsed?.access_token;
     if (typeof token !== 'string' || token === '' || String(parsed?.token_type ?? '').toLowerCase() !== 'bearer') {
@@ -134,7 +137,14 @@ export class PlatformTokens {
 
 function cacheKey(platform: Platform, scopes: readonly string[]): string {
   // The registration's token URL, client id and deployment are part of the key: editing them asks anew.
-  return JSON.stringify([platform.environmentId, platform.id, platform.tokenUrl, platform.clientId, platform.deploymentId, [...new Set(scopes)].sort()]);
+  return JSON.stringify([
+    platform.environmentId,
+    platform.id,
+    platform.tokenUrl,
+    platform.clientId,
+    platform.deploymentId,
+    [...new Set(scopes)].sort(),
+  ]);
 }
 
 /** The tokens of this instance (one cold start). */

@@ -91,7 +91,8 @@ export interface VerifiedLaunch extends LaunchContext {
 
 type Check<Phase> = (launch: Phase) => void;
 
-const refused = (parameter: string, message: string, purpose?: string) => new LaunchError(401, 'invalid_launch', message, parameter, purpose);
+const refused = (parameter: string, message: string, purpose?: string) =>
+  new LaunchError(401, 'invalid_launch', message, parameter, purpose);
 
 /** A claim that must be a non-empty string; answers it. */
 function stringClaim(launch: VerifiedLaunch, name: keyof typeof purposes): string {
@@ -112,7 +113,12 @@ const missingClaim = (name: keyof typeof purposes): LaunchError =>
 const noAuthenticationError: Check<LaunchResponse> = ({ form }) => {
   const { error, error_description: description } = form;
   if (error !== undefined) {
-    throw new LaunchError(401, 'platform_error', `The platform refused the login: ${error}${description ? ` (${description})` : ''}.`, 'error');
+    throw new LaunchError(
+      401,
+      'platform_error',
+      `The platform refused the login: ${error}${description ? ` (${description})` : ''}.`,
+      'error',
+    );
   }
 };
 
@@ -143,7 +149,11 @@ function answeredLaunch(response: LaunchResponse, environment: Environment): Ans
 /** One conditional delete: a state (and so its nonce) is used at most once, within its lifetime. */
 function loginOf(launch: AnsweredLaunch, login: OidcState | undefined): LoginLaunch {
   if (!login) {
-    throw refused('state', 'This launch was already used, or its login has expired; please launch again from the platform.', purposes.state);
+    throw refused(
+      'state',
+      'This launch was already used, or its login has expired; please launch again from the platform.',
+      purposes.state,
+    );
   }
   return { ...launch, login, token: readIdToken(launch.idToken) };
 }
@@ -235,7 +245,11 @@ const nonceOfThisLogin: Check<VerifiedLaunch> = (launch) => {
 const deploymentRegistered: Check<VerifiedLaunch> = (launch) => {
   const deploymentId = stringClaim(launch, claims.deploymentId);
   if (deploymentId !== launch.platform.deploymentId) {
-    throw refused(claims.deploymentId, `The deployment ${deploymentId} is not the one registered for this platform.`, purposes[claims.deploymentId]);
+    throw refused(
+      claims.deploymentId,
+      `The deployment ${deploymentId} is not the one registered for this platform.`,
+      purposes[claims.deploymentId],
+    );
   }
 };
 
@@ -245,7 +259,13 @@ const exactClaim =
     const value = stringClaim(launch, name);
     const wanted = expected(launch);
     if (value !== wanted) {
-      throw new LaunchError(400, 'invalid_claim', `The launch's ${name} is ${JSON.stringify(value)}; it must be ${wanted}.`, name, purposes[name]);
+      throw new LaunchError(
+        400,
+        'invalid_claim',
+        `The launch's ${name} is ${JSON.stringify(value)}; it must be ${wanted}.`,
+        name,
+        purposes[name],
+      );
     }
   };
 
@@ -260,7 +280,13 @@ const resourceLinkPresent: Check<VerifiedLaunch> = (launch) => {
   const link = launch.claims[claims.resourceLink] as { id?: unknown } | undefined;
   if (link === undefined || link === null) throw missingClaim(claims.resourceLink);
   if (typeof link !== 'object' || typeof link.id !== 'string' || link.id.trim() === '') {
-    throw new LaunchError(400, 'invalid_claim', `The launch's ${claims.resourceLink} claim has no id.`, claims.resourceLink, purposes[claims.resourceLink]);
+    throw new LaunchError(
+      400,
+      'invalid_claim',
+      `The launch's ${claims.resourceLink} claim has no id.`,
+      claims.resourceLink,
+      purposes[claims.resourceLink],
+    );
   }
 };
 
@@ -269,14 +295,21 @@ const rolesPresent: Check<VerifiedLaunch> = (launch) => {
   const roles = launch.claims[claims.roles];
   if (roles === undefined || roles === null) throw missingClaim(claims.roles);
   if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) {
-    throw new LaunchError(400, 'invalid_claim', `The launch's ${claims.roles} claim must be a list of role URIs.`, claims.roles, purposes[claims.roles]);
+    throw new LaunchError(
+      400,
+      'invalid_claim',
+      `The launch's ${claims.roles} claim must be a list of role URIs.`,
+      claims.roles,
+      purposes[claims.roles],
+    );
   }
 };
 
 /** Core 1.3 §5.3.6: `sub`, at most 255 characters (an anonymous launch cannot be provisioned). */
 const subjectPresent: Check<VerifiedLaunch> = (launch) => {
   const sub = stringClaim(launch, 'sub');
-  if (sub.length > 255) throw new LaunchError(400, 'invalid_claim', "The launch's sub claim is longer than 255 characters.", 'sub', purposes.sub);
+  if (sub.length > 255)
+    throw new LaunchError(400, 'invalid_claim', "The launch's sub claim is longer than 255 characters.", 'sub', purposes.sub);
 };
 
 /** Core 1.3 §5.3.4: the login's target link URI (which the login checked belongs to this environment). */
@@ -329,7 +362,15 @@ interface MessageSteps {
  */
 export const messageSteps: Readonly<Record<OidcState['messageType'], MessageSteps>> = {
   [messageTypes.resourceLink]: {
-    checks: [resourceLinkPresent, rolesPresent, subjectPresent, targetLinkOfThisLogin, validEmail, requiredClaim('given_name'), requiredClaim('family_name')],
+    checks: [
+      resourceLinkPresent,
+      rolesPresent,
+      subjectPresent,
+      targetLinkOfThisLogin,
+      validEmail,
+      requiredClaim('given_name'),
+      requiredClaim('family_name'),
+    ],
     complete: completeResourceLink,
   },
 };
@@ -405,7 +446,12 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
   const launch = await verifiedLaunch(deps, context);
   for (const check of verifiedChecks) check(launch);
   const steps = messageSteps[launch.login.messageType];
-  if (!steps) throw refused('state', 'This launch was started for a kind of message the academy does not accept; please launch again.', purposes.state);
+  if (!steps)
+    throw refused(
+      'state',
+      'This launch was started for a kind of message the academy does not accept; please launch again.',
+      purposes.state,
+    );
   for (const check of steps.checks) check(launch);
   const result = await steps.complete(deps, launch);
   return { ...result, cookies };

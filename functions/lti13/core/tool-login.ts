@@ -24,8 +24,8 @@ import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
 /** What each login parameter is for, shown when it is missing or wrong. */
 export const loginPurposes = {
   iss: "the platform's issuer identifier, by which the academy finds the platform registration",
-  login_hint: 'the platform\'s hint of who is logging in; the academy hands it back to the platform unchanged',
-  target_link_uri: 'the LTI 1.3 resource URL of the activity to open (shown in the activity\'s LTI settings)',
+  login_hint: "the platform's hint of who is logging in; the academy hands it back to the platform unchanged",
+  target_link_uri: "the LTI 1.3 resource URL of the activity to open (shown in the activity's LTI settings)",
   client_id: "the academy's client id at the platform, when one issuer has several registrations",
   lti_deployment_id: 'the deployment the launch will come from',
 } as const;
@@ -151,7 +151,11 @@ function platformLogin(login: TargetedLogin): PlatformLogin {
 const deploymentRegistered: Check<PlatformLogin> = (login) => {
   const deploymentId = login.params.lti_deployment_id;
   if (deploymentId !== undefined && deploymentId !== login.platform.deploymentId) {
-    throw badParameter('lti_deployment_id', `The deployment ${deploymentId} is not the one registered for this platform.`, loginPurposes.lti_deployment_id);
+    throw badParameter(
+      'lti_deployment_id',
+      `The deployment ${deploymentId} is not the one registered for this platform.`,
+      loginPurposes.lti_deployment_id,
+    );
   }
 };
 
@@ -213,5 +217,7 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
   };
   await deps.singleUse.create('oidc-state', login.envId, sha256Base64url(state), stored, stored.expiresAt, now);
   const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
-  return redirect(authenticationRequest(login.platform, redirectUri, login.params, state, nonce), 302, {}, [stateCookie(login.envId, state)]);
+  return redirect(authenticationRequest(login.platform, redirectUri, login.params, state, nonce), 302, {}, [
+    stateCookie(login.envId, state),
+  ]);
 }

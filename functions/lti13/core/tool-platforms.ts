@@ -25,9 +25,11 @@ const fields = {
 };
 
 const createBody = z.strictObject({ ...fields, activated: fields.activated.optional() });
-const patchBody = z.strictObject(Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
-  [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
-});
+const patchBody = z.strictObject(
+  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
+    [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+  },
+);
 
 const urlFields = ['authUrl', 'tokenUrl', 'jwksUrl'] as const;
 
@@ -97,7 +99,10 @@ export async function getPlatform(
   return platform;
 }
 
-export async function listPlatforms(deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>, environmentId: string): Promise<Platform[]> {
+export async function listPlatforms(
+  deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>,
+  environmentId: string,
+): Promise<Platform[]> {
   await requireEnvironment(deps, environmentId);
   return deps.platformRegistrations.list(environmentId);
 }

@@ -37,6 +37,6 @@ export async function resourcePage(deps: ResourcePageDeps, event: ApiEvent): Pro
     row('OpenID Connect login (initiate login) URL', tool.loginUrl) +
     row('Redirection URI', tool.redirectUrl) +
     row('Public keyset URL', tool.jwksUrl) +
-    '</ul><p>and register your platform in the academy (issuer, client ID, deployment ID, and your platform\'s authentication, access token and keyset URLs).</p>';
+    "</ul><p>and register your platform in the academy (issuer, client ID, deployment ID, and your platform's authentication, access token and keyset URLs).</p>";
   return html(200, page(title, body));
 }

@@ -1,5 +1,11 @@
 /** The score → progress rule shared by Basic Outcomes and AGS, and the decimal conversions of Basic Outcomes scores. */
-import { fractionToPercent, percentToFraction, progressForScore, scoredProgress, unscoredProgress } from '../../../functions/academy/scores';
+import {
+  fractionToPercent,
+  percentToFraction,
+  progressForScore,
+  scoredProgress,
+  unscoredProgress,
+} from '../../../functions/academy/scores';
 
 describe('progressForScore', () => {
   it('completes an e-learning with the score', () => {

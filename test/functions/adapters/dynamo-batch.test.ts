@@ -37,19 +37,29 @@ describe('batchGetAll', () => {
     const items = await batchGetAll(db, 't', [key(1), key(2), key(3)]);
     expect(items).toEqual([{ ...key(1), v: 1 }, undefined, { ...key(3), v: 3 }]);
     expect(sent.map((s) => s.command)).toEqual(['BatchGetCommand', 'BatchGetCommand', 'BatchGetCommand']);
-    expect(sent.map((s) => (s.input.RequestItems as Record<string, { Keys: Key[] }>).t!.Keys)).toEqual([[key(1), key(2), key(3)], [key(1), key(2)], [key(1)]]);
+    expect(sent.map((s) => (s.input.RequestItems as Record<string, { Keys: Key[] }>).t!.Keys)).toEqual([
+      [key(1), key(2), key(3)],
+      [key(1), key(2)],
+      [key(1)],
+    ]);
   });
 
   it(`gives up after ${batchTries} tries with an error naming the table`, async () => {
     const { db, sent } = scripted(Array.from({ length: batchTries }, () => () => ({ UnprocessedKeys: { data: { Keys: [key(1)] } } })));
-    await expect(batchGetAll(db, 'data', [key(1)])).rejects.toThrow(`BatchGetItem left 1 keys of data unprocessed after ${batchTries} tries`);
+    await expect(batchGetAll(db, 'data', [key(1)])).rejects.toThrow(
+      `BatchGetItem left 1 keys of data unprocessed after ${batchTries} tries`,
+    );
     expect(sent).toHaveLength(batchTries);
   });
 
   it('waits with exponential backoff and jitter between tries', async () => {
     jest.restoreAllMocks();
     jest.spyOn(Math, 'random').mockReturnValue(0.5);
-    const { db } = scripted([() => ({ UnprocessedKeys: { t: { Keys: [key(1)] } } }), () => ({ UnprocessedKeys: { t: { Keys: [key(1)] } } }), () => ({})]);
+    const { db } = scripted([
+      () => ({ UnprocessedKeys: { t: { Keys: [key(1)] } } }),
+      () => ({ UnprocessedKeys: { t: { Keys: [key(1)] } } }),
+      () => ({}),
+    ]);
     const started = Date.now();
     await batchGetAll(db, 't', [key(1)]);
     // 0.5 × 25 ms × 2¹ + 0.5 × 25 ms × 2² = 75 ms
@@ -67,7 +77,11 @@ describe('batchWriteAll', () => {
       () => ({ UnprocessedItems: {} }),
     ]);
     await batchWriteAll(db, { a: [put(1), put(2)], b: [put(3)] } as WriteRequests);
-    expect(sent.map((s) => s.input.RequestItems)).toEqual([{ a: [put(1), put(2)], b: [put(3)] }, { a: [put(2)], b: [put(3)] }, { b: [put(3)] }]);
+    expect(sent.map((s) => s.input.RequestItems)).toEqual([
+      { a: [put(1), put(2)], b: [put(3)] },
+      { a: [put(2)], b: [put(3)] },
+      { b: [put(3)] },
+    ]);
   });
 
   it('sends nothing when there is nothing to write, and leaves out tables with no request', async () => {
@@ -80,7 +94,9 @@ describe('batchWriteAll', () => {
 
   it(`gives up after ${batchTries} tries`, async () => {
     const { db, sent } = scripted(Array.from({ length: batchTries }, () => () => ({ UnprocessedItems: { a: [put(1)] } })));
-    await expect(batchWriteAll(db, { a: [put(1)] } as WriteRequests)).rejects.toThrow(`BatchWriteItem left items of a unprocessed after ${batchTries} tries`);
+    await expect(batchWriteAll(db, { a: [put(1)] } as WriteRequests)).rejects.toThrow(
+      `BatchWriteItem left items of a unprocessed after ${batchTries} tries`,
+    );
     expect(sent).toHaveLength(batchTries);
   });
 });

@@ -35,7 +35,11 @@ beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   dataDir = await mkdtemp(join(tmpdir(), 'lti-bridge-single-use-'));
   dynamo = await startEmbeddedDynamo({ dataDir });
-  client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   // The production client's options (functions/adapters/dynamo-client.ts).
   db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
   store = new DynamoSingleUseStore(db, dynamo.tableNames.ephemeral);
@@ -83,7 +87,8 @@ function pendingLogin(overrides: Partial<PendingLogin> = {}): PendingLogin {
   };
 }
 
-const raw = (key: { pk: string; sk: string }) => db.send(new GetCommand({ TableName: dynamo.tableNames.ephemeral, Key: key, ConsistentRead: true }));
+const raw = (key: { pk: string; sk: string }) =>
+  db.send(new GetCommand({ TableName: dynamo.tableNames.ephemeral, Key: key, ConsistentRead: true }));
 
 describe('create', () => {
   it('stores {pk, sk, kind, expiresAt, value} under the key of keys.ts, the value exactly as given', async () => {
@@ -202,8 +207,16 @@ describe('consume', () => {
 
   it('consumes an item written by singleUseItem (the launch batch writes sign-on codes so)', async () => {
     const key = fresh();
-    const grant = { environmentId: env, userId: 'u-1', activityId: 'a-1', created: false, launch: { version: '1.3' as const, roles: ['Learner'] } };
-    await db.send(new PutCommand({ TableName: dynamo.tableNames.ephemeral, Item: singleUseItem('sso-code', env, key, grant, nowSeconds + 60) }));
+    const grant = {
+      environmentId: env,
+      userId: 'u-1',
+      activityId: 'a-1',
+      created: false,
+      launch: { version: '1.3' as const, roles: ['Learner'] },
+    };
+    await db.send(
+      new PutCommand({ TableName: dynamo.tableNames.ephemeral, Item: singleUseItem('sso-code', env, key, grant, nowSeconds + 60) }),
+    );
     expect(await store.consume('sso-code', env, key, now)).toEqual(grant);
     expect(await store.consume('sso-code', env, key, now)).toBeUndefined();
   });

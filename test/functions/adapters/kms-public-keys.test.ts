@@ -10,7 +10,11 @@ import { calculateJwkThumbprint } from 'jose';
 import { KmsPublicKeySource } from '../../../functions/adapters/kms-public-keys';
 import { SigV4Verifier } from '../../../functions/local/sigv4-verifier';
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token',
+};
 const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const der = publicKey.export({ format: 'der', type: 'spki' }) as Buffer;
 
@@ -32,9 +36,15 @@ beforeAll(async () => {
       const { KeyId } = JSON.parse(body.toString()) as { KeyId: string };
       calls.push({ target: headers['x-amz-target'], keyId: KeyId, verified: verdict.ok, token: headers['x-amz-security-token'] });
       if (!verdict.ok) return void res.writeHead(403).end(JSON.stringify({ __type: 'InvalidSignatureException', message: 'bad' }));
-      if (KeyId !== 'key-1') return void res.writeHead(400).end(JSON.stringify({ __type: 'com.amazonaws.kms#NotFoundException', message: 'no' }));
+      if (KeyId !== 'key-1')
+        return void res.writeHead(400).end(JSON.stringify({ __type: 'com.amazonaws.kms#NotFoundException', message: 'no' }));
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(
-        JSON.stringify({ KeyId, PublicKey: der.toString('base64'), KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256'] }),
+        JSON.stringify({
+          KeyId,
+          PublicKey: der.toString('base64'),
+          KeyUsage: 'SIGN_VERIFY',
+          SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256'],
+        }),
       );
     });
   });
@@ -51,7 +61,9 @@ describe('KmsPublicKeySource', () => {
     await source.publicKeys();
     expect(calls).toEqual([{ target: 'TrentService.GetPublicKey', keyId: 'key-1', verified: true, token: 'session-token' }]);
     const jwk = publicKey.export({ format: 'jwk' });
-    expect(first).toEqual([{ kty: 'RSA', n: jwk.n, e: jwk.e, kid: await calculateJwkThumbprint({ kty: 'RSA', n: jwk.n!, e: jwk.e! }), alg: 'RS256', use: 'sig' }]);
+    expect(first).toEqual([
+      { kty: 'RSA', n: jwk.n, e: jwk.e, kid: await calculateJwkThumbprint({ kty: 'RSA', n: jwk.n!, e: jwk.e! }), alg: 'RS256', use: 'sig' },
+    ]);
     expect(again).toEqual(first);
   });
 
@@ -64,7 +76,12 @@ describe('KmsPublicKeySource', () => {
   });
 
   it('is refused by KMS when signed with the wrong secret', async () => {
-    const source = new KmsPublicKeySource({ region: 'eu-west-1', endpoint, credentials: { ...credentials, secretAccessKey: 'wrong' }, keyIds: ['key-1'] });
+    const source = new KmsPublicKeySource({
+      region: 'eu-west-1',
+      endpoint,
+      credentials: { ...credentials, secretAccessKey: 'wrong' },
+      keyIds: ['key-1'],
+    });
     await expect(source.publicKeys()).rejects.toThrow('InvalidSignatureException (HTTP 403)');
     expect(calls[0]!.verified).toBe(false);
   });

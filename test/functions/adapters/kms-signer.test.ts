@@ -20,7 +20,11 @@ const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 /** RFC 7638 §3: SHA-256 over the required members, lexicographic order, no whitespace. */
 function thumbprint(publicKey: KeyObject): string {
   const { e, n } = publicKey.export({ format: 'jwk' });
-  return base64url.encode(createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest());
+  return base64url.encode(
+    createHash('sha256')
+      .update(JSON.stringify({ e, kty: 'RSA', n }))
+      .digest(),
+  );
 }
 
 const kms = mockClient(KMSClient);
@@ -52,8 +56,7 @@ function realKms(): void {
   });
 }
 
-const verify = async (jwt: string, jwk: PublicJwk) =>
-  jwtVerify(jwt, await importJWK({ ...jwk }, 'RS256'), { algorithms: ['RS256'] });
+const verify = async (jwt: string, jwk: PublicJwk) => jwtVerify(jwt, await importJWK({ ...jwk }, 'RS256'), { algorithms: ['RS256'] });
 
 beforeEach(() => {
   kms.reset();
@@ -104,10 +107,7 @@ describe('KmsSigner.signJwt', () => {
     const jwt = await signer.signJwt({ sub: 'u1' });
 
     const published = await signer.publicKeys();
-    expect(published.map((k) => k.kid)).toEqual([
-      thumbprint(keys['key-1']!.publicKey),
-      thumbprint(keys['key-2']!.publicKey),
-    ]);
+    expect(published.map((k) => k.kid)).toEqual([thumbprint(keys['key-1']!.publicKey), thumbprint(keys['key-2']!.publicKey)]);
     expect(decodeProtectedHeader(jwt).kid).toBe(published[0]!.kid);
     await expect(verify(jwt, published[0]!)).resolves.toBeDefined();
     await expect(verify(jwt, published[1]!)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
@@ -134,20 +134,17 @@ describe('KmsSigner.publicKeys', () => {
 
   it('asks KMS for each public key once per instance, even when the first calls are concurrent', async () => {
     const signer = new KmsSigner(new KMSClient({}), ['key-1', 'key-2']);
-    await Promise.all([
-      signer.publicKeys(),
-      signer.signJwt({ sub: 'a' }),
-      signer.publicKeys(),
-      signer.signJwt({ sub: 'b' }),
-    ]);
+    await Promise.all([signer.publicKeys(), signer.signJwt({ sub: 'a' }), signer.publicKeys(), signer.signJwt({ sub: 'b' })]);
     for (let i = 0; i < 5; i += 1) {
       await signer.publicKeys();
       await signer.signJwt({ sub: `c${i}` });
     }
-    expect(kms.commandCalls(GetPublicKeyCommand).map((call) => call.args[0].input.KeyId).sort()).toEqual([
-      'key-1',
-      'key-2',
-    ]);
+    expect(
+      kms
+        .commandCalls(GetPublicKeyCommand)
+        .map((call) => call.args[0].input.KeyId)
+        .sort(),
+    ).toEqual(['key-1', 'key-2']);
   });
 
   it('asks KMS again after a failed request instead of caching the failure', async () => {

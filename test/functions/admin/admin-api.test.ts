@@ -70,7 +70,11 @@ describe('activities', () => {
     // 256 random bits, base64url: 43 characters.
     expect(Buffer.from(access.lti12.secret, 'base64url')).toHaveLength(32);
 
-    const other = await admin().request('POST', '/admin/environments/demo/activities', { type: 'microlearning', title: 'Other', availableForLti: true });
+    const other = await admin().request('POST', '/admin/environments/demo/activities', {
+      type: 'microlearning',
+      title: 'Other',
+      availableForLti: true,
+    });
     expect(other.json.ltiAccess.lti12.secret).not.toBe(access.lti12.secret);
     expect(other.json.ltiAccess.lti12.key).not.toBe(access.lti12.key);
 
@@ -79,11 +83,19 @@ describe('activities', () => {
   });
 
   it('refuses availableForLti for an exam and in an environment without LTI (409)', async () => {
-    const exam = await admin().request('POST', '/admin/environments/demo/activities', { type: 'exam', title: 'Final', availableForLti: true });
+    const exam = await admin().request('POST', '/admin/environments/demo/activities', {
+      type: 'exam',
+      title: 'Final',
+      availableForLti: true,
+    });
     expect(exam.status).toBe(400);
     expect(exam.json.field).toBe('availableForLti');
 
-    const disabled = await admin().request('POST', '/admin/environments/nolti/activities', { type: 'e-learning', title: 'X', availableForLti: true });
+    const disabled = await admin().request('POST', '/admin/environments/nolti/activities', {
+      type: 'e-learning',
+      title: 'X',
+      availableForLti: true,
+    });
     expect(disabled.status).toBe(409);
     expect(disabled.json.message).toBe('LTI is not enabled in this environment');
     const list = await admin().request('GET', '/admin/environments/nolti/activities');
@@ -95,15 +107,31 @@ describe('activities', () => {
     expect((await admin().request('GET', `/admin/environments/nolti/activities/${plain.json.id}`)).json.availableForLti).toBe(false);
   });
 
-  const lti12 = { version: '1.2', key: 'tool-key', secret: 'tool-secret', launchUrl: 'https://tool.example/launch?a=1', resourceLinkId: 'rl-1' };
+  const lti12 = {
+    version: '1.2',
+    key: 'tool-key',
+    secret: 'tool-secret',
+    launchUrl: 'https://tool.example/launch?a=1',
+    resourceLinkId: 'rl-1',
+  };
 
   it('creates an external LTI 1.2 e-learning and never answers its secret', async () => {
     const created = await admin().request('POST', '/admin/environments/demo/activities', {
-      type: 'e-learning', title: 'External', lti: { ...lti12, customParameters: { Chapter: '3' } },
+      type: 'e-learning',
+      title: 'External',
+      lti: { ...lti12, customParameters: { Chapter: '3' } },
     });
     expect(created.status).toBe(201);
-    expect(created.json.lti).toEqual({ version: '1.2', key: 'tool-key', launchUrl: lti12.launchUrl, resourceLinkId: 'rl-1', customParameters: { Chapter: '3' } });
-    const renamed = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, { lti: { ...lti12, secret: undefined, resourceLinkId: 'rl-2' } });
+    expect(created.json.lti).toEqual({
+      version: '1.2',
+      key: 'tool-key',
+      launchUrl: lti12.launchUrl,
+      resourceLinkId: 'rl-1',
+      customParameters: { Chapter: '3' },
+    });
+    const renamed = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, {
+      lti: { ...lti12, secret: undefined, resourceLinkId: 'rl-2' },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.json.lti.resourceLinkId).toBe('rl-2');
   });
@@ -135,26 +163,45 @@ describe('activities', () => {
 
   it('creates an external LTI 1.3 activity only for a registered tool of the environment', async () => {
     const lti13 = { version: '1.3', resourceUrl: 'https://tool.example/r' };
-    const unknown = await admin().request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: 'tool-1' } });
+    const unknown = await admin().request('POST', '/admin/environments/demo/activities', {
+      type: 'e-learning',
+      title: 'X',
+      lti: { ...lti13, toolId: 'tool-1' },
+    });
     await expectError(unknown, { status: 400, code: 'invalid_request', field: 'lti.toolId' });
     expect(unknown.json.message).toBe('lti.toolId: no LTI 1.3 tool tool-1 in this environment');
 
     const tool = await admin().request('POST', '/admin/environments/demo/tools', {
-      name: 'Tool', oidcUrl: 'https://tool.example/login', jwksUrl: 'https://tool.example/jwks',
+      name: 'Tool',
+      oidcUrl: 'https://tool.example/login',
+      jwksUrl: 'https://tool.example/jwks',
     });
     expect(tool.status).toBe(201);
-    const created = await admin().request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: tool.json.id } });
+    const created = await admin().request('POST', '/admin/environments/demo/activities', {
+      type: 'e-learning',
+      title: 'X',
+      lti: { ...lti13, toolId: tool.json.id },
+    });
     expect(created.status).toBe(201);
     expect(created.json.lti).toEqual({ ...lti13, toolId: tool.json.id });
     // Another environment's tool is not this environment's.
-    const elsewhere = await admin().request('POST', '/admin/environments/nolti/activities', { type: 'e-learning', title: 'X', lti: { ...lti13, toolId: tool.json.id } });
+    const elsewhere = await admin().request('POST', '/admin/environments/nolti/activities', {
+      type: 'e-learning',
+      title: 'X',
+      lti: { ...lti13, toolId: tool.json.id },
+    });
     expect(elsewhere.status).toBe(400);
     expect(elsewhere.json.field).toBe('lti.toolId');
   });
 
   it('accepts an external exam at minScore 1 and 100', async () => {
     for (const minScore of [1, 100]) {
-      const answer = await admin().request('POST', '/admin/environments/demo/activities', { type: 'exam', title: 'Exam', lti: lti12, minScore });
+      const answer = await admin().request('POST', '/admin/environments/demo/activities', {
+        type: 'exam',
+        title: 'Exam',
+        lti: lti12,
+        minScore,
+      });
       expect(answer.status).toBe(201);
       expect(answer.json.minScore).toBe(minScore);
     }
@@ -193,7 +240,11 @@ describe('users', () => {
   });
 
   it('keeps email unique per environment, case-insensitively, and frees an old email on change', async () => {
-    await admin().request('PUT', '/admin/environments/demo/users/u-grace', { email: 'grace@example.org', givenName: 'Grace', familyName: 'Hopper' });
+    await admin().request('PUT', '/admin/environments/demo/users/u-grace', {
+      email: 'grace@example.org',
+      givenName: 'Grace',
+      familyName: 'Hopper',
+    });
     const clash = await admin().request('PUT', '/admin/environments/demo/users/u-other', { ...ada, email: 'ADA@example.ORG' });
     expect(clash.status).toBe(409);
     expect(clash.json.field).toBe('email');
@@ -202,16 +253,32 @@ describe('users', () => {
     // the same email in another environment is another user
     expect((await admin().request('PUT', '/admin/environments/nolti/users/u-other', ada)).status).toBe(201);
 
-    const moved = await admin().request('PUT', '/admin/environments/demo/users/u-grace', { email: 'grace.h@example.org', givenName: 'Grace', familyName: 'Hopper' });
+    const moved = await admin().request('PUT', '/admin/environments/demo/users/u-grace', {
+      email: 'grace.h@example.org',
+      givenName: 'Grace',
+      familyName: 'Hopper',
+    });
     expect(moved.status).toBe(200);
     expect((await admin().request('GET', '/admin/environments/demo/users?email=grace@example.org')).status).toBe(404);
-    expect((await admin().request('PUT', '/admin/environments/demo/users/u-new', { email: 'grace@example.org', givenName: 'G', familyName: 'N' })).status).toBe(201);
+    expect(
+      (
+        await admin().request('PUT', '/admin/environments/demo/users/u-new', {
+          email: 'grace@example.org',
+          givenName: 'G',
+          familyName: 'N',
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('lets exactly one of several concurrent creations take an email', async () => {
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        admin().request('PUT', `/admin/environments/demo/users/race-${i}`, { email: 'race@example.org', givenName: 'R', familyName: String(i) }),
+        admin().request('PUT', `/admin/environments/demo/users/race-${i}`, {
+          email: 'race@example.org',
+          givenName: 'R',
+          familyName: String(i),
+        }),
       ),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);

@@ -129,7 +129,11 @@ it('deletes a platform and frees its pair; 404 for unknown ids and through anoth
 });
 
 it('accepts http and loopback URLs in local mode', async () => {
-  const local = await admin().request('POST', base, platform({ clientId: 'local', authUrl: 'http://127.0.0.1:9/auth', jwksUrl: 'http://localhost:9/jwks' }));
+  const local = await admin().request(
+    'POST',
+    base,
+    platform({ clientId: 'local', authUrl: 'http://127.0.0.1:9/auth', jwksUrl: 'http://localhost:9/jwks' }),
+  );
   expect(local.status).toBe(201);
 });
 

@@ -63,7 +63,13 @@ describe('tools admin', () => {
     const created = (await admin().request('POST', tools(), tool)).json;
     const patched = await admin().request('PATCH', `${tools()}/${created.id}`, { name: 'Renamed', activated: false });
     expect(patched.status).toBe(200);
-    expect(patched.json).toMatchObject({ name: 'Renamed', activated: false, clientId: created.clientId, deploymentId: created.deploymentId, redirectUris: tool.redirectUris });
+    expect(patched.json).toMatchObject({
+      name: 'Renamed',
+      activated: false,
+      clientId: created.clientId,
+      deploymentId: created.deploymentId,
+      redirectUris: tool.redirectUris,
+    });
     expect(patched.json.platformConfiguration.issuer).toBe(`${server.baseUrl}/plat`);
 
     const cleared = await admin().request('PATCH', `${tools()}/${created.id}`, { redirectUris: null });
@@ -118,7 +124,10 @@ describe('tools admin', () => {
   it('refuses to delete a tool that activities use (409 naming them), and deletes it once they are gone', async () => {
     const created = (await admin().request('POST', tools(), tool)).json;
     const activity = await admin().request('POST', '/admin/environments/plat/activities', {
-      type: 'exam', title: 'Final quiz', minScore: 60, lti: { version: '1.3', toolId: created.id, resourceUrl: 'https://tool.example/quiz/1' },
+      type: 'exam',
+      title: 'Final quiz',
+      minScore: 60,
+      lti: { version: '1.3', toolId: created.id, resourceUrl: 'https://tool.example/quiz/1' },
     });
     expect(activity.status).toBe(201);
     const refused = await admin().request('DELETE', `${tools()}/${created.id}`);
@@ -148,7 +157,13 @@ describe('tool URLs on an AWS deployment', () => {
       replace: async () => undefined,
       delete: async () => false,
     },
-    activities: { get: async () => undefined, list: async () => [], create: async () => undefined, replace: async () => undefined, delete: async () => false },
+    activities: {
+      get: async () => undefined,
+      list: async () => [],
+      create: async () => undefined,
+      replace: async () => undefined,
+      delete: async () => false,
+    },
     clock: { now: () => Date.parse('2030-01-01T00:00:00Z') },
     publicUrl: 'https://lti.example',
     localMode: false,

@@ -52,7 +52,9 @@ it('only the functions that sign bundle the KMS client, and only those that queu
 });
 
 it('the JWKS function bundles no store and no AWS SDK client', () => {
-  expect(inputs.jwks.filter((path) => path.startsWith('node_modules/@aws-sdk/') || path.startsWith('functions/adapters/dynamo'))).toEqual([]);
+  expect(inputs.jwks.filter((path) => path.startsWith('node_modules/@aws-sdk/') || path.startsWith('functions/adapters/dynamo'))).toEqual(
+    [],
+  );
 });
 
 it('each function bundles its own error renderer only: POX (and its XML builder) only where Basic Outcomes is spoken', () => {

@@ -6,7 +6,10 @@ describe('autoSubmitFormPage', () => {
   it('posts the escaped fields in order, repeats kept, and pins its one script by hash', () => {
     const result = autoSubmitFormPage({
       action: 'https://tool.example:8443/launch?a=1&b="2"',
-      fields: [['n"><script>', '</form>&'], ['n"><script>', 'again']],
+      fields: [
+        ['n"><script>', '</form>&'],
+        ['n"><script>', 'again'],
+      ],
       title: 'Open <T>',
       heading: 'Opening <T>',
       note: 'Wait & see',

@@ -91,7 +91,10 @@ describe('the edge', () => {
     };
     const { answer, log } = await call(route, launchPage);
     expect(answer.body).toContain('please launch again');
-    expect(JSON.parse(log[0]!)).toMatchObject({ message: 'answered 503 busy', error: { message: 'please launch again', cause: { message: 'lost five races' } } });
+    expect(JSON.parse(log[0]!)).toMatchObject({
+      message: 'answered 503 busy',
+      error: { message: 'please launch again', cause: { message: 'lost five races' } },
+    });
   });
 
   it('renders with the context the endpoint declared, as its state was when it threw', async () => {

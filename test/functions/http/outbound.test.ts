@@ -18,10 +18,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => {
-  server.close(() => resolve());
-  server.closeAllConnections();
-}));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+);
 
 describe('outbound HTTP', () => {
   it('sends with a User-Agent and answers status, headers and body (local mode)', async () => {
@@ -41,7 +44,15 @@ describe('outbound HTTP', () => {
   it('refuses http, loopback, private and link-local targets on AWS', async () => {
     const client = createHttpClient({ allowPrivate: false });
     await expect(client.send({ method: 'GET', url: `${base}/echo` })).rejects.toBeInstanceOf(OutboundError);
-    for (const url of ['https://127.0.0.1/', 'https://localhost/', 'https://10.1.2.3/', 'https://169.254.169.254/latest', 'https://[::1]/', 'https://192.168.0.1/', 'https://[::ffff:127.0.0.1]/']) {
+    for (const url of [
+      'https://127.0.0.1/',
+      'https://localhost/',
+      'https://10.1.2.3/',
+      'https://169.254.169.254/latest',
+      'https://[::1]/',
+      'https://192.168.0.1/',
+      'https://[::ffff:127.0.0.1]/',
+    ]) {
       expect(() => checkUrl(url, false)).toThrow(OutboundError);
     }
     expect(checkUrl('https://lms.example.edu/x', false).hostname).toBe('lms.example.edu');

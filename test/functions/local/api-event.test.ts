@@ -114,7 +114,13 @@ describe('toApiEvent', () => {
   });
 
   it('adds the IAM authorizer context when the caller was verified', () => {
-    const iam = { accessKey: 'AKIAEXAMPLE', accountId: '000000000000', callerId: 'AIDA', userArn: 'arn:aws:iam::000000000000:user/x', userId: 'AIDA' };
+    const iam = {
+      accessKey: 'AKIAEXAMPLE',
+      accountId: '000000000000',
+      callerId: 'AIDA',
+      userArn: 'arn:aws:iam::000000000000:user/x',
+      userId: 'AIDA',
+    };
     const event = toApiEvent(head('GET', '/x'), { route, pathParameters: {}, body: noBody, iam });
     expect(event.requestContext).toMatchObject({ authorizer: { iam: { ...iam, cognitoIdentity: null, principalOrgId: null } } });
   });

@@ -19,7 +19,12 @@ describe('fromApiResult', () => {
 
   it('decodes a base64 body', () => {
     const bytes = Buffer.from([0, 1, 2, 250, 255]);
-    const response = fromApiResult({ statusCode: 200, headers: { 'content-type': 'image/png' }, body: bytes.toString('base64'), isBase64Encoded: true });
+    const response = fromApiResult({
+      statusCode: 200,
+      headers: { 'content-type': 'image/png' },
+      body: bytes.toString('base64'),
+      isBase64Encoded: true,
+    });
     expect(response.body.equals(bytes)).toBe(true);
   });
 

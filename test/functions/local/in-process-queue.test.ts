@@ -3,7 +3,14 @@ import { passbackMaxReceives, passbackRetryPolicy } from '../../../functions/aca
 import { InProcessQueue } from '../../../functions/local/in-process-queue';
 import type { PassbackMessage } from '../../../functions/ports';
 
-const message = (attempt = 0): PassbackMessage => ({ environmentId: 'e', activityId: 'a', userId: 'u', bindingKey: 'lti12:k', sequence: 1, attempt });
+const message = (attempt = 0): PassbackMessage => ({
+  environmentId: 'e',
+  activityId: 'a',
+  userId: 'u',
+  bindingKey: 'lti12:k',
+  sequence: 1,
+  attempt,
+});
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
@@ -102,9 +109,12 @@ it('hands a dead-lettered message to onDeadLetter with its receive count; an err
 
 it('a message that succeeds on a later run is not run again', async () => {
   let runs = 0;
-  const queue = new InProcessQueue(async () => {
-    if (++runs === 1) throw new Error('once');
-  }, { log: () => undefined });
+  const queue = new InProcessQueue(
+    async () => {
+      if (++runs === 1) throw new Error('once');
+    },
+    { log: () => undefined },
+  );
   await queue.send(message());
   await jest.advanceTimersByTimeAsync(600_000);
   expect(runs).toBe(2);

@@ -2,12 +2,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetPublicKeyCommand,
-  KMSClient,
-  NotFoundException,
-  SignCommand,
-} from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, KMSClient, NotFoundException, SignCommand } from '@aws-sdk/client-kms';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { KmsSigner } from '../../../functions/adapters/kms-signer';
 import { startLocalKms, SIGNING_KEY_FILE, type LocalKms } from '../../../functions/local/kms-endpoint';
@@ -80,9 +75,7 @@ describe('local KMS endpoint', () => {
     const started = await Promise.all([startLocalKms({ dataDir: emptyDir }), startLocalKms({ dataDir: emptyDir })]);
     const clients = started.map((local) => clientFor(local.endpoint));
     try {
-      const kids = await Promise.all(
-        clients.map(async (c) => (await new KmsSigner(c, [kms.keyId]).publicKeys())[0]!.kid),
-      );
+      const kids = await Promise.all(clients.map(async (c) => (await new KmsSigner(c, [kms.keyId]).publicKeys())[0]!.kid));
       expect(kids[0]).toBe(kids[1]);
     } finally {
       clients.forEach((c) => c.destroy());
@@ -168,8 +161,7 @@ describe('local KMS endpoint', () => {
   });
 
   it('answers KMS-style errors to requests outside the API subset, and bounds the body', async () => {
-    const post = (headers: Record<string, string>, body: string) =>
-      fetch(kms.endpoint, { method: 'POST', headers, body });
+    const post = (headers: Record<string, string>, body: string) => fetch(kms.endpoint, { method: 'POST', headers, body });
     const kmsHeaders = { 'content-type': 'application/x-amz-json-1.1' };
 
     const unknown = await post({ ...kmsHeaders, 'x-amz-target': 'TrentService.Decrypt' }, '{}');

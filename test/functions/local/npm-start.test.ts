@@ -32,7 +32,15 @@ function field(banner: string, label: string): string {
 async function start(dataDir: string, env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(join(root, 'node_modules/.bin/tsx'), ['bin/local.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, AWS_REGION: 'eu-central-1', ADMIN_ACCESS_KEY_ID: '', ADMIN_SECRET_ACCESS_KEY: '', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      AWS_REGION: 'eu-central-1',
+      ADMIN_ACCESS_KEY_ID: '',
+      ADMIN_SECRET_ACCESS_KEY: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -99,7 +107,11 @@ it('keeps data and generated admin keys across a restart, and stops cleanly on S
   expect((await stat(join(dataDir, 'admin-credentials.json'))).mode & 0o777).toBe(0o600);
 
   const admin = (run: Running) =>
-    new AdminClient({ baseUrl: run.baseUrl, region: run.region, credentials: { accessKeyId: run.accessKeyId, secretAccessKey: run.secretAccessKey } });
+    new AdminClient({
+      baseUrl: run.baseUrl,
+      region: run.region,
+      credentials: { accessKeyId: run.accessKeyId, secretAccessKey: run.secretAccessKey },
+    });
   const put = await admin(first).request('PUT', '/admin/environments/kept', environment);
   expect([200, 201]).toContain(put.status);
   expect(await stop(first.child)).toBe(0);
@@ -115,7 +127,10 @@ it('keeps data and generated admin keys across a restart, and stops cleanly on S
     // The curl example exactly as printed (continuation lines joined), run by a shell.
     const lines = second.banner.split('\n');
     const from = lines.findIndex((line) => line.trim().startsWith('curl --aws-sigv4'));
-    const command = lines.slice(from, from + 3).map((line) => line.trim().replace(/\\$/, '')).join(' ');
+    const command = lines
+      .slice(from, from + 3)
+      .map((line) => line.trim().replace(/\\$/, ''))
+      .join(' ');
     const status = execFileSync('sh', ['-c', `${command} -s -o /dev/null -w '%{http_code}'`], { encoding: 'utf8' });
     expect(['200', '201']).toContain(status);
     expect((await admin(second).request('GET', '/admin/environments/demo')).json).toMatchObject({ name: 'Demo' });

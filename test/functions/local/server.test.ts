@@ -27,7 +27,11 @@ describe('public routes', () => {
   });
 
   it('answers 404 JSON for an unknown path or method', async () => {
-    for (const [method, path] of [['GET', '/nowhere'], ['DELETE', '/.well-known/jwks.json'], ['GET', '/admin/environments/']]) {
+    for (const [method, path] of [
+      ['GET', '/nowhere'],
+      ['DELETE', '/.well-known/jwks.json'],
+      ['GET', '/admin/environments/'],
+    ]) {
       const response = await fetch(`${server.baseUrl}${path}`, { method });
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ error: 'not_found' });
@@ -122,8 +126,11 @@ describe('two servers in one process', () => {
       expect((await second.admin.request('GET', '/admin/environments/only-first')).json.name).toBe('Second');
 
       // Each server's admin keys are its own, and so is its signing key.
-      expect((await first.admin.with({ credentials: second.credentials }).request('GET', '/admin/environments/only-first')).status).toBe(403);
-      const kids = async (s: TestServer) => ((await (await fetch(`${s.baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      expect((await first.admin.with({ credentials: second.credentials }).request('GET', '/admin/environments/only-first')).status).toBe(
+        403,
+      );
+      const kids = async (s: TestServer) =>
+        ((await (await fetch(`${s.baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
       const [firstKids, secondKids] = await Promise.all([kids(first), kids(second)]);
       expect(firstKids).toHaveLength(1);
       expect(secondKids).toHaveLength(1);

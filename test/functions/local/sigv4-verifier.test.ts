@@ -16,7 +16,10 @@ interface Unsigned {
 }
 
 /** Signs like the AWS SDK (and awscurl) do, then returns what the server receives. */
-async function signed(request: Unsigned, options: { secret?: string; date?: Date; region?: string; service?: string; checksumHeader?: boolean } = {}): Promise<SigV4Request> {
+async function signed(
+  request: Unsigned,
+  options: { secret?: string; date?: Date; region?: string; service?: string; checksumHeader?: boolean } = {},
+): Promise<SigV4Request> {
   const signer = new SignatureV4({
     service: options.service ?? 'execute-api',
     region: options.region ?? region,
@@ -65,7 +68,9 @@ describe('SigV4Verifier', () => {
   it('accepts requests signed by the AWS SDK signer, with a body or a query', async () => {
     await expect(verifier.verify(await signed(put))).resolves.toEqual({ ok: true, accessKeyId: credentials.accessKeyId });
     await expect(verifier.verify(await signed(get))).resolves.toMatchObject({ ok: true });
-    await expect(verifier.verify(await signed({ method: 'GET', path: '/admin/environments/my%20env' }))).resolves.toMatchObject({ ok: true });
+    await expect(verifier.verify(await signed({ method: 'GET', path: '/admin/environments/my%20env' }))).resolves.toMatchObject({
+      ok: true,
+    });
   });
 
   it('accepts a request signed up to 15 minutes before or after now', async () => {
@@ -95,13 +100,18 @@ describe('SigV4Verifier', () => {
       { ...request, rawQueryString: 'email=a%40b.example&x=2' },
       { ...request, rawQueryString: '' },
     ]) {
-      expect(await rejection(tampered)).toMatchObject({ errorType: 'InvalidSignatureException', message: expect.stringMatching(/signature does not match/) });
+      expect(await rejection(tampered)).toMatchObject({
+        errorType: 'InvalidSignatureException',
+        message: expect.stringMatching(/signature does not match/),
+      });
     }
   });
 
   it('refuses a changed signed header', async () => {
     const request = await signed(put);
-    expect((await rejection({ ...request, headers: { ...request.headers, host: 'evil.example' } })).errorType).toBe('InvalidSignatureException');
+    expect((await rejection({ ...request, headers: { ...request.headers, host: 'evil.example' } })).errorType).toBe(
+      'InvalidSignatureException',
+    );
   });
 
   it('refuses a signature made with another secret, and never echoes the secret', async () => {
@@ -113,7 +123,11 @@ describe('SigV4Verifier', () => {
   it('refuses an unknown access key id', async () => {
     const other = new SigV4Verifier({ accessKeyId: 'AKIAOTHER', secretAccessKey: credentials.secretAccessKey, region, now: () => now });
     const result = await other.verify(await signed(put));
-    expect(result).toEqual({ ok: false, errorType: 'UnrecognizedClientException', message: `unknown access key id ${credentials.accessKeyId}` });
+    expect(result).toEqual({
+      ok: false,
+      errorType: 'UnrecognizedClientException',
+      message: `unknown access key id ${credentials.accessKeyId}`,
+    });
   });
 
   it('refuses a stale or future X-Amz-Date', async () => {
@@ -133,7 +147,9 @@ describe('SigV4Verifier', () => {
     expect((await rejection(await signed(put, { region: 'us-east-1' }))).message).toBe(
       'Credential should be scoped to region eu-west-1, not us-east-1',
     );
-    expect((await rejection(await signed(put, { service: 's3' }))).message).toBe('Credential should be scoped to service execute-api, not s3');
+    expect((await rejection(await signed(put, { service: 's3' }))).message).toBe(
+      'Credential should be scoped to service execute-api, not s3',
+    );
   });
 
   it('refuses malformed Authorization headers and unsigned X-Amz-Date', async () => {
@@ -153,7 +169,11 @@ describe('SigV4Verifier', () => {
   });
 
   it('parses the Authorization header with or without spaces after commas', () => {
-    expect(parseAuthorization('AWS4-HMAC-SHA256 Credential=AK/20240501/eu-west-1/execute-api/aws4_request,SignedHeaders=host;x-amz-date,Signature=AB')).toEqual({
+    expect(
+      parseAuthorization(
+        'AWS4-HMAC-SHA256 Credential=AK/20240501/eu-west-1/execute-api/aws4_request,SignedHeaders=host;x-amz-date,Signature=AB',
+      ),
+    ).toEqual({
       accessKeyId: 'AK',
       date: '20240501',
       region: 'eu-west-1',
@@ -192,7 +212,12 @@ describe('SigV4Verifier against the AWS test suite', () => {
 
   it.each([
     ['get-vanilla', 'GET', '', '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
-    ['get-vanilla-query-order-key-case', 'GET', 'Param2=value2&Param1=value1', 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500'],
+    [
+      'get-vanilla-query-order-key-case',
+      'GET',
+      'Param2=value2&Param1=value1',
+      'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
+    ],
     ['post-vanilla', 'POST', '', '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'],
   ])('accepts %s', async (_name, method, query, signature) => {
     await expect(suite.verify(request(method, query, signature))).resolves.toEqual({ ok: true, accessKeyId: 'AKIDEXAMPLE' });

@@ -11,7 +11,13 @@ import type { SingleUseStore } from '../../../functions/ports';
 
 describe('OAuth 1.0a request checks', () => {
   it('requires the five parameters of a token-less request, not oauth_version', () => {
-    expect([...requiredOauthParameters]).toEqual(['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce']);
+    expect([...requiredOauthParameters]).toEqual([
+      'oauth_consumer_key',
+      'oauth_signature',
+      'oauth_signature_method',
+      'oauth_timestamp',
+      'oauth_nonce',
+    ]);
   });
 
   it.each([

@@ -117,7 +117,9 @@ describe('agreement with python3-oauthlib', () => {
     const credentials = { key: 'lb-key', secret: 'secret', launchUrl: 'http://localhost:3000/demo/lti12/launch/a1' };
     const signed = await signLaunch(credentials, tricky, { signer: 'oauth-1.0a', signatureMethod });
     const unsigned = signed.pairs.filter(([name]) => name !== 'oauth_signature');
-    expect(oauthSignature(signatureMethod, 'POST', credentials.launchUrl, unsigned, credentials.secret)).toBe(param(signed.pairs, 'oauth_signature'));
+    expect(oauthSignature(signatureMethod, 'POST', credentials.launchUrl, unsigned, credentials.secret)).toBe(
+      param(signed.pairs, 'oauth_signature'),
+    );
   });
 });
 
@@ -173,7 +175,9 @@ describe('Authorization header (RFC 5849 §3.5.1)', () => {
   it('round-trips through authorizationHeader, and oauthlib-style encoding', () => {
     const params = { oauth_consumer_key: 'k y', oauth_signature: 'a+b/c=', oauth_body_hash: 'Lve95gjOVATpfV8EL5X4nxwjKHE=' };
     const header = authorizationHeader(params);
-    expect(header).toBe('OAuth oauth_consumer_key="k%20y", oauth_signature="a%2Bb%2Fc%3D", oauth_body_hash="Lve95gjOVATpfV8EL5X4nxwjKHE%3D"');
+    expect(header).toBe(
+      'OAuth oauth_consumer_key="k%20y", oauth_signature="a%2Bb%2Fc%3D", oauth_body_hash="Lve95gjOVATpfV8EL5X4nxwjKHE%3D"',
+    );
     expect(Object.fromEntries(parseAuthorizationHeader(header)!)).toEqual(params);
   });
 });

@@ -1,10 +1,5 @@
 /** The pure parts of the platform's LTI 1.2 launch: custom parameter names, the signature, the page. */
-import {
-  customParameterName,
-  launchFormPage,
-  lti12LaunchParameters,
-  signLaunch,
-} from '../../../functions/lti12/platform-launch-form';
+import { customParameterName, launchFormPage, lti12LaunchParameters, signLaunch } from '../../../functions/lti12/platform-launch-form';
 import { formatSourcedId, parseSourcedId, sourcedIdMatches } from '../../../functions/lti12/platform-sourcedid';
 import { oauthlibSignature, readForm } from '../../fixtures/academy-platform';
 
@@ -22,9 +17,25 @@ const input = {
   environment: { id: 'env', name: ' Academy ', ltiEnabled: true, academyUrl: 'https://academy.example', createdAt: '', updatedAt: '' },
   activity: {
     title: 'T',
-    lti: { version: '1.2' as const, key: 'k', secret: 's', launchUrl: 'https://tool.example/l', resourceLinkId: 'r', customParameters: { b: ' two ', B: 'dup', a: 'one' } },
+    lti: {
+      version: '1.2' as const,
+      key: 'k',
+      secret: 's',
+      launchUrl: 'https://tool.example/l',
+      resourceLinkId: 'r',
+      customParameters: { b: ' two ', B: 'dup', a: 'one' },
+    },
   },
-  user: { id: 'u', environmentId: 'env', email: 'u@x.example', givenName: 'Ada', familyName: 'Lovelace', externalIds: {}, createdAt: '', updatedAt: '' },
+  user: {
+    id: 'u',
+    environmentId: 'env',
+    email: 'u@x.example',
+    givenName: 'Ada',
+    familyName: 'Lovelace',
+    externalIds: {},
+    createdAt: '',
+    updatedAt: '',
+  },
   sourcedId: 'a:u:s',
 };
 
@@ -37,7 +48,10 @@ describe('lti12LaunchParameters', () => {
     expect(params.launch_presentation_return_url).toBe('https://academy.example');
     expect(params.lis_outcome_service_url).toBe('https://lti.example/env/lti12/outcomes');
     expect(params.tool_consumer_instance_guid).toBe('env.lti.example');
-    expect(lti12LaunchParameters({ ...input, returnUrl: 'https://back.example' })).toContainEqual(['launch_presentation_return_url', 'https://back.example']);
+    expect(lti12LaunchParameters({ ...input, returnUrl: 'https://back.example' })).toContainEqual([
+      'launch_presentation_return_url',
+      'https://back.example',
+    ]);
   });
 });
 
@@ -70,7 +84,9 @@ describe('launchFormPage', () => {
       pairs: [['n"><script>', '</form>&']],
       fields: { 'n"><script>': '</form>&' },
     });
-    expect(result.headers!['content-security-policy']).toMatch(/; script-src 'sha256-[A-Za-z0-9+/]{43}='; form-action https:\/\/tool\.example:8443 https:$/);
+    expect(result.headers!['content-security-policy']).toMatch(
+      /; script-src 'sha256-[A-Za-z0-9+/]{43}='; form-action https:\/\/tool\.example:8443 https:$/,
+    );
     const plain = launchFormPage('http://localhost:3000/env/lti12/launch/a', [], 'T');
     expect(plain.headers!['content-security-policy']).toMatch(/; form-action http:\/\/localhost:3000 https: http:$/);
   });

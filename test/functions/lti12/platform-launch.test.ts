@@ -40,10 +40,16 @@ beforeAll(async () => {
   await createEnvironment(server, 'off', { ...environmentBody, ltiEnabled: false });
   await createUser(server, env, 'grace', { email: 'grace@learners.example', givenName: '  Grace ', familyName: 'Hopper & <Co> "quoted"' });
   await createUser(server, env, 'alan', { givenName: 'Alan', familyName: 'Turing' });
-  activityId = await createExternalActivity(server, env, tool, { title: 'Navigation <101> & "more"' }, {
-    resourceLinkId: 'rli-1234',
-    customParameters: { simple_key: 'custom_simple_value', 'Complex!@#$^*(){}[]KEY': 'Complex!@#$^*(){}[]Value' },
-  });
+  activityId = await createExternalActivity(
+    server,
+    env,
+    tool,
+    { title: 'Navigation <101> & "more"' },
+    {
+      resourceLinkId: 'rli-1234',
+      customParameters: { simple_key: 'custom_simple_value', 'Complex!@#$^*(){}[]KEY': 'Complex!@#$^*(){}[]Value' },
+    },
+  );
 });
 afterAll(() => server?.close());
 
@@ -71,7 +77,12 @@ describe('POST /admin/environments/{env}/launches', () => {
     [{ activityId: '__', userId: 'grace' }, 400, 'activityId', 'no activity __ in this environment'],
     [{ activityId: 'ACT', userId: 'nobody' }, 400, 'userId', 'no user nobody in this environment'],
     [{ activityId: 'ACT' }, 400, 'userId', 'userId is required'],
-    [{ activityId: 'ACT', userId: 'grace', returnUrl: 'javascript:alert(1)' }, 400, 'returnUrl', 'returnUrl must be an absolute http(s) URL'],
+    [
+      { activityId: 'ACT', userId: 'grace', returnUrl: 'javascript:alert(1)' },
+      400,
+      'returnUrl',
+      'returnUrl must be an absolute http(s) URL',
+    ],
     [{ activityId: 'ACT', userId: 'grace', returnUrl: '/relative' }, 400, 'returnUrl', 'returnUrl must be an absolute http(s) URL'],
     [{ activityId: 'ACT', userId: 'grace', extra: 1 }, 400, 'extra', 'unknown field extra'],
   ])('refuses %j naming the field', async (body, status, field, message) => {
@@ -225,7 +236,10 @@ describe('GET /{env}/launch/{ticket}', () => {
     const expired = 'e'.repeat(43);
     const expiresAt = Math.floor(Date.now() / 1000) - 1;
     const ticket = { environmentId: env, activityId, userId: 'grace', expiresAt };
-    await putEphemeral(server, singleUseItem('launch-ticket', env, createHash('sha256').update(expired).digest('base64url'), ticket, expiresAt));
+    await putEphemeral(
+      server,
+      singleUseItem('launch-ticket', env, createHash('sha256').update(expired).digest('base64url'), ticket, expiresAt),
+    );
     const answer = await fetch(`${server.baseUrl}/${env}/launch/${expired}`);
     expect(answer.status).toBe(404);
     expect(await answer.text()).toContain('a link works once, for 5 minutes');
@@ -282,7 +296,9 @@ describe('GET /{env}/launch/{ticket}', () => {
   });
 
   it('reads forms with escaped values exactly (the parser the other tests rely on)', () => {
-    const form = readForm('<form id="lti-launch" method="post" action="https://t.example/?a=1&amp;b=2" x><input type="hidden" name="n" value="&lt;&amp;&quot;&#39;&gt;"></form>');
+    const form = readForm(
+      '<form id="lti-launch" method="post" action="https://t.example/?a=1&amp;b=2" x><input type="hidden" name="n" value="&lt;&amp;&quot;&#39;&gt;"></form>',
+    );
     expect(form).toEqual({ action: 'https://t.example/?a=1&b=2', pairs: [['n', `<&"'>`]], fields: { n: `<&"'>` } });
   });
 });

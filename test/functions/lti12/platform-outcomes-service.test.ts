@@ -67,8 +67,14 @@ afterAll(() => server?.close());
 
 // --- raw POX requests, signed by the npm oauth-1.0a package ---
 
-function pox(operation: string, sourcedId: string, score?: string, messageId = `msg-${randomBytes(6).toString('hex')}`): { xml: string; messageId: string } {
-  const result = score === undefined ? '' : `<result><resultScore><language>en</language><textString>${score}</textString></resultScore></result>`;
+function pox(
+  operation: string,
+  sourcedId: string,
+  score?: string,
+  messageId = `msg-${randomBytes(6).toString('hex')}`,
+): { xml: string; messageId: string } {
+  const result =
+    score === undefined ? '' : `<result><resultScore><language>en</language><textString>${score}</textString></resultScore></result>`;
   const xml = `<?xml version = "1.0" encoding = "UTF-8"?>
 <imsx_POXEnvelopeRequest xmlns="http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0">
   <imsx_POXHeader><imsx_POXRequestHeaderInfo>
@@ -212,7 +218,12 @@ describe('consumer certification 8.2–8.8', () => {
       messageRefIdentifier: messageId,
       operationRefIdentifier: 'replaceResult',
     });
-    expect(await storedProgress(server, env, course, 'u1')).toMatchObject({ status: 'completed', score: 91, userId: 'u1', activityId: course });
+    expect(await storedProgress(server, env, course, 'u1')).toMatchObject({
+      status: 'completed',
+      score: 91,
+      userId: 'u1',
+      activityId: course,
+    });
   });
 
   it('8.3 readResult returns the grade sent, in language en', async () => {
@@ -254,7 +265,11 @@ describe('consumer certification 8.2–8.8', () => {
     expect(answer.status).toBe(200);
     expect(answer.pox).toMatchObject({ codeMajor: 'failure', severity: 'error', operationRefIdentifier: 'replaceResult' });
     expect(answer.pox.description).toMatch(score ? /^The score must be a decimal number from 0\.0 to 1\.0/ : /needs a score/);
-    await expectError(thrown(pox('replaceResult', sourcedId, score).xml), { status: 200, code: score ? 'invalid_parameter' : 'missing_parameter', field: 'textString' });
+    await expectError(thrown(pox('replaceResult', sourcedId, score).xml), {
+      status: 200,
+      code: score ? 'invalid_parameter' : 'missing_parameter',
+      field: 'textString',
+    });
     expect(await storedProgress(server, env, course, 'u1')).toMatchObject({ status: 'completed', score: 50 });
   });
 });
@@ -285,7 +300,11 @@ describe('authentication', () => {
     const answer = await send(xml, { signedBody: xml.replace('0.3', '0.4') });
     expect(answer.status).toBe(401);
     expect(answer.pox).toMatchObject({ codeMajor: 'failure', severity: 'error', description: 'oauth_body_hash does not match the body.' });
-    await expectError(thrown(xml, { signedBody: xml.replace('0.3', '0.4') }), { status: 401, code: 'unauthorized', field: 'oauth_body_hash' });
+    await expectError(thrown(xml, { signedBody: xml.replace('0.3', '0.4') }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_body_hash',
+    });
     await expectUnchanged();
   });
 
@@ -293,7 +312,11 @@ describe('authentication', () => {
     const wrong = await send(valid().xml, { credentials: { ...tool, secret: 'guess' } });
     expect(wrong.status).toBe(401);
     expect(wrong.pox.description).toContain('The OAuth signature is not valid');
-    await expectError(thrown(valid().xml, { credentials: { ...tool, secret: 'guess' } }), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(thrown(valid().xml, { credentials: { ...tool, secret: 'guess' } }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
 
     const nonce = randomBytes(8).toString('hex');
     expect((await send(valid().xml, { nonce })).status).toBe(200);
@@ -305,7 +328,11 @@ describe('authentication', () => {
     const stale = await send(valid().xml, { timestamp: Math.floor(Date.now() / 1000) - 301 });
     expect(stale.status).toBe(401);
     expect(stale.pox.description).toBe('oauth_timestamp is not within 5 minutes of the time here.');
-    await expectError(thrown(valid().xml, { timestamp: Math.floor(Date.now() / 1000) - 301 }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
+    await expectError(thrown(valid().xml, { timestamp: Math.floor(Date.now() / 1000) - 301 }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_timestamp',
+    });
   });
 
   it('refuses a request without an Authorization header (401) or with PLAINTEXT (400)', async () => {
@@ -316,7 +343,11 @@ describe('authentication', () => {
     const plain = await send(valid().xml, { signatureMethod: 'PLAINTEXT' });
     expect(plain.status).toBe(400);
     expect(plain.pox.description).toBe('oauth_signature_method must be HMAC-SHA1 or HMAC-SHA256.');
-    await expectError(thrown(valid().xml, { signatureMethod: 'PLAINTEXT' }), { status: 400, code: 'invalid_parameter', field: 'oauth_signature_method' });
+    await expectError(thrown(valid().xml, { signatureMethod: 'PLAINTEXT' }), {
+      status: 400,
+      code: 'invalid_parameter',
+      field: 'oauth_signature_method',
+    });
   });
 
   it('accepts HMAC-SHA256 with a SHA-256 body hash', async () => {
@@ -329,7 +360,11 @@ describe('authentication', () => {
     const answer = await send('score=1', { contentType: 'application/x-www-form-urlencoded' });
     expect(answer.status).toBe(415);
     expect(answer.pox.codeMajor).toBe('failure');
-    await expectError(thrown('score=1', { contentType: 'application/x-www-form-urlencoded' }), { status: 415, code: 'unsupported_media_type', field: 'content-type' });
+    await expectError(thrown('score=1', { contentType: 'application/x-www-form-urlencoded' }), {
+      status: 415,
+      code: 'unsupported_media_type',
+      field: 'content-type',
+    });
   });
 });
 
@@ -357,7 +392,9 @@ describe('sourcedIds', () => {
     expect((await storedProgress(server, env, course, 'u2'))?.score).not.toBe(99);
     expect((await storedProgress(server, env, exam, 'u1'))?.score).not.toBe(99);
 
-    const elsewhere = await send(pox('replaceResult', sourcedIds[`${course}/u1`]!, '0.99').xml, { url: `${server.baseUrl}/bo2/lti12/outcomes` });
+    const elsewhere = await send(pox('replaceResult', sourcedIds[`${course}/u1`]!, '0.99').xml, {
+      url: `${server.baseUrl}/bo2/lti12/outcomes`,
+    });
     expect(elsewhere.pox).toMatchObject({ codeMajor: 'failure', description: unknown });
   });
 
@@ -376,10 +413,16 @@ describe('sourcedIds', () => {
 describe('hostile and malformed bodies', () => {
   it('refuses an XML external entity without reading it', async () => {
     const { xml } = pox('replaceResult', '&xxe;', '1');
-    const body = xml.replace('<imsx_POXEnvelopeRequest', '<!DOCTYPE imsx_POXEnvelopeRequest [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<imsx_POXEnvelopeRequest');
+    const body = xml.replace(
+      '<imsx_POXEnvelopeRequest',
+      '<!DOCTYPE imsx_POXEnvelopeRequest [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<imsx_POXEnvelopeRequest',
+    );
     const answer = await send(body);
     expect(answer.status).toBe(400);
-    expect(answer.pox).toMatchObject({ codeMajor: 'failure', description: 'The body is not a Basic Outcomes request: DOCTYPE and ENTITY declarations are not accepted.' });
+    expect(answer.pox).toMatchObject({
+      codeMajor: 'failure',
+      description: 'The body is not a Basic Outcomes request: DOCTYPE and ENTITY declarations are not accepted.',
+    });
     expect(answer.text).not.toContain('root:');
     await expectError(thrown(body), { status: 400, code: 'invalid_pox', field: 'body' });
   });
@@ -402,7 +445,11 @@ describe('hostile and malformed bodies', () => {
     const big = await send(xml.replace('<imsx_POXBody>', `<!-- ${'x'.repeat(70_000)} --><imsx_POXBody>`));
     expect(big.status).toBe(413);
     expect(big.pox.description).toContain('exceeds 65536 bytes');
-    await expectError(thrown(xml.replace('<imsx_POXBody>', `<!-- ${'x'.repeat(70_000)} --><imsx_POXBody>`)), { status: 413, code: 'payload_too_large', field: 'body' });
+    await expectError(thrown(xml.replace('<imsx_POXBody>', `<!-- ${'x'.repeat(70_000)} --><imsx_POXBody>`)), {
+      status: 413,
+      code: 'payload_too_large',
+      field: 'body',
+    });
     const broken = await send('<imsx_POXEnvelopeRequest><unclosed></imsx_POXEnvelopeRequest>');
     expect(broken.status).toBe(400);
     expect(broken.pox).toMatchObject({ codeMajor: 'failure', messageRefIdentifier: '' });
@@ -436,10 +483,16 @@ describe('environments', () => {
     }
     const missing = await send(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` });
     expect(missing.status).toBe(404);
-    await expectError(thrown(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` }), { status: 404, code: 'not_found' });
-    await expectError(thrown('score=1', { contentType: 'application/x-www-form-urlencoded', url: `${server.baseUrl}/nowhere/lti12/outcomes` }), {
+    await expectError(thrown(pox('readResult', sourcedIds[`${course}/u1`]!).xml, { url: `${server.baseUrl}/nowhere/lti12/outcomes` }), {
       status: 404,
       code: 'not_found',
     });
+    await expectError(
+      thrown('score=1', { contentType: 'application/x-www-form-urlencoded', url: `${server.baseUrl}/nowhere/lti12/outcomes` }),
+      {
+        status: 404,
+        code: 'not_found',
+      },
+    );
   });
 });

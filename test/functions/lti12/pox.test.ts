@@ -100,7 +100,9 @@ describe('buildPoxRequest', () => {
     expect(replace).toContain(`<imsx_POXEnvelopeRequest xmlns="${poxNamespace}">`);
     expect(replace).toContain('<resultScore><language>en</language><textString>0.5</textString></resultScore>');
     const del = buildPoxRequest({ messageId: 'm', operation: 'deleteResult', sourcedId: 's', score: '0.5' });
-    expect(del).toContain('<deleteResultRequest><resultRecord><sourcedGUID><sourcedId>s</sourcedId></sourcedGUID></resultRecord></deleteResultRequest>');
+    expect(del).toContain(
+      '<deleteResultRequest><resultRecord><sourcedGUID><sourcedId>s</sourcedId></sourcedGUID></resultRecord></deleteResultRequest>',
+    );
   });
 });
 

@@ -16,7 +16,6 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../fixtures/chromium';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 
-
 let server: TestServer;
 let academy: Server;
 let academyUrl: string;
@@ -102,7 +101,12 @@ it("A launches its learner into B over LTI 1.2 in Chromium; B signs the learner 
 
   expect(signIns).toHaveLength(1);
   const grant = signIns[0]!.body;
-  expect(grant).toMatchObject({ activityId: course.id, created: true, user: { email: learner.email }, launch: { version: '1.2', roles: expect.any(Array) } });
+  expect(grant).toMatchObject({
+    activityId: course.id,
+    created: true,
+    user: { email: learner.email },
+    launch: { version: '1.2', roles: expect.any(Array) },
+  });
 
   // B records a score below A's minScore, then one at it; each comes back to A as Basic Outcomes replaceResult.
   for (const [score, status] of [

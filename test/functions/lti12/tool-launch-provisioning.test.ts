@@ -21,14 +21,26 @@ let counting: string[] | undefined;
 let beforeCommand: ((input: Record<string, any>) => Promise<void>) | undefined;
 
 async function createActivity(title: string): Promise<Lti12Credentials & { id: string }> {
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title, availableForLti: true });
+  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
+    type: 'e-learning',
+    title,
+    availableForLti: true,
+  });
   expect(created.status).toBe(201);
   return { id: created.json.id, ...created.json.ltiAccess.lti12 };
 }
 
 beforeAll(async () => {
   server = await startTestServer();
-  expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Provisioning', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
+  expect(
+    (
+      await server.admin.request('PUT', `/admin/environments/${env}`, {
+        name: 'Provisioning',
+        ltiEnabled: true,
+        academyUrl: 'https://academy.example/sso',
+      })
+    ).status,
+  ).toBe(201);
   activity = await createActivity('Course one');
   otherActivity = await createActivity('Course two');
   // The handlers' own DynamoDB client (checked below: the launches' requests are counted).
@@ -74,7 +86,12 @@ function signOnCode(response: Response): string {
 async function exchange(code: string) {
   const answer = await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code });
   expect(answer.status).toBe(200);
-  return answer.json as { user: { id: string; email: string; givenName: string; familyName: string; externalIds: Record<string, string> }; activityId: string; created: boolean; launch: { version: string; roles: string[]; returnUrl?: string } };
+  return answer.json as {
+    user: { id: string; email: string; givenName: string; familyName: string; externalIds: Record<string, string> };
+    activityId: string;
+    created: boolean;
+    launch: { version: string; roles: string[]; returnUrl?: string };
+  };
 }
 
 const field = (pairs: Pair[], name: string) => param(pairs, name)!;
@@ -83,7 +100,11 @@ describe('provisioning', () => {
   it('creates the user on a first launch, records the external id, and recognises a returning learner', async () => {
     const learner = learnerParams({ lis_person_contact_email_primary: `First.Launch-${Date.now()}@School.edu` });
     const grant = await exchange(signOnCode(await launch(activity, learner)));
-    expect(grant).toMatchObject({ activityId: activity.id, created: true, launch: { version: '1.2', roles: ['urn:lti:role:ims/lis/Learner'] } });
+    expect(grant).toMatchObject({
+      activityId: activity.id,
+      created: true,
+      launch: { version: '1.2', roles: ['urn:lti:role:ims/lis/Learner'] },
+    });
     expect(grant.user).toMatchObject({
       email: field(learner, 'lis_person_contact_email_primary'),
       givenName: field(learner, 'lis_person_name_given'),
@@ -93,7 +114,10 @@ describe('provisioning', () => {
     const read = await server.admin.request('GET', `/admin/environments/${env}/users/${grant.user.id}`);
     expect(read.status).toBe(200);
     expect(read.json.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
-    const byEmail = await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(field(learner, 'lis_person_contact_email_primary').toLowerCase())}`);
+    const byEmail = await server.admin.request(
+      'GET',
+      `/admin/environments/${env}/users?email=${encodeURIComponent(field(learner, 'lis_person_contact_email_primary').toLowerCase())}`,
+    );
     expect(byEmail.json.id).toBe(grant.user.id);
 
     const second = await exchange(signOnCode(await launch(activity, learner)));
@@ -116,9 +140,17 @@ describe('provisioning', () => {
   it('links a learner whose email matches an existing academy user (case-insensitively) to that user', async () => {
     const id = `academy-${Date.now()}`;
     const email = `Existing.${Date.now()}@Academy.example`;
-    const put = await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, { email, givenName: 'Ada', familyName: 'Academy' });
+    const put = await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, {
+      email,
+      givenName: 'Ada',
+      familyName: 'Academy',
+    });
     expect(put.status).toBe(201);
-    const learner = learnerParams({ lis_person_contact_email_primary: email.toLowerCase(), lis_person_name_given: 'Other', lis_person_name_family: 'Name' });
+    const learner = learnerParams({
+      lis_person_contact_email_primary: email.toLowerCase(),
+      lis_person_name_given: 'Other',
+      lis_person_name_family: 'Name',
+    });
     const grant = await exchange(signOnCode(await launch(activity, learner)));
     expect(grant.created).toBe(false);
     expect(grant.user).toMatchObject({ id, email, givenName: 'Ada', familyName: 'Academy' });
@@ -149,19 +181,33 @@ describe('enrollment, passback binding and single sign-on code', () => {
   async function learnerItems(activityId: string, userId: string) {
     const { pk } = keys.learner(env, activityId, userId, '');
     const { Items } = await server.dynamo.send(
-      new QueryCommand({ TableName: server.runtime.config.tables.data, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+      new QueryCommand({
+        TableName: server.runtime.config.tables.data,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
     );
     return Items ?? [];
   }
 
   it('enrolls once and keeps one binding per consumer key, the newest launch winning', async () => {
-    const outcome = (sourcedId: string) => ({ lis_outcome_service_url: 'https://lms.example/outcomes?x=1', lis_result_sourcedid: sourcedId });
+    const outcome = (sourcedId: string) => ({
+      lis_outcome_service_url: 'https://lms.example/outcomes?x=1',
+      lis_result_sourcedid: sourcedId,
+    });
     const learner = learnerParams(outcome('src-1'));
     const { user } = await exchange(signOnCode(await launch(activity, learner)));
     const replaced = learner.map(([n, v]) => [n, n === 'lis_result_sourcedid' ? 'src-2' : v] as Pair);
     await exchange(signOnCode(await launch(activity, replaced)));
     // A launch without outcome parameters (e.g. an ungraded link) leaves the binding alone.
-    await exchange(signOnCode(await launch(activity, learner.filter(([n]) => !n.startsWith('lis_outcome') && n !== 'lis_result_sourcedid'))));
+    await exchange(
+      signOnCode(
+        await launch(
+          activity,
+          learner.filter(([n]) => !n.startsWith('lis_outcome') && n !== 'lis_result_sourcedid'),
+        ),
+      ),
+    );
 
     const items = await learnerItems(activity.id, user.id);
     expect(items.map((item) => item.sk).sort()).toEqual(['BIND#lti12:' + activity.key, 'ENROLL']);
@@ -211,7 +257,10 @@ describe('concurrent first launches', () => {
     // Distinct nonces; half of them with the email in upper case.
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        launch(activity, i % 2 ? learner : learner.map(([n, v]) => [n, n === 'lis_person_contact_email_primary' ? v.toUpperCase() : v] as Pair)),
+        launch(
+          activity,
+          i % 2 ? learner : learner.map(([n, v]) => [n, n === 'lis_person_contact_email_primary' ? v.toUpperCase() : v] as Pair),
+        ),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(303));
@@ -227,7 +276,11 @@ describe('concurrent first launches', () => {
     expect(byEmail.json.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
 
     // The email stays claimed by that user: another academy user cannot take it.
-    const other = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, { email, givenName: 'X', familyName: 'Y' });
+    const other = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, {
+      email,
+      givenName: 'X',
+      familyName: 'Y',
+    });
     expect(other.status).toBe(409);
     // And the next launch is a returning one.
     const next = await exchange(signOnCode(await launch(activity, learner)));
@@ -261,7 +314,11 @@ describe('concurrent first launches', () => {
     const email = field(learner, 'lis_person_contact_email_primary');
     const byEmail = await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(email)}`);
     expect(byEmail.status).toBe(200);
-    const clash = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, { email, givenName: 'X', familyName: 'Y' });
+    const clash = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, {
+      email,
+      givenName: 'X',
+      familyName: 'Y',
+    });
     expect(clash.status).toBe(409);
   });
 });
@@ -280,8 +337,12 @@ describe('DynamoDB requests per launch', () => {
 
     const id = `counted-${Date.now()}`;
     const email = `counted-${Date.now()}@academy.example`;
-    expect((await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, { email, givenName: 'C', familyName: 'D' })).status).toBe(201);
-    const linked = await counted(async () => signOnCode(await launch(activity, learnerParams({ lis_person_contact_email_primary: email }))));
+    expect(
+      (await server.admin.request('PUT', `/admin/environments/${env}/users/${id}`, { email, givenName: 'C', familyName: 'D' })).status,
+    ).toBe(201);
+    const linked = await counted(async () =>
+      signOnCode(await launch(activity, learnerParams({ lis_person_contact_email_primary: email }))),
+    );
     measured['first launch of an existing academy user'] = linked.requests;
     expect((await exchange(linked.result)).user.id).toBe(id);
 

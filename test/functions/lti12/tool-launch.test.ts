@@ -28,7 +28,11 @@ const academyUrl = 'https://academy.example/sso?from=lti';
 const returnUrl = certificationFixture.launch_presentation_return_url!;
 
 async function createActivity(env: string, title: string): Promise<Lti12Credentials & { id: string }> {
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title, availableForLti: true });
+  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
+    type: 'e-learning',
+    title,
+    availableForLti: true,
+  });
   expect(created.status).toBe(201);
   return { id: created.json.id, ...created.json.ltiAccess.lti12 };
 }
@@ -95,7 +99,11 @@ describe('a valid launch', () => {
     expect(exchanged.status).toBe(200);
     const email = learner.find(([n]) => n === 'lis_person_contact_email_primary')![1];
     expect(exchanged.json).toEqual({
-      user: expect.objectContaining({ email, givenName: 'Lea', externalIds: { [`lti12:${activity.key}`]: learner.find(([n]) => n === 'user_id')![1] } }),
+      user: expect.objectContaining({
+        email,
+        givenName: 'Lea',
+        externalIds: { [`lti12:${activity.key}`]: learner.find(([n]) => n === 'user_id')![1] },
+      }),
       activityId: activity.id,
       created: true,
       launch: { version: '1.2', roles: ['urn:lti:role:ims/lis/Learner', 'urn:lti:instrole:ims/lis/Alumni'], returnUrl },
@@ -163,7 +171,12 @@ describe('LTI 1.1 tool-provider certification, section 1 (launch validation)', (
       ...cert({ resource_link_id: undefined, launch_presentation_return_url: undefined }),
       ['resourcelinkid', 'rli-3000'],
     ]);
-    const page = await expectPage(response, 400, '<code>resource_link_id</code>', 'identifies the link in the LMS that the learner clicked');
+    const page = await expectPage(
+      response,
+      400,
+      '<code>resource_link_id</code>',
+      'identifies the link in the LMS that the learner clicked',
+    );
     await expectError({ status: 400, text: page }, { status: 400, code: 'missing_parameter', field: 'resource_link_id' });
   });
 
@@ -204,7 +217,10 @@ describe('LTI 1.1 tool-provider certification, section 4 (user and context infor
   // rule than the suite's "launch succeeds and the name is derived"): a launch without them returns
   // to the LMS with a message that names the missing parameter.
   it('4.1 Email but no name: returns to the LMS naming lis_person_name_given (docs/product.md requires names)', async () => {
-    const response = await launch(activity, cert({ lis_person_name_given: undefined, lis_person_name_family: undefined, lis_person_name_full: undefined }));
+    const response = await launch(
+      activity,
+      cert({ lis_person_name_given: undefined, lis_person_name_family: undefined, lis_person_name_full: undefined }),
+    );
     expectReturnToLms(response, 'lis_person_name_given');
   });
 
@@ -234,7 +250,10 @@ describe('LTI 1.1 tool-provider certification, section 4 (user and context infor
 
   it('4.5 No context information except context_id: launch succeeds', async () => {
     const code = expectSignOn(
-      await launch(activity, cert({ context_label: undefined, context_title: undefined, context_type: undefined, lis_course_section_sourcedid: undefined })),
+      await launch(
+        activity,
+        cert({ context_label: undefined, context_title: undefined, context_type: undefined, lis_course_section_sourcedid: undefined }),
+      ),
     );
     expect((await exchange('cert', code)).json.launch.roles).toEqual(['urn:lti:role:ims/lis/Instructor']);
   });
@@ -243,7 +262,13 @@ describe('LTI 1.1 tool-provider certification, section 4 (user and context infor
     expectSignOn(
       await launch(
         activity,
-        cert({ context_id: undefined, context_label: undefined, context_title: undefined, context_type: undefined, lis_course_section_sourcedid: undefined }),
+        cert({
+          context_id: undefined,
+          context_label: undefined,
+          context_title: undefined,
+          context_type: undefined,
+          lis_course_section_sourcedid: undefined,
+        }),
       ),
     );
   });
@@ -256,54 +281,114 @@ describe('OAuth checks', () => {
     await expectError(await postLaunch(signed), { status: 401, code: 'unauthorized', field: 'oauth_nonce' });
     // The same nonce signed afresh (another timestamp) is still a replay for this key.
     const nonce = new URLSearchParams(signed.body).get('oauth_nonce')!;
-    await expectError(await launch(activity, cert(), { nonce, timestamp: Math.floor(Date.now() / 1000) - 10 }), { status: 401, code: 'unauthorized', field: 'oauth_nonce' });
+    await expectError(await launch(activity, cert(), { nonce, timestamp: Math.floor(Date.now() / 1000) - 10 }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_nonce',
+    });
     // Nonces are per consumer key: another activity's key may use it.
     expectSignOn(await launch(otherActivity, cert(), { nonce }));
   });
 
   it('refuses a timestamp more than 5 minutes off, either way, and accepts one within', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expectError(await launch(activity, cert(), { timestamp: now - 330 }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
-    await expectError(await launch(activity, cert(), { timestamp: now + 330 }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
+    await expectError(await launch(activity, cert(), { timestamp: now - 330 }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_timestamp',
+    });
+    await expectError(await launch(activity, cert(), { timestamp: now + 330 }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_timestamp',
+    });
     expectSignOn(await launch(activity, cert(), { timestamp: now - 240 }));
     expectSignOn(await launch(activity, cert(), { timestamp: now + 240 }));
   });
 
   it('refuses a timestamp that is not a number', async () => {
-    await expectError(await launch(activity, cert(), { timestamp: 'soon', signer: 'oauthlib' }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
-    await expectError(await launch(activity, cert(), { timestamp: `${Math.floor(Date.now() / 1000)}.5` }), { status: 401, code: 'unauthorized', field: 'oauth_timestamp' });
+    await expectError(await launch(activity, cert(), { timestamp: 'soon', signer: 'oauthlib' }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_timestamp',
+    });
+    await expectError(await launch(activity, cert(), { timestamp: `${Math.floor(Date.now() / 1000)}.5` }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_timestamp',
+    });
     // Tampering with it after signing breaks the signature, which is checked first.
     const signed = await signLaunch(activity, cert());
-    await expectError(await postLaunch(tamper(signed, 'oauth_timestamp', 'soon')), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(await postLaunch(tamper(signed, 'oauth_timestamp', 'soon')), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
   });
 
   it('refuses a wrong key and a wrong secret', async () => {
-    await expectError(await launch(activity, cert(), { key: 'wrong-key' }), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
-    await expectError(await launch(activity, cert(), { secret: 'wrong-secret' }), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
-    await expectError(await launch(activity, cert(), { secret: `${activity.secret}x` }), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(await launch(activity, cert(), { key: 'wrong-key' }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_consumer_key',
+    });
+    await expectError(await launch(activity, cert(), { secret: 'wrong-secret' }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
+    await expectError(await launch(activity, cert(), { secret: `${activity.secret}x` }), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
   });
 
   it("refuses another activity's key and secret (both available for LTI)", async () => {
     const withOtherKey = { ...otherActivity, launchUrl: activity.launchUrl };
     await expectError(await launch(withOtherKey, cert()), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
     // The other activity's key with this activity's secret: still the wrong key.
-    await expectError(await launch({ ...activity, key: otherActivity.key }, cert()), { status: 401, code: 'unauthorized', field: 'oauth_consumer_key' });
+    await expectError(await launch({ ...activity, key: otherActivity.key }, cert()), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_consumer_key',
+    });
     // This activity's key with the other's secret: a bad signature.
-    await expectError(await launch({ ...activity, secret: otherActivity.secret }, cert()), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(await launch({ ...activity, secret: otherActivity.secret }, cert()), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
     expectSignOn(await launch(otherActivity, cert()));
   });
 
   it('refuses a tampered parameter: the signature covers the whole form', async () => {
     const signed = await signLaunch(activity, cert());
-    await expectError(await postLaunch(tamper(signed, 'user_id', 'someone-else')), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
-    await expectError(await postLaunch(tamper(signed, 'lis_person_contact_email_primary', 'admin@academy.example')), { status: 401, code: 'unauthorized', field: 'oauth_signature' });
+    await expectError(await postLaunch(tamper(signed, 'user_id', 'someone-else')), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
+    await expectError(await postLaunch(tamper(signed, 'lis_person_contact_email_primary', 'admin@academy.example')), {
+      status: 401,
+      code: 'unauthorized',
+      field: 'oauth_signature',
+    });
   });
 
   it('refuses an unsupported signature method and an oauth_version other than 1.0 (400)', async () => {
     const signed = await signLaunch(activity, cert());
     await expectPage(await postLaunch(tamper(signed, 'oauth_signature_method', 'PLAINTEXT')), 400, 'HMAC-SHA1 or HMAC-SHA256');
-    await expectError(await postLaunch(tamper(signed, 'oauth_signature_method', 'PLAINTEXT')), { status: 400, code: 'invalid_parameter', field: 'oauth_signature_method' });
-    await expectError(await postLaunch(tamper(signed, 'oauth_version', '2.0')), { status: 400, code: 'invalid_parameter', field: 'oauth_version' });
+    await expectError(await postLaunch(tamper(signed, 'oauth_signature_method', 'PLAINTEXT')), {
+      status: 400,
+      code: 'invalid_parameter',
+      field: 'oauth_signature_method',
+    });
+    await expectError(await postLaunch(tamper(signed, 'oauth_version', '2.0')), {
+      status: 400,
+      code: 'invalid_parameter',
+      field: 'oauth_version',
+    });
   });
 
   it.each(['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'])(
@@ -311,7 +396,11 @@ describe('OAuth checks', () => {
     async (name) => {
       const signed = await signLaunch(activity, cert());
       const pairs = signed.pairs.filter(([n]) => n !== name);
-      await expectError(await postLaunch({ url: signed.url, body: new URLSearchParams(pairs).toString() }), { status: 400, code: 'missing_parameter', field: name });
+      await expectError(await postLaunch({ url: signed.url, body: new URLSearchParams(pairs).toString() }), {
+        status: 400,
+        code: 'missing_parameter',
+        field: name,
+      });
     },
   );
 
@@ -346,15 +435,22 @@ describe('required launch parameters', () => {
   });
 
   it.each(required)('with %s blank: the same 400 page', async (name) => {
-    await expectPage(await launch(activity, learnerParams({ [name]: '  ', launch_presentation_return_url: undefined })), 400, `<code>${name}</code>`);
+    await expectPage(
+      await launch(activity, learnerParams({ [name]: '  ', launch_presentation_return_url: undefined })),
+      400,
+      `<code>${name}</code>`,
+    );
   });
 
   it.each(required)('without %s on a validly signed launch with a return URL: back to the LMS with lti_errormsg', async (name) => {
     expectReturnToLms(await launch(activity, learnerParams({ [name]: undefined })), name);
   });
 
-  it('keeps the return URL\'s own query parameters', async () => {
-    const response = await launch(activity, learnerParams({ user_id: undefined, launch_presentation_return_url: 'https://lms.example/return?course=7&x=1' }));
+  it("keeps the return URL's own query parameters", async () => {
+    const response = await launch(
+      activity,
+      learnerParams({ user_id: undefined, launch_presentation_return_url: 'https://lms.example/return?course=7&x=1' }),
+    );
     const location = new URL(response.headers.get('location')!);
     expect(location.searchParams.get('course')).toBe('7');
     expect(location.searchParams.get('x')).toBe('1');
@@ -362,7 +458,10 @@ describe('required launch parameters', () => {
   });
 
   it('refuses an email that is not an email address', async () => {
-    expectReturnToLms(await launch(activity, learnerParams({ lis_person_contact_email_primary: 'not-an-email' })), 'lis_person_contact_email_primary');
+    expectReturnToLms(
+      await launch(activity, learnerParams({ lis_person_contact_email_primary: 'not-an-email' })),
+      'lis_person_contact_email_primary',
+    );
   });
 
   it('never redirects a badly signed launch, even when its content is also wrong', async () => {
@@ -375,7 +474,11 @@ describe('required launch parameters', () => {
   });
 
   it('does not redirect to a return URL that is not http(s)', async () => {
-    await expectPage(await launch(activity, learnerParams({ user_id: undefined, launch_presentation_return_url: 'javascript:alert(1)' })), 400, '<code>user_id</code>');
+    await expectPage(
+      await launch(activity, learnerParams({ user_id: undefined, launch_presentation_return_url: 'javascript:alert(1)' })),
+      400,
+      '<code>user_id</code>',
+    );
   });
 });
 
@@ -389,15 +492,24 @@ describe('environment and activity', () => {
     const off = await postLaunch({ url: disabledEnvActivity.launchUrl, body: unsigned });
     await expectError(off.clone(), { status: 403, code: 'lti_disabled' });
     await expectPage(off, 403, 'LTI is not enabled in this environment.');
-    await expectError(await postLaunch({ url: `${server.baseUrl}/nowhere/lti12/launch/${activity.id}`, body: unsigned }), { status: 404, code: 'not_found' });
-    await expectError(await postLaunch({ url: activity.launchUrl, body: unsigned }), { status: 400, code: 'missing_parameter', field: 'oauth_consumer_key' });
+    await expectError(await postLaunch({ url: `${server.baseUrl}/nowhere/lti12/launch/${activity.id}`, body: unsigned }), {
+      status: 404,
+      code: 'not_found',
+    });
+    await expectError(await postLaunch({ url: activity.launchUrl, body: unsigned }), {
+      status: 400,
+      code: 'missing_parameter',
+      field: 'oauth_consumer_key',
+    });
   });
 
   it('answers 404 for an unknown environment or activity, or one not available for LTI', async () => {
     await expectPage(await launch({ ...activity, launchUrl: `${server.baseUrl}/nowhere/lti12/launch/${activity.id}` }, cert()), 404);
     await expectPage(await launch({ ...activity, launchUrl: `${server.baseUrl}/cert/lti12/launch/no-such-activity` }, cert()), 404);
     const hidden = await createActivity('cert', 'Hidden later');
-    expect((await server.admin.request('PATCH', `/admin/environments/cert/activities/${hidden.id}`, { availableForLti: false })).status).toBe(200);
+    expect(
+      (await server.admin.request('PATCH', `/admin/environments/cert/activities/${hidden.id}`, { availableForLti: false })).status,
+    ).toBe(200);
     await expectPage(await launch(hidden, cert()), 404);
   });
 });

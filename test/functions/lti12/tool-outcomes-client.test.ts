@@ -1,5 +1,10 @@
 import { createHttpClient } from '../../../functions/http/outbound';
-import { ToolOutcomeError, sendReplaceResult, signedReplaceResult, type ReplaceResultInput } from '../../../functions/lti12/tool-outcomes-client';
+import {
+  ToolOutcomeError,
+  sendReplaceResult,
+  signedReplaceResult,
+  type ReplaceResultInput,
+} from '../../../functions/lti12/tool-outcomes-client';
 import { startOutcomesReceiver, success, type OutcomesReceiver } from '../../fixtures/outcomes-receiver';
 
 const http = createHttpClient({ allowPrivate: true, timeoutMs: 2000 });
@@ -57,7 +62,15 @@ describe('signedReplaceResult', () => {
     const request = signedReplaceResult(input());
     const header = request.headers.authorization!;
     expect(header).toMatch(/^OAuth /);
-    for (const name of ['oauth_consumer_key', 'oauth_nonce', 'oauth_signature_method="HMAC-SHA1"', 'oauth_timestamp', 'oauth_version="1.0"', 'oauth_body_hash', 'oauth_signature']) {
+    for (const name of [
+      'oauth_consumer_key',
+      'oauth_nonce',
+      'oauth_signature_method="HMAC-SHA1"',
+      'oauth_timestamp',
+      'oauth_version="1.0"',
+      'oauth_body_hash',
+      'oauth_signature',
+    ]) {
       expect(header).toContain(name);
     }
   });

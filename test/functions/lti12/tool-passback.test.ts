@@ -101,17 +101,26 @@ describe('lti12Deliverer', () => {
 
   it('refuses a binding whose consumer key is not the activity key, before sending anything', async () => {
     const before = receiver.received.length;
-    const error = await deliveryError(lti12Deliverer.deliver({ binding: binding({ consumerKey: 'old-key' }), progress: progress('completed', 50), activity }, deps()));
+    const error = await deliveryError(
+      lti12Deliverer.deliver({ binding: binding({ consumerKey: 'old-key' }), progress: progress('completed', 50), activity }, deps()),
+    );
     expect(error.retryable).toBe(false);
-    expect(error.message).toBe("the LMS launched with the LTI 1.2 key old-key, which is no longer this activity's key (key-1); the learner must launch again");
+    expect(error.message).toBe(
+      "the LMS launched with the LTI 1.2 key old-key, which is no longer this activity's key (key-1); the learner must launch again",
+    );
     expect(error.message).not.toContain('s3cret');
     expect(receiver.received.length).toBe(before);
   });
 
   it('refuses an activity without LTI 1.2 credentials', async () => {
     const { lti12Credentials: _gone, ...bare } = activity;
-    const error = await deliveryError(lti12Deliverer.deliver({ binding: binding(), progress: progress('completed', 50), activity: bare }, deps()));
-    expect(error).toMatchObject({ retryable: false, message: 'the activity has no LTI 1.2 key and secret any more, so the result cannot be signed' });
+    const error = await deliveryError(
+      lti12Deliverer.deliver({ binding: binding(), progress: progress('completed', 50), activity: bare }, deps()),
+    );
+    expect(error).toMatchObject({
+      retryable: false,
+      message: 'the activity has no LTI 1.2 key and secret any more, so the result cannot be signed',
+    });
   });
 
   it('turns the outcome service’s answer into a DeliveryError that says whether to retry', async () => {

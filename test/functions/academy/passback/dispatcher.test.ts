@@ -35,7 +35,11 @@ interface ProgressView {
 const progressPath = (userId: string, activityId = activity.id) => `/admin/environments/${env}/activities/${activityId}/progress/${userId}`;
 
 async function createActivity(title: string): Promise<Lti12Credentials & { id: string }> {
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title, availableForLti: true });
+  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
+    type: 'e-learning',
+    title,
+    availableForLti: true,
+  });
   expect(created.status).toBe(201);
   return { id: created.json.id, ...created.json.ltiAccess.lti12 };
 }
@@ -43,7 +47,11 @@ async function createActivity(title: string): Promise<Lti12Credentials & { id: s
 let learners = 0;
 
 /** Launches a new learner as an LMS would and answers the academy user id (through single sign-on). */
-async function launchLearner(outcome: { serviceUrl?: string; sourcedId?: string }, overrides: Record<string, string> = {}, into = activity): Promise<string> {
+async function launchLearner(
+  outcome: { serviceUrl?: string; sourcedId?: string },
+  overrides: Record<string, string> = {},
+  into = activity,
+): Promise<string> {
   learners++;
   const response = await launch(
     into,
@@ -85,7 +93,15 @@ const onlyPassback = (view: ProgressView) => {
 beforeAll(async () => {
   server = await startTestServer();
   receiver = await startOutcomesReceiver();
-  expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Passback', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
+  expect(
+    (
+      await server.admin.request('PUT', `/admin/environments/${env}`, {
+        name: 'Passback',
+        ltiEnabled: true,
+        academyUrl: 'https://academy.example/sso',
+      })
+    ).status,
+  ).toBe(201);
   activity = await createActivity('Safety basics');
   receiver.secrets.set(activity.key, activity.secret);
 });
@@ -110,7 +126,9 @@ describe('happy path', () => {
     const answered = performance.now();
     expect(put.status).toBe(200);
     expect(put.json).toMatchObject({ userId, activityId: activity.id, status: 'completed', score: 85 });
-    expect(put.json.passbacks).toEqual([expect.objectContaining({ version: '1.2', target: serviceUrl, state: 'pending', attempts: 0, lastError: null })]);
+    expect(put.json.passbacks).toEqual([
+      expect.objectContaining({ version: '1.2', target: serviceUrl, state: 'pending', attempts: 0, lastError: null }),
+    ]);
 
     const [got] = await receiver.waitFor(1, (r) => r.sourcedId === 'lms-a:result:1');
     const received = performance.now();
@@ -145,7 +163,14 @@ describe('happy path', () => {
         `GET shows delivered ${(delivered - started).toFixed(1)} ms after the PUT; warm PUT → LMS received: median ${warm[2]!.toFixed(1)} ms ` +
         `(min ${warm[0]!.toFixed(1)}, max ${warm[4]!.toFixed(1)})`,
     );
-    expect(receiver.received.filter((r) => r.sourcedId === 'lms-a:result:1').map((r) => r.score)).toEqual(['0.85', '0.86', '0.87', '0.88', '0.89', '0.9']);
+    expect(receiver.received.filter((r) => r.sourcedId === 'lms-a:result:1').map((r) => r.score)).toEqual([
+      '0.85',
+      '0.86',
+      '0.87',
+      '0.88',
+      '0.89',
+      '0.9',
+    ]);
   });
 
   it('sends a new result for every update (passed 92.5 → 0.925), each with a new message id', async () => {
@@ -200,7 +225,9 @@ describe('an LMS that refuses or is down', () => {
   it('imsx_codeMajor failure: kept as failed after one attempt, lastError quotes the LMS', async () => {
     const userId = await launchLearner({ serviceUrl: `${receiver.baseUrl}/outcomes/refusing`, sourcedId: 'refused-1' });
     receiver.answer = (r) =>
-      r.path === '/outcomes/refusing' ? { status: 200, codeMajor: 'failure', description: 'Tool does not accept grades' } : { status: 200, codeMajor: 'success' };
+      r.path === '/outcomes/refusing'
+        ? { status: 200, codeMajor: 'failure', description: 'Tool does not accept grades' }
+        : { status: 200, codeMajor: 'success' };
     await putProgress(userId, { status: 'completed', score: 50 });
     const view = await until(userId, (v) => v.passbacks[0]?.state === 'failed');
     expect(onlyPassback(view)).toMatchObject({
@@ -294,7 +321,11 @@ describe('bindings', () => {
     receiver.secrets.set(other.key, other.secret);
     const userId = await launchLearner({ serviceUrl: `${receiver.baseUrl}/course-a`, sourcedId: 'course-a-1' });
     const email = (await server.admin.request('GET', `/admin/environments/${env}/users/${userId}`)).json.email as string;
-    await launchLearner({ serviceUrl: `${receiver.baseUrl}/course-b`, sourcedId: 'course-b-1' }, { lis_person_contact_email_primary: email }, other);
+    await launchLearner(
+      { serviceUrl: `${receiver.baseUrl}/course-b`, sourcedId: 'course-b-1' },
+      { lis_person_contact_email_primary: email },
+      other,
+    );
 
     await putProgress(userId, { status: 'completed', score: 33 }, other.id);
     const [sent] = await receiver.waitFor(1, (r) => r.sourcedId === 'course-b-1');
@@ -314,7 +345,15 @@ describe('GET …/progress (the activity)', () => {
     await receiver.waitFor(1, (r) => r.sourcedId === 'listed-2');
 
     // A user who never launched (created by the admin API) gets progress recorded too.
-    expect((await server.admin.request('PUT', `/admin/environments/${env}/users/admin-made`, { email: 'admin-made@school.edu', givenName: 'Ada', familyName: 'Admin' })).status).toBe(201);
+    expect(
+      (
+        await server.admin.request('PUT', `/admin/environments/${env}/users/admin-made`, {
+          email: 'admin-made@school.edu',
+          givenName: 'Ada',
+          familyName: 'Admin',
+        })
+      ).status,
+    ).toBe(201);
     await putProgress('admin-made', { status: 'in-progress' }, course.id);
 
     let list: ProgressView[] = [];
@@ -379,7 +418,9 @@ describe('errors', () => {
     expect(list.status).toBe(404);
     expect(list.json.message).toBe('activity no-such-activity not found');
 
-    const otherEnv = await server.admin.request('PUT', `/admin/environments/nowhere/activities/${activity.id}/progress/${userId}`, { status: 'completed' });
+    const otherEnv = await server.admin.request('PUT', `/admin/environments/nowhere/activities/${activity.id}/progress/${userId}`, {
+      status: 'completed',
+    });
     expect(otherEnv.status).toBe(404);
     expect(otherEnv.json.message).toBe('environment nowhere not found');
   });

@@ -64,7 +64,10 @@ function passbackDeps(overrides: Partial<PassbackDeps> = {}): Runtime & Passback
 
 /** Launches a new learner as the LMS would (the binding is the launch's) and answers the academy user id. */
 async function launchLearner(path: string, sourcedId: string): Promise<string> {
-  const response = await launch(activity, learnerParams({ lis_outcome_service_url: `${receiver.baseUrl}${path}`, lis_result_sourcedid: sourcedId }));
+  const response = await launch(
+    activity,
+    learnerParams({ lis_outcome_service_url: `${receiver.baseUrl}${path}`, lis_result_sourcedid: sourcedId }),
+  );
   expect(response.status).toBe(303);
   const code = new URL(response.headers.get('location')!).searchParams.get('code');
   const grant = await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code });
@@ -81,7 +84,11 @@ async function open(userId: string, score: number, options: { queue?: PassbackQu
   const at = options.at ?? Date.now();
   const progress = progressOf(userId, score, at);
   await rt.progress.put(progress);
-  const opened = await passBack(passbackDeps({ passbackQueue: options.queue ?? lostQueue, clock: { now: () => at } }), await store.learner(env, activity.id, userId), progress);
+  const opened = await passBack(
+    passbackDeps({ passbackQueue: options.queue ?? lostQueue, clock: { now: () => at } }),
+    await store.learner(env, activity.id, userId),
+    progress,
+  );
   expect(opened).toHaveLength(1);
   return opened[0]!;
 }
@@ -169,20 +176,39 @@ beforeAll(async () => {
   const earlier = await startTestServer({ dataDir });
   try {
     use(earlier);
-  expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'Recovery', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title: 'Recovered course', availableForLti: true });
-  expect(created.status).toBe(201);
-  activity = { id: created.json.id, ...created.json.ltiAccess.lti12 };
-  receiver.secrets.set(activity.key, activity.secret);
+    expect(
+      (
+        await server.admin.request('PUT', `/admin/environments/${env}`, {
+          name: 'Recovery',
+          ltiEnabled: true,
+          academyUrl: 'https://academy.example/sso',
+        })
+      ).status,
+    ).toBe(201);
+    const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
+      type: 'e-learning',
+      title: 'Recovered course',
+      availableForLti: true,
+    });
+    expect(created.status).toBe(201);
+    activity = { id: created.json.id, ...created.json.ltiAccess.lti12 };
+    receiver.secrets.set(activity.key, activity.secret);
 
-  left.firstLost = await launchLearner('/left/first', 'left-first');
-  await open(left.firstLost, 61);
-  left.retryLost = await launchLearner('/left/retry', 'left-retry');
-  const retried = await open(left.retryLost, 62);
-  expect(await store.record(messageOf(retried), { state: 'pending', lastError: 'the outcome service answered HTTP 503', target: retried.target, now: Date.now() })).toBe(true);
-  left.delivered = await launchLearner('/left/delivered', 'left-delivered');
-  const done = await open(left.delivered, 63);
-  expect(await store.record(messageOf(done), { state: 'delivered', target: done.target, now: Date.now() })).toBe(true);
+    left.firstLost = await launchLearner('/left/first', 'left-first');
+    await open(left.firstLost, 61);
+    left.retryLost = await launchLearner('/left/retry', 'left-retry');
+    const retried = await open(left.retryLost, 62);
+    expect(
+      await store.record(messageOf(retried), {
+        state: 'pending',
+        lastError: 'the outcome service answered HTTP 503',
+        target: retried.target,
+        now: Date.now(),
+      }),
+    ).toBe(true);
+    left.delivered = await launchLearner('/left/delivered', 'left-delivered');
+    const done = await open(left.delivered, 63);
+    expect(await store.record(messageOf(done), { state: 'delivered', target: done.target, now: Date.now() })).toBe(true);
   } finally {
     await earlier.close();
   }
@@ -203,7 +229,12 @@ describe('local mode: a server that stopped with attempts queued', () => {
   it('the next run queues them again when it starts: the LMS gets every score, and nothing already delivered is sent again', async () => {
     expect(await getProgress(left.firstLost)).toMatchObject({ status: 'completed', score: 61 });
     const first = await until(left.firstLost, (v) => v.passbacks[0]?.state === 'delivered');
-    expect(first.passbacks[0]).toMatchObject({ state: 'delivered', attempts: 1, lastError: null, target: `${receiver.baseUrl}/left/first` });
+    expect(first.passbacks[0]).toMatchObject({
+      state: 'delivered',
+      attempts: 1,
+      lastError: null,
+      target: `${receiver.baseUrl}/left/first`,
+    });
     const retry = await until(left.retryLost, (v) => v.passbacks[0]?.state === 'delivered');
     // Its attempt 1 had failed before the stop; the recovered message is attempt 2.
     expect(retry.passbacks[0]).toMatchObject({ state: 'delivered', attempts: 2, lastError: null });
@@ -255,18 +286,45 @@ describe('the recovery itself (requeuePending + the store’s local scan), again
       carries: () => true,
       deliver: async (attempt) => void sends.push(`${attempt.binding.sourcedId}:${attempt.progress.score}`),
     };
-    const queue: InProcessQueue = new InProcessQueue((message) => attemptDelivery(passbackDeps({ deliverers: { '1.2': fake }, passbackQueue: queue }), message), { log: () => undefined });
+    const queue: InProcessQueue = new InProcessQueue(
+      (message) => attemptDelivery(passbackDeps({ deliverers: { '1.2': fake }, passbackQueue: queue }), message),
+      { log: () => undefined },
+    );
     const queued = await requeuePending({
       pending: async () => (await store.scanPendingDeliveriesForLocalRecovery(t0 + 1000)).filter((d) => mine.has(d.userId)),
       passbackQueue: queue,
     });
     expect(queued.sort((a, b) => a.attempt - b.attempt)).toEqual([
-      { environmentId: env, activityId: activity.id, userId: firstLost, bindingKey: firstDelivery.bindingKey, sequence: firstDelivery.sequence, attempt: 0 },
-      { environmentId: env, activityId: activity.id, userId: retrying, bindingKey: retried.bindingKey, sequence: retried.sequence, attempt: 2 },
+      {
+        environmentId: env,
+        activityId: activity.id,
+        userId: firstLost,
+        bindingKey: firstDelivery.bindingKey,
+        sequence: firstDelivery.sequence,
+        attempt: 0,
+      },
+      {
+        environmentId: env,
+        activityId: activity.id,
+        userId: retrying,
+        bindingKey: retried.bindingKey,
+        sequence: retried.sequence,
+        attempt: 2,
+      },
     ]);
 
-    expect(await eventually(() => deliveryOf(firstLost), (d) => d.state !== 'pending')).toMatchObject({ state: 'delivered', attempts: 1 });
-    expect(await eventually(() => deliveryOf(retrying), (d) => d.state !== 'pending')).toMatchObject({ state: 'delivered', attempts: 3 });
+    expect(
+      await eventually(
+        () => deliveryOf(firstLost),
+        (d) => d.state !== 'pending',
+      ),
+    ).toMatchObject({ state: 'delivered', attempts: 1 });
+    expect(
+      await eventually(
+        () => deliveryOf(retrying),
+        (d) => d.state !== 'pending',
+      ),
+    ).toMatchObject({ state: 'delivered', attempts: 3 });
     expect(sends.sort()).toEqual([`src-${firstLost}:40`, `src-${retrying}:41`]);
     expect(await deliveryOf(delivered)).toMatchObject({ state: 'delivered', attempts: 1 });
     expect(await deliveryOf(failed)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'refused' });
@@ -293,7 +351,10 @@ describe('a first attempt that cannot be queued', () => {
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     let refused: unknown;
     try {
-      refused = await recordProgress(passbackDeps({ passbackQueue: queueDown }), env, activity.id, userId, { status: 'completed', score: 72 }).catch((e: unknown) => e);
+      refused = await recordProgress(passbackDeps({ passbackQueue: queueDown }), env, activity.id, userId, {
+        status: 'completed',
+        score: 72,
+      }).catch((e: unknown) => e);
     } finally {
       errors.mockRestore();
     }
@@ -317,7 +378,10 @@ describe('a first attempt that cannot be queued', () => {
     expect(notQueuedError(new Error('SQS is unavailable'))).toBe(view.passbacks[0]!.lastError);
 
     // What the 503 tells the academy to do: send the same progress again.
-    const again = await server.admin.request('PUT', `/admin/environments/${env}/activities/${activity.id}/progress/${userId}`, { status: 'completed', score: 72 });
+    const again = await server.admin.request('PUT', `/admin/environments/${env}/activities/${activity.id}/progress/${userId}`, {
+      status: 'completed',
+      score: 72,
+    });
     expect(again.status).toBe(200);
     expect(again.json.passbacks).toEqual([expect.objectContaining({ state: 'pending', attempts: 0, lastError: null })]);
     const delivered = await until(userId, (v) => v.passbacks[0]?.state === 'delivered');
@@ -336,12 +400,18 @@ describe('a first attempt that cannot be queued', () => {
     };
     const progress = progressOf(userId, 50);
     await rt.progress.put(progress);
-    await expect(passBack(passbackDeps({ passbackQueue: half }), await store.learner(env, activity.id, userId), progress)).rejects.toThrow('queue refused key-b');
+    await expect(passBack(passbackDeps({ passbackQueue: half }), await store.learner(env, activity.id, userId), progress)).rejects.toThrow(
+      'queue refused key-b',
+    );
     const a = await deliveryOf(userId, 'lti12:key-a');
     const b = await deliveryOf(userId, 'lti12:key-b');
     expect(a).toMatchObject({ state: 'pending', attempts: 0 });
     expect(queued).toEqual([messageOf(a)]);
-    expect(b).toMatchObject({ state: 'failed', attempts: 0, lastError: 'could not be queued: queue refused key-b; record the progress again to send it' });
+    expect(b).toMatchObject({
+      state: 'failed',
+      attempts: 0,
+      lastError: 'could not be queued: queue refused key-b; record the progress again to send it',
+    });
   });
 });
 
@@ -367,10 +437,17 @@ describe('the dead-letter function (functions/handlers/passback-dead-letters.ts)
     const opened = await open(userId, 30);
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      expect(await deadLetterHandler(() => server.runtime)(dlqEvent(['dlq-1', JSON.stringify(messageOf(opened))], ['junk', '{}']))).toEqual({ batchItemFailures: [] });
+      expect(await deadLetterHandler(() => server.runtime)(dlqEvent(['dlq-1', JSON.stringify(messageOf(opened))], ['junk', '{}']))).toEqual(
+        { batchItemFailures: [] },
+      );
     } finally {
       errors.mockRestore();
     }
-    expect(await deliveryOf(userId)).toMatchObject({ state: 'failed', attempts: 0, lastError: deadLetteredError(5), sequence: opened.sequence });
+    expect(await deliveryOf(userId)).toMatchObject({
+      state: 'failed',
+      attempts: 0,
+      lastError: deadLetteredError(5),
+      sequence: opened.sequence,
+    });
   });
 });

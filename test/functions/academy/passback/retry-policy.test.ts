@@ -13,7 +13,9 @@ const highest = () => 0.999999;
 
 describe('passback retry policy', () => {
   it('first retry within seconds, doubling to at most 5 minutes between tries', () => {
-    expect(retrySchedule(passbackRetryPolicy)).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300]);
+    expect(retrySchedule(passbackRetryPolicy)).toEqual([
+      2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300, 300,
+    ]);
   });
 
   it('gives up after 20 tries in all, about an hour after the first', () => {

@@ -55,7 +55,10 @@ const fakeDeliverer: Deliverer<Lti12Binding> = {
 function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps {
   return {
     passbacks: store,
-    passbackQueue: new SqsPassbackQueue(new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), QUEUE_URL),
+    passbackQueue: new SqsPassbackQueue(
+      new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
+      QUEUE_URL,
+    ),
     clock: { now: () => now },
     http: { send: () => Promise.reject(new Error('no network in this test')) },
     signer: { publicKeys: () => Promise.reject(new Error('unused')), signJwt: () => Promise.reject(new Error('unused')) },
@@ -69,9 +72,16 @@ function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps {
 let users = 0;
 
 /** A learner with an LTI 1.2 binding and progress, and its opened delivery's first message. */
-async function learner(progress: Pick<Progress, 'status' | 'score'> = { status: 'completed', score: 80 }): Promise<{ userId: string; binding: Lti12Binding; message: PassbackMessage }> {
+async function learner(
+  progress: Pick<Progress, 'status' | 'score'> = { status: 'completed', score: 80 },
+): Promise<{ userId: string; binding: Lti12Binding; message: PassbackMessage }> {
   const userId = `user-${++users}`;
-  const binding: Lti12Binding = { version: '1.2', consumerKey: 'key-1', serviceUrl: `https://lms.example/outcomes/${userId}`, sourcedId: `src-${userId}` };
+  const binding: Lti12Binding = {
+    version: '1.2',
+    consumerKey: 'key-1',
+    serviceUrl: `https://lms.example/outcomes/${userId}`,
+    sourcedId: `src-${userId}`,
+  };
   await doc.send(
     new PutCommand({
       TableName: dynamo.tableNames.data,
@@ -121,7 +131,9 @@ async function delivery(userId: string) {
 }
 
 const sentMessages = () =>
-  sqs.commandCalls(SendMessageCommand).map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.MessageBody!) as PassbackMessage }));
+  sqs
+    .commandCalls(SendMessageCommand)
+    .map((call) => ({ ...call.args[0].input, body: JSON.parse(call.args[0].input.MessageBody!) as PassbackMessage }));
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'lti-bridge-worker-'));
@@ -142,7 +154,9 @@ beforeAll(async () => {
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   };
-  await doc.send(new PutCommand({ TableName: dynamo.tableNames.data, Item: { ...keys.activity(env, activityId), kind: 'activity', ...activity } }));
+  await doc.send(
+    new PutCommand({ TableName: dynamo.tableNames.data, Item: { ...keys.activity(env, activityId), kind: 'activity', ...activity } }),
+  );
 });
 
 afterAll(async () => {
@@ -167,9 +181,7 @@ describe('a retryable failure', () => {
     };
     const answer = await worker()(sqsEvent(['m-1', message]));
     expect(answer).toEqual({ batchItemFailures: [] });
-    expect(sentMessages()).toEqual([
-      expect.objectContaining({ QueueUrl: QUEUE_URL, DelaySeconds: 2, body: { ...message, attempt: 1 } }),
-    ]);
+    expect(sentMessages()).toEqual([expect.objectContaining({ QueueUrl: QUEUE_URL, DelaySeconds: 2, body: { ...message, attempt: 1 } })]);
     expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 1, lastError: 'the outcome service answered HTTP 503' });
 
     // The re-enqueued message, when it comes due and the LMS is back: delivered, error cleared.
@@ -245,7 +257,11 @@ describe('a permanent failure', () => {
     };
     expect(await worker()(sqsEvent(['m-1', message]))).toEqual({ batchItemFailures: [] });
     expect(sentMessages()).toEqual([]);
-    expect(await delivery(userId)).toMatchObject({ state: 'failed', attempts: 1, lastError: 'the LMS answered imsx_codeMajor failure: Tool does not accept grades' });
+    expect(await delivery(userId)).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      lastError: 'the LMS answered imsx_codeMajor failure: Tool does not accept grades',
+    });
   });
 
   it('a binding version without a registered deliverer is failed and says so', async () => {
@@ -271,7 +287,12 @@ describe('stale and duplicate messages', () => {
     expect(await worker()(sqsEvent(['old', message]))).toEqual({ batchItemFailures: [] });
     expect(attempts).toEqual([]);
     expect(sentMessages()).toEqual([]);
-    expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 0, sequence: newer.sequence, progress: { status: 'passed', score: 95 } });
+    expect(await delivery(userId)).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      sequence: newer.sequence,
+      progress: { status: 'passed', score: 95 },
+    });
   });
 
   it('a duplicated message (SQS delivers at least once) runs once and forks no second retry chain', async () => {
@@ -305,7 +326,14 @@ describe('stale and duplicate messages', () => {
 describe('what an attempt sends', () => {
   it('the newest progress at delivery time, so that a retry sends the latest score', async () => {
     const { userId, message } = await learner({ status: 'completed', score: 40 });
-    await progressStore.put({ environmentId: env, activityId, userId, status: 'completed', score: 90, updatedAt: new Date(now).toISOString() });
+    await progressStore.put({
+      environmentId: env,
+      activityId,
+      userId,
+      status: 'completed',
+      score: 90,
+      updatedAt: new Date(now).toISOString(),
+    });
     await worker()(sqsEvent(['m-1', message]));
     expect(attempts.map((a) => a.progress.score)).toEqual([90]);
   });
@@ -323,7 +351,13 @@ describe('what an attempt sends', () => {
     await doc.send(
       new PutCommand({
         TableName: dynamo.tableNames.data,
-        Item: { ...keys.binding(env, activityId, userId, bindingKey(relaunched)), kind: 'binding', userId, activityId, binding: relaunched },
+        Item: {
+          ...keys.binding(env, activityId, userId, bindingKey(relaunched)),
+          kind: 'binding',
+          userId,
+          activityId,
+          binding: relaunched,
+        },
       }),
     );
     await worker()(sqsEvent(['m-1', message]));
@@ -349,7 +383,9 @@ describe('messages whose processing throws are reported as batch item failures',
     });
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      expect(await worker(failing)(sqsEvent(['good', good.message], ['bad', bad.message]))).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+      expect(await worker(failing)(sqsEvent(['good', good.message], ['bad', bad.message]))).toEqual({
+        batchItemFailures: [{ itemIdentifier: 'bad' }],
+      });
     } finally {
       errors.mockRestore();
     }
@@ -391,7 +427,8 @@ describe('messages whose processing throws are reported as batch item failures',
 });
 
 describe('the dead-letter queue consumer (a message the worker failed on passbackMaxReceives times)', () => {
-  const deadLetters = (d: Parameters<typeof markDeadLettered>[0] = deps()) => sqsBatchHandler((message) => markDeadLettered(d, message), { malformed: 'drop' });
+  const deadLetters = (d: Parameters<typeof markDeadLettered>[0] = deps()) =>
+    sqsBatchHandler((message) => markDeadLettered(d, message), { malformed: 'drop' });
   const quiet = () => jest.spyOn(console, 'error').mockImplementation(() => undefined);
 
   it('marks the pending delivery failed with a lastError that says so, keeps its attempts, and acknowledges the message', async () => {
@@ -478,10 +515,15 @@ describe('the dead-letter queue consumer (a message the worker failed on passbac
 
   it('a store error is a batch item failure (the dead letter is received again); a malformed one is logged and dropped', async () => {
     const { userId, message } = await learner();
-    const failing = { clock: { now: () => now }, passbacks: { abandon: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) } };
+    const failing = {
+      clock: { now: () => now },
+      passbacks: { abandon: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) },
+    };
     const errors = quiet();
     try {
-      expect(await deadLetters(failing)(sqsEvent(['dlq-1', message], ['junk', 'not json']))).toEqual({ batchItemFailures: [{ itemIdentifier: 'dlq-1' }] });
+      expect(await deadLetters(failing)(sqsEvent(['dlq-1', message], ['junk', 'not json']))).toEqual({
+        batchItemFailures: [{ itemIdentifier: 'dlq-1' }],
+      });
       expect(errors).toHaveBeenCalledWith(expect.stringContaining('malformed passback message dropped'));
     } finally {
       errors.mockRestore();

@@ -25,7 +25,9 @@ describe('formPost', () => {
     expect(unchecked.body).not.toContain('<form');
     expect(unchecked.body).not.toContain('secret-cause-detail');
     await expectError(unchecked, { status: 400, code: 'invalid_request', field: 'nonce' });
-    const shown = formPost(new HttpError(400, 'invalid_request', 'The redirect_uri is not registered.', { field: 'redirect_uri' }), { redirect });
+    const shown = formPost(new HttpError(400, 'invalid_request', 'The redirect_uri is not registered.', { field: 'redirect_uri' }), {
+      redirect,
+    });
     expect(shown.body).not.toContain('<form');
     await expectError(shown, { status: 400, code: 'invalid_request', field: 'redirect_uri' });
   });

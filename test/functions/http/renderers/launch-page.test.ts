@@ -5,7 +5,9 @@ import { expectError } from '../../../fixtures/expect-error';
 
 const cause = new Error('the store said: secret-cause-detail');
 const missingNonce = () =>
-  new LaunchError(400, 'missing_parameter', 'The launch is missing the parameter oauth_nonce.', 'oauth_nonce', 'a value used once', { cause });
+  new LaunchError(400, 'missing_parameter', 'The launch is missing the parameter oauth_nonce.', 'oauth_nonce', 'a value used once', {
+    cause,
+  });
 
 describe('launchPage', () => {
   it('shows the message, the parameter and what it is for, and a small line with the code; never the cause', async () => {

@@ -25,7 +25,10 @@ describe('pox', () => {
   });
 
   it('answers unsupported with severity status, and a hidden message as "internal error"', () => {
-    const unsupported = pox(new OutcomeError(200, 'unsupported_operation', 'smurfRequest is not supported.', { codeMajor: 'unsupported' }), {});
+    const unsupported = pox(
+      new OutcomeError(200, 'unsupported_operation', 'smurfRequest is not supported.', { codeMajor: 'unsupported' }),
+      {},
+    );
     expect(parsePoxResponse(unsupported.body!)).toMatchObject({ codeMajor: 'unsupported', severity: 'status', messageRefIdentifier: '' });
     const hidden = pox(new HttpError(500, 'internal_error', 'ProvisionedThroughputExceededException'), { pox: echo });
     expect(hidden.statusCode).toBe(500);

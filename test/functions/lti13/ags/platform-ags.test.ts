@@ -138,7 +138,7 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
     await expectError(unknown, { status: 401, code: 'invalid_token', field: 'authorization' });
   });
 
-  it("refuses a token of another environment (401): tokens are bound to the environment that issued them", async () => {
+  it('refuses a token of another environment (401): tokens are bound to the environment that issued them', async () => {
     await activity('other', 'course', {});
     const answer = await call('GET', lineItems('course'), { token: await token(tools.a!, allScopes, 'other') });
     await expectError(answer, { status: 401, code: 'invalid_token', field: 'authorization' });
@@ -169,7 +169,11 @@ describe('access: bearer tokens (RFC 6750) and scopes (AGS §3.2, §3.3.2, §3.4
 
     expect((await call('GET', lineItems('course'), { token: readOnly })).status).toBe(200);
     expect((await call('GET', `${lineItems('course')}/default/results`, { token: readOnly })).status).toBe(200);
-    const create = await call('POST', lineItems('course'), { token: readOnly, body: { label: 'x', scoreMaximum: 1 }, contentType: media.lineitem });
+    const create = await call('POST', lineItems('course'), {
+      token: readOnly,
+      body: { label: 'x', scoreMaximum: 1 },
+      contentType: media.lineitem,
+    });
     await expectError(create, { status: 403, code: 'insufficient_scope', field: 'authorization' });
 
     const scoreOnly = await token(tools.a!, [scopes.score]);
@@ -221,14 +225,28 @@ describe('line items (AGS §3.2)', () => {
   });
 
   it('creates, reads, replaces and deletes a line item with the lineitem media type', async () => {
-    const body = { label: 'Chapter 5 Test', scoreMaximum: 60, resourceId: 'quiz-231', tag: 'grade', startDateTime: '2018-03-06T20:05:02Z', id: 'ignored' };
+    const body = {
+      label: 'Chapter 5 Test',
+      scoreMaximum: 60,
+      resourceId: 'quiz-231',
+      tag: 'grade',
+      startDateTime: '2018-03-06T20:05:02Z',
+      id: 'ignored',
+    };
     const created = await call('POST', lineItems('course'), { token: full, body, contentType: media.lineitem, accept: media.lineitem });
     expect(created.status).toBe(201);
     expect(created.headers.get('content-type')).toBe(media.lineitem);
     const id: string = created.json.id;
     expect(id).toMatch(new RegExp(`^${server.baseUrl}${lineItems('course')}/[0-9a-f-]{36}$`));
     expect(created.headers.get('location')).toBe(id);
-    expect(created.json).toEqual({ id, label: 'Chapter 5 Test', scoreMaximum: 60, resourceId: 'quiz-231', tag: 'grade', startDateTime: '2018-03-06T20:05:02Z' });
+    expect(created.json).toEqual({
+      id,
+      label: 'Chapter 5 Test',
+      scoreMaximum: 60,
+      resourceId: 'quiz-231',
+      tag: 'grade',
+      startDateTime: '2018-03-06T20:05:02Z',
+    });
 
     expect((await call('GET', '', { url: id, token: full })).json).toEqual(created.json);
 
@@ -246,7 +264,9 @@ describe('line items (AGS §3.2)', () => {
     expect((await call('DELETE', '', { url: id, token: full })).status).toBe(204);
     expect((await call('GET', '', { url: id, token: full })).status).toBe(404);
     expect((await call('DELETE', '', { url: id, token: full })).status).toBe(404);
-    expect((await call('PUT', '', { url: id, token: full, body: { label: 'x', scoreMaximum: 1 }, contentType: media.lineitem })).status).toBe(404);
+    expect(
+      (await call('PUT', '', { url: id, token: full, body: { label: 'x', scoreMaximum: 1 }, contentType: media.lineitem })).status,
+    ).toBe(404);
   });
 
   it('keeps the default line item: label and maximum stay, tool attributes apply, DELETE is 405', async () => {
@@ -256,7 +276,13 @@ describe('line items (AGS §3.2)', () => {
       contentType: media.lineitem,
     });
     expect(put.status).toBe(200);
-    expect(put.json).toMatchObject({ label: 'Safety course', scoreMaximum: 100, resourceLinkId: 'course', tag: 'final', resourceId: 'r-1' });
+    expect(put.json).toMatchObject({
+      label: 'Safety course',
+      scoreMaximum: 100,
+      resourceLinkId: 'course',
+      tag: 'final',
+      resourceId: 'r-1',
+    });
     expect((await call('GET', `${lineItems('course')}/default`, { token: full })).json).toEqual(put.json);
 
     const deleted = await call('DELETE', `${lineItems('course')}/default`, { token: full });
@@ -283,13 +309,25 @@ describe('line items (AGS §3.2)', () => {
   });
 
   it('answers 404 for a resource link of another context (§3.2.9), 415 for another media type, 406 for an unacceptable Accept', async () => {
-    const link = await call('POST', lineItems('course'), { token: full, body: { label: 'x', scoreMaximum: 1, resourceLinkId: 'exam' }, contentType: media.lineitem });
+    const link = await call('POST', lineItems('course'), {
+      token: full,
+      body: { label: 'x', scoreMaximum: 1, resourceLinkId: 'exam' },
+      contentType: media.lineitem,
+    });
     expect(link.status).toBe(404);
-    const own = await call('POST', lineItems('course'), { token: full, body: { label: 'x', scoreMaximum: 1, resourceLinkId: 'course' }, contentType: media.lineitem });
+    const own = await call('POST', lineItems('course'), {
+      token: full,
+      body: { label: 'x', scoreMaximum: 1, resourceLinkId: 'course' },
+      contentType: media.lineitem,
+    });
     expect(own.status).toBe(201);
     expect(own.json.resourceLinkId).toBe('course');
 
-    const plain = await call('POST', lineItems('course'), { token: full, body: { label: 'x', scoreMaximum: 1 }, contentType: 'application/json' });
+    const plain = await call('POST', lineItems('course'), {
+      token: full,
+      body: { label: 'x', scoreMaximum: 1 },
+      contentType: 'application/json',
+    });
     expect(plain.status).toBe(415);
     expect(plain.json.message).toContain(media.lineitem);
     const html = await call('GET', lineItems('course'), { token: full, accept: 'text/html' });
@@ -300,7 +338,13 @@ describe('line items (AGS §3.2)', () => {
   it('lists with filters and pages with Link: rel="next" (§3.2.4), keeping the filters in the next URL', async () => {
     const created: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const body = { label: `Quiz ${i}`, scoreMaximum: 10, tag: i % 2 === 0 ? 'even' : 'odd', resourceId: `quiz-${i}`, ...(i < 2 ? { resourceLinkId: 'paging' } : {}) };
+      const body = {
+        label: `Quiz ${i}`,
+        scoreMaximum: 10,
+        tag: i % 2 === 0 ? 'even' : 'odd',
+        resourceId: `quiz-${i}`,
+        ...(i < 2 ? { resourceLinkId: 'paging' } : {}),
+      };
       const answer = await call('POST', lineItems('paging'), { token: full, body, contentType: media.lineitem });
       expect(answer.status).toBe(201);
       created.push(answer.json.id);
@@ -349,15 +393,24 @@ describe('scores (AGS §3.4) become results and progress', () => {
     const t = Date.parse('2030-01-01T00:00:00Z');
     const at = (seconds: number) => new Date(t + seconds * 1000).toISOString();
 
-    const pending = await postScore('exam', 'default', score('ann', { scoreGiven: 95, scoreMaximum: 100, gradingProgress: 'PendingManual', timestamp: at(1) }), full);
+    const pending = await postScore(
+      'exam',
+      'default',
+      score('ann', { scoreGiven: 95, scoreMaximum: 100, gradingProgress: 'PendingManual', timestamp: at(1) }),
+      full,
+    );
     expect(pending.status).toBe(204);
     expect(await progressOf('exam', 'ann')).toMatchObject({ status: 'in-progress' });
     expect((await progressOf('exam', 'ann'))?.score).toBeUndefined();
 
-    expect((await postScore('exam', 'default', score('ann', { scoreGiven: 69, scoreMaximum: 100, timestamp: at(2) }), full)).status).toBe(204);
+    expect((await postScore('exam', 'default', score('ann', { scoreGiven: 69, scoreMaximum: 100, timestamp: at(2) }), full)).status).toBe(
+      204,
+    );
     expect(await progressOf('exam', 'ann')).toMatchObject({ status: 'failed', score: 69 });
 
-    expect((await postScore('exam', 'default', score('ann', { scoreGiven: 70, scoreMaximum: 100, timestamp: at(3) }), full)).status).toBe(204);
+    expect((await postScore('exam', 'default', score('ann', { scoreGiven: 70, scoreMaximum: 100, timestamp: at(3) }), full)).status).toBe(
+      204,
+    );
     expect(await progressOf('exam', 'ann')).toMatchObject({ status: 'passed', score: 70 });
 
     // 0.7 of 1 is exactly 70 percent, not 69.99999999999999: it passes.
@@ -368,7 +421,9 @@ describe('scores (AGS §3.4) become results and progress', () => {
   });
 
   it('makes an e-learning completed, with the score when final', async () => {
-    expect((await postScore('course', 'default', score('ann', { activityProgress: 'Started', gradingProgress: 'NotReady' }), full)).status).toBe(204);
+    expect(
+      (await postScore('course', 'default', score('ann', { activityProgress: 'Started', gradingProgress: 'NotReady' }), full)).status,
+    ).toBe(204);
     expect(await progressOf('course', 'ann')).toMatchObject({ status: 'in-progress' });
     expect((await postScore('course', 'default', score('ann', { gradingProgress: 'NotReady' }), full)).status).toBe(204);
     expect(await progressOf('course', 'ann')).toMatchObject({ status: 'completed' });
@@ -379,15 +434,23 @@ describe('scores (AGS §3.4) become results and progress', () => {
   it('ignores a score older than the one on record (§3.4.9), for the result and the progress', async () => {
     const newer = '2031-05-01T10:00:00.500+02:00';
     const older = '2031-05-01T08:00:00.499Z'; // one millisecond earlier, in another zone
-    expect((await postScore('exam', 'default', score('dan', { scoreGiven: 80, scoreMaximum: 100, timestamp: newer }), full)).status).toBe(204);
-    expect((await postScore('exam', 'default', score('dan', { scoreGiven: 10, scoreMaximum: 100, timestamp: older }), full)).status).toBe(204);
+    expect((await postScore('exam', 'default', score('dan', { scoreGiven: 80, scoreMaximum: 100, timestamp: newer }), full)).status).toBe(
+      204,
+    );
+    expect((await postScore('exam', 'default', score('dan', { scoreGiven: 10, scoreMaximum: 100, timestamp: older }), full)).status).toBe(
+      204,
+    );
     expect(await progressOf('exam', 'dan')).toMatchObject({ status: 'passed', score: 80 });
     const results = await call('GET', `${lineItems('exam')}/default/results?user_id=dan`, { token: full });
     expect(results.json).toEqual([expect.objectContaining({ userId: 'dan', resultScore: 80, resultMaximum: 100 })]);
   });
 
   it('answers results from the stored scores, rescaled to the line item, filtered by user_id and paged', async () => {
-    const created = await call('POST', lineItems('course'), { token: full, body: { label: 'Essay', scoreMaximum: 10 }, contentType: media.lineitem });
+    const created = await call('POST', lineItems('course'), {
+      token: full,
+      body: { label: 'Essay', scoreMaximum: 10 },
+      contentType: media.lineitem,
+    });
     const item: string = created.json.id;
     const itemId = item.split('/').pop()!;
     for (const [i, userId] of learners.entries()) {
@@ -424,7 +487,12 @@ describe('scores (AGS §3.4) become results and progress', () => {
     expect(seen.map((r) => [r.userId, r.resultScore])).toEqual(learners.map((u, i) => [u, i]));
 
     // A score without scoreGiven clears the score (§3.4.4), and its comment (§3.4.11).
-    await call('POST', '', { url: `${item}/scores`, token: full, body: score('eve', { gradingProgress: 'NotReady', activityProgress: 'Initialized' }), contentType: media.score });
+    await call('POST', '', {
+      url: `${item}/scores`,
+      token: full,
+      body: score('eve', { gradingProgress: 'NotReady', activityProgress: 'Initialized' }),
+      contentType: media.score,
+    });
     expect((await call('GET', '', { url: `${item}/results?user_id=eve`, token: full })).json).toEqual([
       { id: `${item}/results?user_id=eve`, scoreOf: item, userId: 'eve', resultMaximum: 10 },
     ]);
@@ -452,7 +520,11 @@ describe('scores (AGS §3.4) become results and progress', () => {
   });
 
   it('answers 415 for a score sent as application/json and 404 for an unknown line item', async () => {
-    const plain = await call('POST', `${lineItems('course')}/default/scores`, { token: full, body: score('bob', {}), contentType: 'application/json' });
+    const plain = await call('POST', `${lineItems('course')}/default/scores`, {
+      token: full,
+      body: score('bob', {}),
+      contentType: 'application/json',
+    });
     expect(plain.status).toBe(415);
     expect(plain.json.message).toContain(media.score);
     expect((await postScore('course', 'no-such-item', score('bob', {}), full)).status).toBe(404);
@@ -466,7 +538,11 @@ describe('the platform AGS tests of the certification guide (cert §5.4), two co
     await activity(env, 'context-2', { title: 'Context 2' });
     const lineitemOnly = await token(tools.a!, [scopes.lineitem]);
     const create = async (context: string, label: string) => {
-      const answer = await call('POST', lineItems(context), { token: lineitemOnly, body: { label, scoreMaximum: 10 }, contentType: media.lineitem });
+      const answer = await call('POST', lineItems(context), {
+        token: lineitemOnly,
+        body: { label, scoreMaximum: 10 },
+        contentType: media.lineitem,
+      });
       expect(answer.status).toBe(201);
       expect((await call('GET', '', { url: answer.json.id, token: lineitemOnly })).json).toEqual(answer.json);
       return answer.json.id as string;
@@ -477,14 +553,20 @@ describe('the platform AGS tests of the certification guide (cert §5.4), two co
     expect((await call('GET', lineItems('context-1'), { token: lineitemOnly })).json).toHaveLength(3);
 
     const scoreOnly = await token(tools.a!, [scopes.score]);
-    for (const [item, given] of [[item3, 7], [item1, 9]] as const) {
+    for (const [item, given] of [
+      [item3, 7],
+      [item1, 9],
+    ] as const) {
       const body = score('bob', { scoreGiven: given, scoreMaximum: 10 });
       expect((await call('POST', '', { url: `${item}/scores`, token: scoreOnly, body, contentType: media.score })).status).toBe(204);
     }
     expect((await call('GET', '', { url: `${item1}/results`, token: scoreOnly })).status).toBe(403);
 
     const resultsOnly = await token(tools.a!, [scopes.resultReadonly]);
-    for (const [item, given] of [[item3, 7], [item1, 9]] as const) {
+    for (const [item, given] of [
+      [item3, 7],
+      [item1, 9],
+    ] as const) {
       const answer = await call('GET', '', { url: `${item}/results`, token: resultsOnly, accept: media.results });
       expect(answer.json).toEqual([expect.objectContaining({ userId: 'bob', resultScore: given, resultMaximum: 10 })]);
     }

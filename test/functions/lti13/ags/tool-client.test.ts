@@ -6,7 +6,15 @@
 import type { Platform } from '../../../../functions/academy/model';
 import { clientAssertionType } from '../../../../functions/lti13/core/claims';
 import { PlatformTokens } from '../../../../functions/lti13/core/tool-access-token';
-import { findOrCreateLineItem, lineItemOf, sendScore, scoresUrl, scopesFor, type ToolAgsDeps, type ToolScore } from '../../../../functions/lti13/ags/tool-client';
+import {
+  findOrCreateLineItem,
+  lineItemOf,
+  sendScore,
+  scoresUrl,
+  scopesFor,
+  type ToolAgsDeps,
+  type ToolScore,
+} from '../../../../functions/lti13/ags/tool-client';
 import type { Lti13Binding } from '../../../../functions/ports';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { agsScope, TestPlatform } from '../../../fixtures/lti13-platform';
@@ -94,7 +102,10 @@ describe('scores (AGS §3.4)', () => {
     expect(posted).toHaveLength(2);
     expect(posted[0]!.contentType).toBe('application/vnd.ims.lis.v1.score+json');
     expect(posted[0]!.token).toBe(posted[1]!.token);
-    expect(posted.map((s) => s.body)).toEqual([score('sub-1'), score('sub-1', { scoreGiven: 90, timestamp: new Date(now + 1).toISOString() })]);
+    expect(posted.map((s) => s.body)).toEqual([
+      score('sub-1'),
+      score('sub-1', { scoreGiven: 90, timestamp: new Date(now + 1).toISOString() }),
+    ]);
     expect(posted[0]!.body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
@@ -113,7 +124,11 @@ describe('scores (AGS §3.4)', () => {
     expect(lms.tokenRequests.length - before).toBe(1);
 
     lms.scoreFailures.push(401, 401);
-    await expect(sendScore(d, registration, lineItem, score('sub-2'))).rejects.toMatchObject({ name: 'AgsError', status: 401, retryable: false });
+    await expect(sendScore(d, registration, lineItem, score('sub-2'))).rejects.toMatchObject({
+      name: 'AgsError',
+      status: 401,
+      retryable: false,
+    });
     expect(lms.tokenRequests.length - before).toBe(2);
   });
 
@@ -146,7 +161,12 @@ describe('scores (AGS §3.4)', () => {
     ]);
     expect(a).toBe(b);
     expect(c).not.toBe(a);
-    expect(lms.tokenRequests.slice(before).map((r) => r.scope).sort()).toEqual([agsScope.score, `${agsScope.lineitem} ${agsScope.score}`].sort());
+    expect(
+      lms.tokenRequests
+        .slice(before)
+        .map((r) => r.scope)
+        .sort(),
+    ).toEqual([agsScope.score, `${agsScope.lineitem} ${agsScope.score}`].sort());
   });
 
   it('says whether to retry: 5xx, 425 and 429 yes, other 4xx no', async () => {
@@ -160,7 +180,10 @@ describe('scores (AGS §3.4)', () => {
     await expect(sendScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: true, status: 425 });
     lms.scoreFailures.push(400);
     await expect(sendScore(d, registration, lineItem, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 400 });
-    await expect(sendScore(d, registration, `${lms.url}/contexts/c-status/lineitems/99/lineitem`, score('sub-4'))).rejects.toMatchObject({ retryable: false, status: 404 });
+    await expect(sendScore(d, registration, `${lms.url}/contexts/c-status/lineitems/99/lineitem`, score('sub-4'))).rejects.toMatchObject({
+      retryable: false,
+      status: 404,
+    });
   });
 
   it('reports a refused client assertion without retrying, and an unreachable token URL as retryable', async () => {
@@ -184,7 +207,13 @@ describe('scores (AGS §3.4)', () => {
 });
 
 describe('line items (AGS §3.2)', () => {
-  const binding = (overrides: Partial<Lti13Binding>): Lti13Binding => ({ version: '1.3', platformId: 'p-1', sub: 'sub-li', scopes: [agsScope.score], ...overrides });
+  const binding = (overrides: Partial<Lti13Binding>): Lti13Binding => ({
+    version: '1.3',
+    platformId: 'p-1',
+    sub: 'sub-li',
+    scopes: [agsScope.score],
+    ...overrides,
+  });
   const spec = (resourceId: string) => ({ resourceId, label: `Activity ${resourceId}`, scoreMaximum: 100, resourceLinkId: 'rl-1' });
 
   it('uses the launch line item when there is one', async () => {
@@ -198,7 +227,10 @@ describe('line items (AGS §3.2)', () => {
     const b = binding({ lineitems: lms.lineItemsUrl(context), scopes: [agsScope.lineitem, agsScope.score, agsScope.resultReadonly] });
     expect(scopesFor(b)).toEqual([agsScope.score, agsScope.lineitem]);
     const before = lms.lineItemRequests.length;
-    const [first, second] = await Promise.all([lineItemOf(deps(), registration, b, spec('act-1')), lineItemOf(deps(), registration, b, spec('act-1'))]);
+    const [first, second] = await Promise.all([
+      lineItemOf(deps(), registration, b, spec('act-1')),
+      lineItemOf(deps(), registration, b, spec('act-1')),
+    ]);
     expect(first).toBe(second);
     expect(first).toBe(`${lms.url}/contexts/${context}/lineitems/1/lineitem`);
     const requests = lms.lineItemRequests.slice(before);
@@ -219,7 +251,10 @@ describe('line items (AGS §3.2)', () => {
     lms.lineItems.set(context, [{ id: existing, label: 'Made by the platform', scoreMaximum: 10, resourceId: 'act-ro' }]);
     const b = binding({ lineitems: lms.lineItemsUrl(context), scopes: [agsScope.score, agsScope.lineitemReadonly] });
     expect(await lineItemOf(deps(), registration, b, spec('act-ro'))).toBe(existing);
-    await expect(lineItemOf(deps(), registration, b, spec('act-none'))).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('does not allow the academy to create one') });
+    await expect(lineItemOf(deps(), registration, b, spec('act-none'))).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('does not allow the academy to create one'),
+    });
   });
 
   it('refuses a binding without line item and without line item scopes', async () => {

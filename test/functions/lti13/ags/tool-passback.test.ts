@@ -32,8 +32,20 @@ beforeAll(async () => {
   lms = await TestPlatform.start();
   lms.redirectUris = [`${server.baseUrl}/${env}/lti13/launch`];
   lms.toolJwksUrl = `${server.baseUrl}/.well-known/jwks.json`;
-  expect((await server.admin.request('PUT', `/admin/environments/${env}`, { name: 'AGS', ltiEnabled: true, academyUrl: 'https://academy.example/sso' })).status).toBe(201);
-  const activity = await server.admin.request('POST', `/admin/environments/${env}/activities`, { type: 'e-learning', title: 'Fire safety', availableForLti: true });
+  expect(
+    (
+      await server.admin.request('PUT', `/admin/environments/${env}`, {
+        name: 'AGS',
+        ltiEnabled: true,
+        academyUrl: 'https://academy.example/sso',
+      })
+    ).status,
+  ).toBe(201);
+  const activity = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
+    type: 'e-learning',
+    title: 'Fire safety',
+    availableForLti: true,
+  });
   activityId = activity.json.id;
   resourceUrl = activity.json.ltiAccess.lti13.resourceUrl;
   const registered = await server.admin.request('POST', `/admin/environments/${env}/platforms`, lms.registration());
@@ -92,17 +104,44 @@ function lineItemIn(context: string): string {
 
 it('maps progress to AGS scores (activityProgress, gradingProgress, scoreGiven of 100)', () => {
   const at = '2026-03-01T10:00:00.000Z';
-  expect(agsScore({ status: 'not-attempted', updatedAt: at }, 'u')).toEqual({ userId: 'u', activityProgress: 'Initialized', gradingProgress: 'NotReady', timestamp: at });
-  expect(agsScore({ status: 'in-progress', updatedAt: at }, 'u')).toEqual({ userId: 'u', activityProgress: 'Started', gradingProgress: 'NotReady', timestamp: at });
-  expect(agsScore({ status: 'in-progress', score: 40, updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 40, scoreMaximum: 100, gradingProgress: 'Pending' });
-  expect(agsScore({ status: 'completed', updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 100, scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
-  expect(agsScore({ status: 'passed', score: 85, updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 85, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+  expect(agsScore({ status: 'not-attempted', updatedAt: at }, 'u')).toEqual({
+    userId: 'u',
+    activityProgress: 'Initialized',
+    gradingProgress: 'NotReady',
+    timestamp: at,
+  });
+  expect(agsScore({ status: 'in-progress', updatedAt: at }, 'u')).toEqual({
+    userId: 'u',
+    activityProgress: 'Started',
+    gradingProgress: 'NotReady',
+    timestamp: at,
+  });
+  expect(agsScore({ status: 'in-progress', score: 40, updatedAt: at }, 'u')).toMatchObject({
+    scoreGiven: 40,
+    scoreMaximum: 100,
+    gradingProgress: 'Pending',
+  });
+  expect(agsScore({ status: 'completed', updatedAt: at }, 'u')).toMatchObject({
+    scoreGiven: 100,
+    scoreMaximum: 100,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+  });
+  expect(agsScore({ status: 'passed', score: 85, updatedAt: at }, 'u')).toMatchObject({
+    scoreGiven: 85,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+  });
   expect(agsScore({ status: 'failed', updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 0, gradingProgress: 'FullyGraded' });
 });
 
 it('posts a score to the launch line item, and a second one with the same access token', async () => {
   const lineitem = lineItemIn('course-1');
-  const { userId, sub } = await launchLearner({ scope: [agsScope.lineitem, agsScope.resultReadonly, agsScope.score], lineitem, lineitems: lms.lineItemsUrl('course-1') });
+  const { userId, sub } = await launchLearner({
+    scope: [agsScope.lineitem, agsScope.resultReadonly, agsScope.score],
+    lineitem,
+    lineitems: lms.lineItemsUrl('course-1'),
+  });
   const tokensBefore = lms.tokenRequests.length;
   kmsRequests = [];
 
@@ -115,8 +154,20 @@ it('posts a score to the launch line item, and a second one with the same access
 
   const scores = lms.scores.filter((s) => s.body.userId === sub);
   expect(scores.map((s) => s.lineItemUrl)).toEqual([lineitem, lineitem]);
-  expect(scores[0]!.body).toMatchObject({ userId: sub, scoreGiven: 40, scoreMaximum: 100, activityProgress: 'Started', gradingProgress: 'Pending' });
-  expect(scores[1]!.body).toMatchObject({ userId: sub, scoreGiven: 85, scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
+  expect(scores[0]!.body).toMatchObject({
+    userId: sub,
+    scoreGiven: 40,
+    scoreMaximum: 100,
+    activityProgress: 'Started',
+    gradingProgress: 'Pending',
+  });
+  expect(scores[1]!.body).toMatchObject({
+    userId: sub,
+    scoreGiven: 85,
+    scoreMaximum: 100,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+  });
   for (const s of scores) expect(s.body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   expect(Date.parse(scores[1]!.body.timestamp as string)).toBeGreaterThan(Date.parse(scores[0]!.body.timestamp as string));
   expect(scores[0]!.contentType).toBe('application/vnd.ims.lis.v1.score+json');
@@ -124,7 +175,12 @@ it('posts a score to the launch line item, and a second one with the same access
   // one token (one client assertion, one KMS Sign), used for both scores
   const tokens = lms.tokenRequests.slice(tokensBefore);
   expect(tokens).toHaveLength(1);
-  expect(tokens[0]!.assertion).toMatchObject({ iss: lms.clientId, sub: lms.clientId, aud: lms.tokenUrl, [`${lti}deployment_id`]: lms.deploymentId });
+  expect(tokens[0]!.assertion).toMatchObject({
+    iss: lms.clientId,
+    sub: lms.clientId,
+    aud: lms.tokenUrl,
+    [`${lti}deployment_id`]: lms.deploymentId,
+  });
   expect(scores[0]!.token).toBe(scores[1]!.token);
   expect(kmsRequests.filter((name) => name === 'SignCommand')).toHaveLength(1);
 });
@@ -136,7 +192,13 @@ it('creates the activity line item in the launch container when the launch gave 
   expect(delivered.target).toBe(lms.lineItemsUrl('course-2'));
   const created = lms.lineItems.get('course-2')!;
   expect(created).toEqual([
-    { id: `${lms.url}/contexts/course-2/lineitems/1/lineitem`, label: 'Fire safety', scoreMaximum: 100, resourceId: activityId, resourceLinkId: 'rl-200d101f' },
+    {
+      id: `${lms.url}/contexts/course-2/lineitems/1/lineitem`,
+      label: 'Fire safety',
+      scoreMaximum: 100,
+      resourceId: activityId,
+      resourceLinkId: 'rl-200d101f',
+    },
   ]);
   expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => [s.lineItemUrl, s.body.scoreGiven])).toEqual([[created[0]!.id, 92]]);
 
@@ -164,7 +226,9 @@ it('records a failed passback when the platform is deactivated, and none without
   const lineitem = lineItemIn('course-4');
   const { userId } = await launchLearner({ scope: [agsScope.score], lineitem });
   const plain = await launchLearner(undefined);
-  expect((await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${platformId}`, { activated: false })).status).toBe(200);
+  expect((await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${platformId}`, { activated: false })).status).toBe(
+    200,
+  );
   try {
     await server.admin.request('PUT', progressPath(userId), { status: 'completed' });
     const failed = await until(userId, (p) => p.state === 'failed');

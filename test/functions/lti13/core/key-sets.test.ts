@@ -96,13 +96,23 @@ it('fetches once more for an unknown kid (a rotation), but not within the cooldo
 it('shares one request among concurrent callers', async () => {
   const http = fakeHttp(() => jwks(k1, k2));
   const sets = new RemoteKeySets(http, clock);
-  await Promise.all([sets.key('https://lms.example/jwks', 'k1'), sets.key('https://lms.example/jwks', 'k2'), sets.key('https://lms.example/jwks', 'k1')]);
+  await Promise.all([
+    sets.key('https://lms.example/jwks', 'k1'),
+    sets.key('https://lms.example/jwks', 'k2'),
+    sets.key('https://lms.example/jwks', 'k1'),
+  ]);
   expect(http.requests).toHaveLength(1);
 });
 
 it('ignores keys that cannot verify RS256: encryption keys, other algorithms, other key types, keys without kid', async () => {
   const http = fakeHttp(() =>
-    jwks(jwk('enc', { use: 'enc' }), jwk('ps', { alg: 'PS256' }), { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', kid: 'ec' }, jwk('ops', { key_ops: ['encrypt'] }), { ...k1, kid: undefined }),
+    jwks(
+      jwk('enc', { use: 'enc' }),
+      jwk('ps', { alg: 'PS256' }),
+      { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', kid: 'ec' },
+      jwk('ops', { key_ops: ['encrypt'] }),
+      { ...k1, kid: undefined },
+    ),
   );
   const sets = new RemoteKeySets(http, clock);
   for (const kid of ['enc', 'ps', 'ec', 'ops']) {
@@ -124,7 +134,10 @@ it.each([
 
 it('refuses a key that is not a valid RSA public key of 2048 bits or more', async () => {
   const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
-  const sets = new RemoteKeySets(fakeHttp(() => jwks({ kty: 'RSA', n: k1.n, e: '!!', kid: 'bad' }, { ...small, kid: 'small' })), clock);
+  const sets = new RemoteKeySets(
+    fakeHttp(() => jwks({ kty: 'RSA', n: k1.n, e: '!!', kid: 'bad' }, { ...small, kid: 'small' })),
+    clock,
+  );
   await expect(sets.key('https://lms.example/jwks', 'bad')).rejects.toMatchObject({ code: 'invalid_key_set' });
   await expect(sets.key('https://lms.example/jwks', 'small')).rejects.toThrow('is not a valid RSA public key of 2048 bits or more');
   await expect(sets.key('https://lms.example/jwks', 'small')).rejects.toMatchObject({ code: 'invalid_key_set' });
@@ -155,7 +168,9 @@ describe('through the outbound client', () => {
   it('refuses a key set larger than the limit, and one that does not come within the timeout', async () => {
     const http = createHttpClient({ allowPrivate: true });
     body = JSON.stringify({ keys: [k1], padding: 'x'.repeat(70_000) });
-    await expect(new RemoteKeySets(http, clock).key(url, 'k1')).rejects.toThrow(/could not be fetched: the response is larger than 65536 bytes/);
+    await expect(new RemoteKeySets(http, clock).key(url, 'k1')).rejects.toThrow(
+      /could not be fetched: the response is larger than 65536 bytes/,
+    );
     body = JSON.stringify({ keys: [k1] });
     delayMs = 300;
     await expect(new RemoteKeySets(http, clock, { timeoutMs: 100 }).key(url, 'k1')).rejects.toThrow(/no answer within 100 ms/);

@@ -33,10 +33,14 @@ beforeAll(async () => {
   pages = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://pages');
     if (url.pathname === '/landing') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><h1 id="landed">Landed as ${url.searchParams.get('sub')}</h1>`);
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><h1 id="landed">Landed as ${url.searchParams.get('sub')}</h1>`);
     } else if (url.pathname === '/course') {
       const src = url.searchParams.get('launch') ?? '';
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><h1>Academy</h1><iframe id="activity" src="${src.replace(/"/g, '&quot;')}"></iframe>`);
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><h1>Academy</h1><iframe id="activity" src="${src.replace(/"/g, '&quot;')}"></iframe>`);
     } else {
       res.writeHead(404).end();
     }
@@ -48,12 +52,17 @@ beforeAll(async () => {
   await createEnvironment(server, env, { name: 'Browser academy', ltiEnabled: true, academyUrl: 'https://academy.example/home' });
   await createUser(server, env, 'ada', { email: 'ada@learners.example', givenName: 'Ada', familyName: 'Lovelace' });
   const registered = await server.admin.request('POST', `/admin/environments/${env}/tools`, {
-    name: 'Browser tool', oidcUrl: tool.oidcUrl, jwksUrl: tool.jwksUrl, redirectUris: [tool.redirectUri],
+    name: 'Browser tool',
+    oidcUrl: tool.oidcUrl,
+    jwksUrl: tool.jwksUrl,
+    redirectUris: [tool.redirectUri],
   });
   const { clientId, platformConfiguration } = registered.json;
   tool.knowPlatform({ ...platformConfiguration, clientId, landingUrl });
   const activity = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
-    type: 'e-learning', title: 'Browser course', lti: { version: '1.3', toolId: clientId, resourceUrl: `${tool.origin}/resource/1` },
+    type: 'e-learning',
+    title: 'Browser course',
+    lti: { version: '1.3', toolId: clientId, resourceUrl: `${tool.origin}/resource/1` },
   });
   activityId = activity.json.id;
   browser = await launchChromium();
@@ -74,7 +83,10 @@ it('launches at top level: the tool verifies the id_token and sends the learner 
     await page.waitForURL(`${landingUrl}?sub=ada`);
     expect(await page.textContent('#landed')).toBe('Landed as ada');
     expect(tool.problems.slice(problems)).toEqual([]);
-    expect(tool.launches.at(-1)!.claims).toMatchObject({ sub: 'ada', 'https://purl.imsglobal.org/spec/lti/claim/resource_link': { id: activityId } });
+    expect(tool.launches.at(-1)!.claims).toMatchObject({
+      sub: 'ada',
+      'https://purl.imsglobal.org/spec/lti/claim/resource_link': { id: activityId },
+    });
   } finally {
     await context.close();
   }

@@ -46,7 +46,12 @@ beforeAll(async () => {
   [server, tool] = await Promise.all([startTestServer(), startTestTool()]);
   await createEnvironment(server, env, { name: 'Platform academy', ltiEnabled: true, academyUrl });
   await createUser(server, env, 'ada', { email: 'ada@learners.example', givenName: 'Ada', familyName: 'Lovelace' });
-  const registered = await registerTool({ name: 'Test tool', oidcUrl: tool.oidcUrl, jwksUrl: tool.jwksUrl, redirectUris: [tool.redirectUri] });
+  const registered = await registerTool({
+    name: 'Test tool',
+    oidcUrl: tool.oidcUrl,
+    jwksUrl: tool.jwksUrl,
+    redirectUris: [tool.redirectUri],
+  });
   toolId = registered.id;
   deploymentId = registered.deploymentId;
   const answer = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
@@ -199,7 +204,11 @@ describe('authorization endpoint: a launch', () => {
         title: 'Graph theory exam',
         type: ['http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering'],
       },
-      [`${lti}tool_platform`]: { guid: `${env}.${new URL(server.baseUrl).host}`, name: 'Platform academy', product_family_code: 'lti-bridge' },
+      [`${lti}tool_platform`]: {
+        guid: `${env}.${new URL(server.baseUrl).host}`,
+        name: 'Platform academy',
+        product_family_code: 'lti-bridge',
+      },
       [`${lti}launch_presentation`]: { document_target: 'window', return_url: 'https://academy.example/courses/7' },
       [`${lti}custom`]: { chapter: '3', level: 'hard' },
       [`${ags}claim/endpoint`]: {
@@ -220,14 +229,20 @@ describe('authorization endpoint: a launch', () => {
     const response = await login.browser.postForm(authorizeUrl(), authParams(login, { prompt: undefined, state: undefined }));
     const { fields } = await formPost(response);
     expect(Object.keys(fields)).toEqual(['id_token']);
-    await verifyIdToken(fields.id_token!, `${server.baseUrl}/.well-known/jwks.json`, { issuer: `${server.baseUrl}/${env}`, audience: toolId });
+    await verifyIdToken(fields.id_token!, `${server.baseUrl}/.well-known/jwks.json`, {
+      issuer: `${server.baseUrl}/${env}`,
+      audience: toolId,
+    });
   });
 
   it('returns to the academy URL when the ticket has no return URL, and sends no custom claim without custom parameters', async () => {
     const plain = await createActivity(toolId, `${tool.origin}/resource/plain`);
     const login = await startLogin(plain);
     const { fields } = await formPost(await authorizeGet(login, authParams(login)));
-    const { payload } = await verifyIdToken(fields.id_token!, `${server.baseUrl}/.well-known/jwks.json`, { issuer: `${server.baseUrl}/${env}`, audience: toolId });
+    const { payload } = await verifyIdToken(fields.id_token!, `${server.baseUrl}/.well-known/jwks.json`, {
+      issuer: `${server.baseUrl}/${env}`,
+      audience: toolId,
+    });
     expect(payload[`${lti}launch_presentation`]).toEqual({ document_target: 'window', return_url: academyUrl });
     expect(payload[`${lti}custom`]).toBeUndefined();
     expect(payload[`${lti}target_link_uri`]).toBe(`${tool.origin}/resource/plain`);
@@ -277,7 +292,11 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
     const login = await startLogin();
     const params = authParams(login, overrides);
     const response = await authorizeGet(login, params);
-    await expectError(response.clone(), { status: 200, code: error, ...(mentioned && !mentioned.includes(' ') ? { field: mentioned } : {}) });
+    await expectError(response.clone(), {
+      status: 200,
+      code: error,
+      ...(mentioned && !mentioned.includes(' ') ? { field: mentioned } : {}),
+    });
     const { action, fields, csp } = await formPost(response);
     expect(action).toBe(tool.redirectUri);
     expect(csp).toContain(`form-action ${tool.origin} https: http:`);
@@ -356,7 +375,9 @@ describe('authorization endpoint: errors sent back to the redirect URI', () => {
     const params = authParams(login);
     const cookie = login.browser.cookieHeader(authorizeUrl());
     const answers = await Promise.all(
-      Array.from({ length: 5 }, () => fetch(`${authorizeUrl()}?${new URLSearchParams(params)}`, { headers: { cookie } }).then((r) => r.text())),
+      Array.from({ length: 5 }, () =>
+        fetch(`${authorizeUrl()}?${new URLSearchParams(params)}`, { headers: { cookie } }).then((r) => r.text()),
+      ),
     );
     const tokens = answers.map((html) => readFormPost(html).fields).filter((f) => f.id_token);
     expect(tokens).toHaveLength(1);
@@ -379,7 +400,10 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     const login = await startLogin();
     const evil = `${tool.origin}/elsewhere`;
     const response = await authorizeGet(login, authParams(login, { redirect_uri: evil }));
-    await expectPage(response, 400, 'The redirect_uri is not one of the redirect URIs registered for this tool', { code: 'invalid_request', field: 'redirect_uri' });
+    await expectPage(response, 400, 'The redirect_uri is not one of the redirect URIs registered for this tool', {
+      code: 'invalid_request',
+      field: 'redirect_uri',
+    });
     // Even another error in the same request is not sent to it.
     await expectPage(await authorizeGet(login, authParams(login, { redirect_uri: evil, response_type: 'code' })), 400, 'redirect_uri');
     // A prefix or a variant of a registered URI is not it (exact comparison).
@@ -392,7 +416,12 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
   it.each<[string, Record<string, string | undefined>, number, string]>([
     ['redirect_uri missing', { redirect_uri: undefined }, 400, 'missing the parameter redirect_uri'],
     ['client_id missing', { client_id: undefined }, 400, 'missing the parameter client_id'],
-    ['client_id unknown', { client_id: '00000000-0000-4000-8000-000000000000' }, 400, 'not the client id of an LTI 1.3 tool registered in this environment'],
+    [
+      'client_id unknown',
+      { client_id: '00000000-0000-4000-8000-000000000000' },
+      400,
+      'not the client id of an LTI 1.3 tool registered in this environment',
+    ],
     ['client_id malformed', { client_id: '../x' }, 400, 'not the client id'],
   ])('%s', async (_name, overrides, status, text) => {
     const login = await startLogin();
@@ -402,7 +431,11 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
   it('a redirect_uri or client_id sent twice', async () => {
     const login = await startLogin();
     const base = new URLSearchParams(authParams(login));
-    await expectPage(await login.browser.get(`${authorizeUrl()}?${base}&redirect_uri=${encodeURIComponent(tool.redirectUri)}`), 400, 'redirect_uri is sent more than once');
+    await expectPage(
+      await login.browser.get(`${authorizeUrl()}?${base}&redirect_uri=${encodeURIComponent(tool.redirectUri)}`),
+      400,
+      'redirect_uri is sent more than once',
+    );
     await expectPage(await login.browser.get(`${authorizeUrl()}?${base}&client_id=x`), 400, 'client_id is sent more than once');
   });
 
@@ -410,7 +443,10 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     const login = await startLogin();
     await server.admin.request('PATCH', `/admin/environments/${env}/tools/${toolId}`, { activated: false });
     try {
-      await expectPage(await authorizeGet(login, authParams(login)), 403, 'This LTI 1.3 tool is deactivated', { code: 'unauthorized_client', field: 'client_id' });
+      await expectPage(await authorizeGet(login, authParams(login)), 403, 'This LTI 1.3 tool is deactivated', {
+        code: 'unauthorized_client',
+        field: 'client_id',
+      });
     } finally {
       await server.admin.request('PATCH', `/admin/environments/${env}/tools/${toolId}`, { activated: true });
     }
@@ -422,11 +458,19 @@ describe('authorization endpoint: errors shown as a page, never redirected', () 
     await createEnvironment(server, 'p13-other', { name: 'Other', ltiEnabled: true, academyUrl });
     await createEnvironment(server, 'p13-off', { name: 'Off', ltiEnabled: false, academyUrl });
     const login = await startLogin();
-    await expectPage(await authorizeGet(login, authParams(login), 'p13-other'), 400, 'not the client id of an LTI 1.3 tool registered in this environment');
+    await expectPage(
+      await authorizeGet(login, authParams(login), 'p13-other'),
+      400,
+      'not the client id of an LTI 1.3 tool registered in this environment',
+    );
     await expectPage(await authorizeGet(login, authParams(login), 'nowhere'), 404, 'There is no such environment', { code: 'not_found' });
-    await expectPage(await authorizeGet(login, authParams(login), 'p13-off'), 403, 'LTI is not enabled in this environment', { code: 'lti_disabled' });
+    await expectPage(await authorizeGet(login, authParams(login), 'p13-off'), 403, 'LTI is not enabled in this environment', {
+      code: 'lti_disabled',
+    });
     // The environment is checked first, whatever the request carries (here, nothing).
-    await expectPage(await login.browser.get(authorizeUrl('p13-off')), 403, 'LTI is not enabled in this environment', { code: 'lti_disabled' });
+    await expectPage(await login.browser.get(authorizeUrl('p13-off')), 403, 'LTI is not enabled in this environment', {
+      code: 'lti_disabled',
+    });
     await expectPage(await login.browser.get(authorizeUrl('nowhere')), 404, 'There is no such environment', { code: 'not_found' });
   });
 });
@@ -458,7 +502,10 @@ describe('a tool without registered redirect URIs', () => {
 
   it("does not accept another tool's launch", async () => {
     const login = await startLogin(activityId);
-    const response = await authorizeGet(login, authParams(login, { client_id: openTool.id, redirect_uri: `${tool.origin}/resource/graphs` }));
+    const response = await authorizeGet(
+      login,
+      authParams(login, { client_id: openTool.id, redirect_uri: `${tool.origin}/resource/graphs` }),
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
   });

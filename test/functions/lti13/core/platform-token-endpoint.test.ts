@@ -86,7 +86,9 @@ describe('a token', () => {
     expect(answer.headers.get('cache-control')).toBe('no-store');
     expect(answer.headers.get('pragma')).toBe('no-cache');
     // Stored only by its hash, bound to the tool and the environment.
-    const hash = createHash('sha256').update(answer.json.access_token as string).digest('base64url');
+    const hash = createHash('sha256')
+      .update(answer.json.access_token as string)
+      .digest('base64url');
     const { db, ephemeral } = tables(server);
     const { Item } = await db.send(new GetCommand({ TableName: ephemeral, Key: keys.accessToken(hash) }));
     expect(Item?.grant).toMatchObject({ environmentId: env, toolId: clientId, clientId, scopes: allScopes });
@@ -98,8 +100,16 @@ describe('a token', () => {
     expect(some.json.scope).toBe(`${scope('lineitem.readonly')} ${scope('score')}`);
     const scoreOnly = await requestToken({ scope: scope('score') });
     expect(scoreOnly.json.scope).toBe(scope('score'));
-    await expectTokenError(await requestToken({ scope: 'https://example.org/admin openid' }), { status: 400, code: 'invalid_scope', field: 'scope' }, 'None of the requested scopes can be granted');
-    await expectTokenError(await requestToken({ scope: undefined }), { status: 400, code: 'invalid_scope', field: 'scope' }, 'scope is missing');
+    await expectTokenError(
+      await requestToken({ scope: 'https://example.org/admin openid' }),
+      { status: 400, code: 'invalid_scope', field: 'scope' },
+      'None of the requested scopes can be granted',
+    );
+    await expectTokenError(
+      await requestToken({ scope: undefined }),
+      { status: 400, code: 'invalid_scope', field: 'scope' },
+      'scope is missing',
+    );
   });
 
   it('costs no KMS request (opaque tokens), and fetches the key set once per instance', async () => {
@@ -120,25 +130,45 @@ describe('refused token requests', () => {
   it('a replayed client assertion (jti used once)', async () => {
     const assertion = tool.clientAssertion(clientId, tokenUrl);
     expect((await requestToken({ client_assertion: assertion })).status).toBe(200);
-    await expectTokenError(await requestToken({ client_assertion: assertion }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'already used');
+    await expectTokenError(
+      await requestToken({ client_assertion: assertion }),
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      'already used',
+    );
     // The same jti in a new assertion is a replay too.
     const jti = 'fixed-jti-1';
     expect((await requestToken({ client_assertion: tool.clientAssertion(clientId, tokenUrl, { jti }) })).status).toBe(200);
-    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(clientId, tokenUrl, { jti }) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'jti');
+    await expectTokenError(
+      await requestToken({ client_assertion: tool.clientAssertion(clientId, tokenUrl, { jti }) }),
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      'jti',
+    );
   });
 
   it('a wrong audience', async () => {
     const other = `${server.baseUrl}/other/lti13/token`;
-    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(clientId, other) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, `aud must contain the token URL ${tokenUrl}`);
+    await expectTokenError(
+      await requestToken({ client_assertion: tool.clientAssertion(clientId, other) }),
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      `aud must contain the token URL ${tokenUrl}`,
+    );
     // The issuer is not the token URL: refused too (tools are told to use the token URL).
-    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(clientId, `${server.baseUrl}/${env}`) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'aud');
+    await expectTokenError(
+      await requestToken({ client_assertion: tool.clientAssertion(clientId, `${server.baseUrl}/${env}`) }),
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      'aud',
+    );
     // An audience list that holds the token URL is fine.
     expect((await requestToken({ client_assertion: tool.clientAssertion(clientId, [other, tokenUrl]) })).status).toBe(200);
   });
 
   it('a deactivated tool', async () => {
     const off = await registerTool(env, { activated: false });
-    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(off, tokenUrl) }), { status: 400, code: 'unauthorized_client' }, 'deactivated');
+    await expectTokenError(
+      await requestToken({ client_assertion: tool.clientAssertion(off, tokenUrl) }),
+      { status: 400, code: 'unauthorized_client' },
+      'deactivated',
+    );
     await server.admin.request('PATCH', `/admin/environments/${env}/tools/${off}`, { activated: true });
     expect((await requestToken({ client_assertion: tool.clientAssertion(off, tokenUrl) })).status).toBe(200);
   });
@@ -146,55 +176,130 @@ describe('refused token requests', () => {
   it("another environment's tool, and an environment without LTI", async () => {
     await createEnvironment(server, 'tk-other', { name: 'Other', ltiEnabled: true, academyUrl });
     const elsewhere = await registerTool('tk-other');
-    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(elsewhere, tokenUrl) }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'not the client id of an LTI 1.3 tool of this environment');
+    await expectTokenError(
+      await requestToken({ client_assertion: tool.clientAssertion(elsewhere, tokenUrl) }),
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      'not the client id of an LTI 1.3 tool of this environment',
+    );
     await createEnvironment(server, 'tk-off', { name: 'Off', ltiEnabled: false, academyUrl });
     const offUrl = `${server.baseUrl}/tk-off/lti13/token`;
     const offTool = await registerTool('tk-off');
-    await expectTokenError(await requestToken({ client_assertion: tool.clientAssertion(offTool, offUrl) }, offUrl), { status: 403, code: 'unauthorized_client' }, 'LTI is not enabled');
+    await expectTokenError(
+      await requestToken({ client_assertion: tool.clientAssertion(offTool, offUrl) }, offUrl),
+      { status: 403, code: 'unauthorized_client' },
+      'LTI is not enabled',
+    );
     // The environment is checked first: LTI off answers 403 whatever the request carries, an unknown environment 404.
-    await expectTokenError(await post('{}', { 'content-type': 'application/json' }, offUrl), { status: 403, code: 'unauthorized_client' }, 'LTI is not enabled');
-    await expectTokenError(await post('', {}, `${server.baseUrl}/tk-nowhere/lti13/token`), { status: 404, code: 'invalid_request' }, 'There is no such environment');
+    await expectTokenError(
+      await post('{}', { 'content-type': 'application/json' }, offUrl),
+      { status: 403, code: 'unauthorized_client' },
+      'LTI is not enabled',
+    );
+    await expectTokenError(
+      await post('', {}, `${server.baseUrl}/tk-nowhere/lti13/token`),
+      { status: 404, code: 'invalid_request' },
+      'There is no such environment',
+    );
   });
 
   it.each<[string, Record<string, string | undefined>, ExpectedError, string]>([
     ['grant_type missing', { grant_type: undefined }, { status: 400, code: 'invalid_request', field: 'grant_type' }, 'grant_type'],
-    ['grant_type authorization_code', { grant_type: 'authorization_code' }, { status: 400, code: 'unsupported_grant_type', field: 'grant_type' }, 'client_credentials'],
-    ['client_assertion_type missing', { client_assertion_type: undefined }, { status: 401, code: 'invalid_client', field: 'client_assertion_type' }, 'client_assertion_type'],
+    [
+      'grant_type authorization_code',
+      { grant_type: 'authorization_code' },
+      { status: 400, code: 'unsupported_grant_type', field: 'grant_type' },
+      'client_credentials',
+    ],
+    [
+      'client_assertion_type missing',
+      { client_assertion_type: undefined },
+      { status: 401, code: 'invalid_client', field: 'client_assertion_type' },
+      'client_assertion_type',
+    ],
     [
       'client_assertion_type saml',
       { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' },
       { status: 401, code: 'invalid_client', field: 'client_assertion_type' },
       'client_assertion_type',
     ],
-    ['client_assertion missing', { client_assertion: undefined }, { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'client_assertion is missing'],
+    [
+      'client_assertion missing',
+      { client_assertion: undefined },
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      'client_assertion is missing',
+    ],
     ['a client secret', { client_secret: 's3cret' }, { status: 401, code: 'invalid_client' }, 'not a secret'],
-    ['a client_assertion that is not a JWT', { client_assertion: 'not-a-jwt' }, { status: 401, code: 'invalid_client', field: 'client_assertion' }, 'not a signed JSON Web Token'],
+    [
+      'a client_assertion that is not a JWT',
+      { client_assertion: 'not-a-jwt' },
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      'not a signed JSON Web Token',
+    ],
   ])('%s', async (_name, fields, expected, description) => {
     await expectTokenError(await requestToken(fields), expected, description);
   });
 
   it('a body that is not a form, a parameter sent twice, HTTP Basic client authentication', async () => {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: jwtBearer, client_assertion: tool.clientAssertion(clientId, tokenUrl), scope: scope('score') });
-    await expectTokenError(await post(JSON.stringify(Object.fromEntries(form)), { 'content-type': 'application/json' }), { status: 400, code: 'invalid_request' }, 'x-www-form-urlencoded');
-    await expectTokenError(await post(`${form}&scope=${encodeURIComponent(scope('lineitem'))}`), { status: 400, code: 'invalid_request', field: 'scope' }, 'scope is sent more than once');
-    await expectTokenError(await post(form.toString(), { authorization: `Basic ${Buffer.from(`${clientId}:x`).toString('base64')}` }), { status: 401, code: 'invalid_client' }, 'JWT client assertion');
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: jwtBearer,
+      client_assertion: tool.clientAssertion(clientId, tokenUrl),
+      scope: scope('score'),
+    });
+    await expectTokenError(
+      await post(JSON.stringify(Object.fromEntries(form)), { 'content-type': 'application/json' }),
+      { status: 400, code: 'invalid_request' },
+      'x-www-form-urlencoded',
+    );
+    await expectTokenError(
+      await post(`${form}&scope=${encodeURIComponent(scope('lineitem'))}`),
+      { status: 400, code: 'invalid_request', field: 'scope' },
+      'scope is sent more than once',
+    );
+    await expectTokenError(
+      await post(form.toString(), { authorization: `Basic ${Buffer.from(`${clientId}:x`).toString('base64')}` }),
+      { status: 401, code: 'invalid_client' },
+      'JWT client assertion',
+    );
   });
 
   it.each<[string, () => string, string]>([
     ['signed with HS256', () => tool.clientAssertion(clientId, tokenUrl, {}, { algorithm: 'HS256' }), 'only RS256'],
-    ['signed with a key the tool does not publish', () => tool.clientAssertion(clientId, tokenUrl, {}, { privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }), 'signature does not verify'],
+    [
+      'signed with a key the tool does not publish',
+      () => tool.clientAssertion(clientId, tokenUrl, {}, { privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }),
+      'signature does not verify',
+    ],
     ['naming an unknown kid', () => tool.clientAssertion(clientId, tokenUrl, {}, { kid: 'no-such-key' }), 'no RS256 key with'],
     ['without kid', () => tool.clientAssertion(clientId, tokenUrl, {}, { kid: null }), 'no kid'],
     ['iss other than sub', () => tool.clientAssertion(clientId, tokenUrl, { iss: 'someone-else' }), 'iss must equal its sub'],
     ['without sub', () => tool.clientAssertion(clientId, tokenUrl, { sub: undefined }), 'no sub'],
     ['an unknown client id', () => tool.clientAssertion('00000000-0000-4000-8000-000000000000', tokenUrl), 'not the client id'],
     ['without exp', () => tool.clientAssertion(clientId, tokenUrl, { exp: undefined }), 'no exp'],
-    ['expired', () => tool.clientAssertion(clientId, tokenUrl, { iat: Math.floor(Date.now() / 1000) - 900, exp: Math.floor(Date.now() / 1000) - 600 }), 'expired'],
-    ['exp two hours ahead', () => tool.clientAssertion(clientId, tokenUrl, { exp: Math.floor(Date.now() / 1000) + 7200 }), 'too far in the future'],
+    [
+      'expired',
+      () =>
+        tool.clientAssertion(clientId, tokenUrl, { iat: Math.floor(Date.now() / 1000) - 900, exp: Math.floor(Date.now() / 1000) - 600 }),
+      'expired',
+    ],
+    [
+      'exp two hours ahead',
+      () => tool.clientAssertion(clientId, tokenUrl, { exp: Math.floor(Date.now() / 1000) + 7200 }),
+      'too far in the future',
+    ],
     ['without iat', () => tool.clientAssertion(clientId, tokenUrl, { iat: undefined }), 'no iat'],
-    ['iat ten minutes ahead', () => tool.clientAssertion(clientId, tokenUrl, { iat: Math.floor(Date.now() / 1000) + 600, exp: Math.floor(Date.now() / 1000) + 900 }), 'iat'],
+    [
+      'iat ten minutes ahead',
+      () =>
+        tool.clientAssertion(clientId, tokenUrl, { iat: Math.floor(Date.now() / 1000) + 600, exp: Math.floor(Date.now() / 1000) + 900 }),
+      'iat',
+    ],
     ['without jti', () => tool.clientAssertion(clientId, tokenUrl, { jti: undefined }), 'no jti'],
   ])('a client assertion %s', async (_name, assertion, description) => {
-    await expectTokenError(await requestToken({ client_assertion: assertion() }), { status: 401, code: 'invalid_client', field: 'client_assertion' }, description);
+    await expectTokenError(
+      await requestToken({ client_assertion: assertion() }),
+      { status: 401, code: 'invalid_client', field: 'client_assertion' },
+      description,
+    );
   });
 });

@@ -11,7 +11,6 @@ import { launchChromium } from '../../../fixtures/chromium';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { TestPlatform } from '../../../fixtures/lti13-platform';
 
-
 let server: TestServer;
 let lms: TestPlatform;
 let browser: Browser;
@@ -33,8 +32,14 @@ it('completes the OIDC login and launch inside a cross-site iframe, with third-p
   expect(lms.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
   // The academy page single sign-on lands on: served by the platform's server (any page will do).
   const academyUrl = `${lms.url}/landed`;
-  expect((await server.admin.request('PUT', '/admin/environments/frame', { name: 'Frame', ltiEnabled: true, academyUrl })).status).toBe(201);
-  const activity = await server.admin.request('POST', '/admin/environments/frame/activities', { type: 'e-learning', title: 'In a frame', availableForLti: true });
+  expect((await server.admin.request('PUT', '/admin/environments/frame', { name: 'Frame', ltiEnabled: true, academyUrl })).status).toBe(
+    201,
+  );
+  const activity = await server.admin.request('POST', '/admin/environments/frame/activities', {
+    type: 'e-learning',
+    title: 'In a frame',
+    availableForLti: true,
+  });
   const registered = await server.admin.request('POST', '/admin/environments/frame/platforms', lms.registration());
   const resourceUrl: string = activity.json.ltiAccess.lti13.resourceUrl;
   lms.targets.set('framed-learner', resourceUrl);
@@ -54,10 +59,19 @@ it('completes the OIDC login and launch inside a cross-site iframe, with third-p
     if (Date.now() > deadline) throw new Error(`the iframe never reached the academy: ${hops.join(' → ')}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const landed = new URL(page.frames().find((f) => f.url().startsWith(academyUrl))!.url());
+  const landed = new URL(
+    page
+      .frames()
+      .find((f) => f.url().startsWith(academyUrl))!
+      .url(),
+  );
   const grant = await server.admin.request('POST', '/admin/environments/frame/sso/exchange', { code: landed.searchParams.get('code') });
   expect(grant.status).toBe(200);
-  expect(grant.json).toMatchObject({ activityId: activity.json.id, user: { email: 'framed-learner@school.example' }, launch: { version: '1.3' } });
+  expect(grant.json).toMatchObject({
+    activityId: activity.json.id,
+    user: { email: 'framed-learner@school.example' },
+    launch: { version: '1.3' },
+  });
   expect(hops).toEqual([
     expect.stringMatching(/^GET 127\.0\.0\.1:\d+\/course$/),
     expect.stringMatching(/^GET localhost:\d+\/frame\/lti13\/login$/),

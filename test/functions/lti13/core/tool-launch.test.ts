@@ -10,7 +10,15 @@ import jwt from 'jsonwebtoken';
 import { generateKeyPairSync } from 'node:crypto';
 import { expectError } from '../../../fixtures/expect-error';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
-import { launchFromPlatform, lti, postLaunch, TestPlatform, type LaunchOptions, type LaunchRun, type Scenario } from '../../../fixtures/lti13-platform';
+import {
+  launchFromPlatform,
+  lti,
+  postLaunch,
+  TestPlatform,
+  type LaunchOptions,
+  type LaunchRun,
+  type Scenario,
+} from '../../../fixtures/lti13-platform';
 
 let server: TestServer;
 let platform: TestPlatform;
@@ -33,10 +41,18 @@ beforeAll(async () => {
   for (const env of ['demo', 'other']) {
     expect((await server.admin.request('PUT', `/admin/environments/${env}`, environment)).status).toBe(201);
   }
-  const activity = await server.admin.request('POST', '/admin/environments/demo/activities', { type: 'e-learning', title: 'Safety basics', availableForLti: true });
+  const activity = await server.admin.request('POST', '/admin/environments/demo/activities', {
+    type: 'e-learning',
+    title: 'Safety basics',
+    availableForLti: true,
+  });
   activityId = activity.json.id;
   resourceUrl = activity.json.ltiAccess.lti13.resourceUrl;
-  const other = await server.admin.request('POST', '/admin/environments/other/activities', { type: 'e-learning', title: 'Elsewhere', availableForLti: true });
+  const other = await server.admin.request('POST', '/admin/environments/other/activities', {
+    type: 'e-learning',
+    title: 'Elsewhere',
+    availableForLti: true,
+  });
   otherEnvResourceUrl = other.json.ltiAccess.lti13.resourceUrl;
   const registered = await server.admin.request('POST', '/admin/environments/demo/platforms', platform.registration());
   expect(registered.status).toBe(201);
@@ -78,48 +94,54 @@ async function refused(result: LaunchRun, status: number, parameter: string) {
   const answer = result.launch!;
   expect({ status: answer.status, names: answer.text.includes(parameter) }).toEqual({ status, names: true });
   expect(answer.text).toContain('<!doctype html>');
-  const email = result.form ? `${result.login.location && new URL(result.login.location).searchParams.get('login_hint')}@school.example` : '';
-  if (email) expect((await server.admin.request('GET', `/admin/environments/demo/users?email=${encodeURIComponent(email)}`)).status).toBe(404);
+  const email = result.form
+    ? `${result.login.location && new URL(result.login.location).searchParams.get('login_hint')}@school.example`
+    : '';
+  if (email)
+    expect((await server.admin.request('GET', `/admin/environments/demo/users?email=${encodeURIComponent(email)}`)).status).toBe(404);
 }
 
 describe('OIDC login initiation (Security 1.0 §5.1.1)', () => {
-  it.each(['GET', 'POST'] as const)('by %s: redirects to the platform with the authentication request and a partitioned state cookie', async (method) => {
-    const result = await run(`login-${method}`, { method });
-    expect(result.login.status).toBe(302);
-    const request = new URL(result.login.location!);
-    expect(`${request.origin}${request.pathname}`).toBe(platform.authUrl);
-    const params = Object.fromEntries(request.searchParams);
-    expect(params).toMatchObject({
-      scope: 'openid',
-      response_type: 'id_token',
-      response_mode: 'form_post',
-      prompt: 'none',
-      client_id: platform.clientId,
-      redirect_uri: `${server.baseUrl}/demo/lti13/launch`,
-      login_hint: expect.stringMatching(/^login-/),
-      lti_message_hint: `hint-${params.login_hint}`,
-    });
-    // 256 random bits each
-    expect(params.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(params.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(params.state).not.toBe(params.nonce);
+  it.each(['GET', 'POST'] as const)(
+    'by %s: redirects to the platform with the authentication request and a partitioned state cookie',
+    async (method) => {
+      const result = await run(`login-${method}`, { method });
+      expect(result.login.status).toBe(302);
+      const request = new URL(result.login.location!);
+      expect(`${request.origin}${request.pathname}`).toBe(platform.authUrl);
+      const params = Object.fromEntries(request.searchParams);
+      expect(params).toMatchObject({
+        scope: 'openid',
+        response_type: 'id_token',
+        response_mode: 'form_post',
+        prompt: 'none',
+        client_id: platform.clientId,
+        redirect_uri: `${server.baseUrl}/demo/lti13/launch`,
+        login_hint: expect.stringMatching(/^login-/),
+        lti_message_hint: `hint-${params.login_hint}`,
+      });
+      // 256 random bits each
+      expect(params.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(params.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(params.state).not.toBe(params.nonce);
 
-    expect(result.login.setCookies).toHaveLength(1);
-    const cookie = result.login.setCookies[0]!;
-    expect(cookie).toMatch(/^lti13_state_[A-Za-z0-9_-]{16}=/);
-    expect(cookie.split(';')[0]!.split('=')[1]).toBe(params.state);
-    for (const attribute of ['SameSite=None', 'Secure', 'HttpOnly', 'Partitioned', 'Path=/demo/lti13', 'Max-Age=300']) {
-      expect(cookie.split('; ')).toContain(attribute);
-    }
+      expect(result.login.setCookies).toHaveLength(1);
+      const cookie = result.login.setCookies[0]!;
+      expect(cookie).toMatch(/^lti13_state_[A-Za-z0-9_-]{16}=/);
+      expect(cookie.split(';')[0]!.split('=')[1]).toBe(params.state);
+      for (const attribute of ['SameSite=None', 'Secure', 'HttpOnly', 'Partitioned', 'Path=/demo/lti13', 'Max-Age=300']) {
+        expect(cookie.split('; ')).toContain(attribute);
+      }
 
-    const grant = await accepted(result);
-    expect(grant.created).toBe(true);
-    expect(grant.user).toMatchObject({ email: `${params.login_hint}@school.example`, givenName: 'Jane', familyName: 'Doe' });
-    expect(grant.user.externalIds).toEqual({ [`lti13:${platform.issuer}`]: params.login_hint });
-    expect(grant.launch).toEqual({ version: '1.3', roles: [`${membership}Learner`], returnUrl: `${platform.url}/return` });
-    // the used state's cookie is removed
-    expect(result.launch!.setCookies.some((c) => c.startsWith(`${cookie.split('=')[0]}=;`) && c.includes('Max-Age=0'))).toBe(true);
-  });
+      const grant = await accepted(result);
+      expect(grant.created).toBe(true);
+      expect(grant.user).toMatchObject({ email: `${params.login_hint}@school.example`, givenName: 'Jane', familyName: 'Doe' });
+      expect(grant.user.externalIds).toEqual({ [`lti13:${platform.issuer}`]: params.login_hint });
+      expect(grant.launch).toEqual({ version: '1.3', roles: [`${membership}Learner`], returnUrl: `${platform.url}/return` });
+      // the used state's cookie is removed
+      expect(result.launch!.setCookies.some((c) => c.startsWith(`${cookie.split('=')[0]}=;`) && c.includes('Max-Age=0'))).toBe(true);
+    },
+  );
 
   it('keeps two logins in two tabs apart: each has its own cookie', async () => {
     const first = await run('tab');
@@ -143,7 +165,9 @@ describe('OIDC login initiation (Security 1.0 §5.1.1)', () => {
     const client = await run('unknown-client', { login: { client_id: 'nope' } });
     await expectError(client.login, { status: 400, code: 'unknown_platform', field: 'client_id' });
     expect(client.login.text).toContain('client_id nope');
-    expect(await accepted(await run('known-client', { login: { client_id: platform.clientId, lti_deployment_id: platform.deploymentId } }))).toBeDefined();
+    expect(
+      await accepted(await run('known-client', { login: { client_id: platform.clientId, lti_deployment_id: platform.deploymentId } })),
+    ).toBeDefined();
     const deployment = await run('bad-deployment', { login: { lti_deployment_id: 'another' } });
     await expectError(deployment.login, { status: 400, code: 'invalid_parameter', field: 'lti_deployment_id' });
     expect(deployment.login.text).toContain('lti_deployment_id');
@@ -179,7 +203,11 @@ describe('certification §6.1.1: known "bad" payloads are rejected', () => {
   it('Incorrect KID in JWT header (after fetching the key set once more)', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = platform.jwksRequests;
-    await refused(await run('wrong-kid', { scenario: { sign: (claims, p) => p.sign(claims, { kid: 'not-a-key-of-this-platform' }) } }), 401, 'kid');
+    await refused(
+      await run('wrong-kid', { scenario: { sign: (claims, p) => p.sign(claims, { kid: 'not-a-key-of-this-platform' }) } }),
+      401,
+      'kid',
+    );
     expect(platform.jwksRequests - before).toBe(1);
   });
 
@@ -190,7 +218,11 @@ describe('certification §6.1.1: known "bad" payloads are rejected', () => {
   });
 
   it('No LTI Version', async () => {
-    await refused(await run('no-version', { scenario: withClaims((c) => void delete c[`${lti}version`]) }), 400, `The launch is missing the claim ${lti}version`);
+    await refused(
+      await run('no-version', { scenario: withClaims((c) => void delete c[`${lti}version`]) }),
+      400,
+      `The launch is missing the claim ${lti}version`,
+    );
   });
 
   it('Invalid LTI message: not a JWT at all', async () => {
@@ -207,7 +239,11 @@ describe('certification §6.1.1: known "bad" payloads are rejected', () => {
   });
 
   it('Invalid LTI message: another message type', async () => {
-    await refused(await run('deep-link', { scenario: withClaims((c) => void (c[`${lti}message_type`] = 'LtiDeepLinkingRequest')) }), 400, `${lti}message_type`);
+    await refused(
+      await run('deep-link', { scenario: withClaims((c) => void (c[`${lti}message_type`] = 'LtiDeepLinkingRequest')) }),
+      400,
+      `${lti}message_type`,
+    );
   });
 
   it('Missing LTI Claims', async () => {
@@ -224,7 +260,11 @@ describe('certification §6.1.1: known "bad" payloads are rejected', () => {
   it.each([
     ['exp in the past', (c: Record<string, unknown>) => void (c.exp = Math.floor(Date.now() / 1000) - 600), 'exp'],
     ['no exp', (c: Record<string, unknown>) => void delete c.exp, 'exp'],
-    ['iat in the future', (c: Record<string, unknown>) => void ((c.iat = Math.floor(Date.now() / 1000) + 600), (c.exp = Math.floor(Date.now() / 1000) + 900)), 'iat'],
+    [
+      'iat in the future',
+      (c: Record<string, unknown>) => void ((c.iat = Math.floor(Date.now() / 1000) + 600), (c.exp = Math.floor(Date.now() / 1000) + 900)),
+      'iat',
+    ],
     ['iat long ago', (c: Record<string, unknown>) => void (c.iat = Math.floor(Date.now() / 1000) - 3600), 'iat'],
   ])('Timestamps Incorrect: %s', async (_label, change, claim) => {
     await refused(await run('timestamps', { scenario: withClaims(change) }), 401, claim);
@@ -243,20 +283,40 @@ describe('certification §6.1.1: known "bad" payloads are rejected', () => {
   });
 
   it('message_type Claim Missing', async () => {
-    await refused(await run('no-type', { scenario: withClaims((c) => void delete c[`${lti}message_type`]) }), 400, `The launch is missing the claim ${lti}message_type`);
+    await refused(
+      await run('no-type', { scenario: withClaims((c) => void delete c[`${lti}message_type`]) }),
+      400,
+      `The launch is missing the claim ${lti}message_type`,
+    );
   });
 
   it('role Claim Missing', async () => {
-    await refused(await run('no-roles', { scenario: withClaims((c) => void delete c[`${lti}roles`]) }), 400, `The launch is missing the claim ${lti}roles`);
+    await refused(
+      await run('no-roles', { scenario: withClaims((c) => void delete c[`${lti}roles`]) }),
+      400,
+      `The launch is missing the claim ${lti}roles`,
+    );
   });
 
   it('deployment_id Claim Missing', async () => {
-    await refused(await run('no-deployment', { scenario: withClaims((c) => void delete c[`${lti}deployment_id`]) }), 400, `The launch is missing the claim ${lti}deployment_id`);
+    await refused(
+      await run('no-deployment', { scenario: withClaims((c) => void delete c[`${lti}deployment_id`]) }),
+      400,
+      `The launch is missing the claim ${lti}deployment_id`,
+    );
   });
 
   it('resource_link_id Claim Missing', async () => {
-    await refused(await run('no-link-id', { scenario: withClaims((c) => void (c[`${lti}resource_link`] = { title: 'no id' })) }), 400, `${lti}resource_link claim has no id`);
-    await refused(await run('no-link', { scenario: withClaims((c) => void delete c[`${lti}resource_link`]) }), 400, `The launch is missing the claim ${lti}resource_link`);
+    await refused(
+      await run('no-link-id', { scenario: withClaims((c) => void (c[`${lti}resource_link`] = { title: 'no id' })) }),
+      400,
+      `${lti}resource_link claim has no id`,
+    );
+    await refused(
+      await run('no-link', { scenario: withClaims((c) => void delete c[`${lti}resource_link`]) }),
+      400,
+      `The launch is missing the claim ${lti}resource_link`,
+    );
   });
 
   it('user Claim Missing (no sub)', async () => {
@@ -268,12 +328,20 @@ describe('certification §6.1.1: known "bad" payloads are rejected', () => {
 describe('certification §6.1.2-6.1.3: valid teacher and student launches are accepted', () => {
   const roleCases: [string, string[], string[]][] = [
     ['Instructor', [`${membership}Instructor`], [`${membership}Instructor`]],
-    ['Instructor with roles', [`${membership}Instructor`, `${institution}Faculty`, 'http://purl.imsglobal.org/vocab/lis/v2/system/person#User'], [`${membership}Instructor`, `${institution}Faculty`, 'http://purl.imsglobal.org/vocab/lis/v2/system/person#User']],
+    [
+      'Instructor with roles',
+      [`${membership}Instructor`, `${institution}Faculty`, 'http://purl.imsglobal.org/vocab/lis/v2/system/person#User'],
+      [`${membership}Instructor`, `${institution}Faculty`, 'http://purl.imsglobal.org/vocab/lis/v2/system/person#User'],
+    ],
     ['Instructor short role', ['Instructor'], [`${membership}Instructor`]],
     ['Instructor unknown role', ['http://example.edu/roles#Wizard'], ['http://example.edu/roles#Wizard']],
     ['Instructor no role', [], []],
     ['Student', [`${membership}Learner`], [`${membership}Learner`]],
-    ['Student with roles', [`${membership}Learner`, `${institution}Student`, `${membership}Mentor`], [`${membership}Learner`, `${institution}Student`, `${membership}Mentor`]],
+    [
+      'Student with roles',
+      [`${membership}Learner`, `${institution}Student`, `${membership}Mentor`],
+      [`${membership}Learner`, `${institution}Student`, `${membership}Mentor`],
+    ],
     ['Student short role', ['Learner'], [`${membership}Learner`]],
     ['Student unknown role', ['Wizard'], ['Wizard']],
     ['Student no role', [], []],
@@ -301,7 +369,8 @@ describe('certification §6.1.2-6.1.3: valid teacher and student launches are ac
     await accepted(
       await run('minimal', {
         scenario: withClaims((c) => {
-          for (const name of ['name', 'context', 'launch_presentation']) delete c[name.includes('_') || name === 'context' ? `${lti}${name}` : name];
+          for (const name of ['name', 'context', 'launch_presentation'])
+            delete c[name.includes('_') || name === 'context' ? `${lti}${name}` : name];
         }),
       }),
     );
@@ -319,7 +388,7 @@ describe('certification §6.1.2-6.1.3: valid teacher and student launches are ac
   ])('%s: passes the LTI checks, then names the claim the academy needs', async (_label, removed, named) => {
     const result = await run('pii', { scenario: withClaims((c) => removed.forEach((name) => delete c[name])) });
     await refused(result, 400, `The launch is missing the claim ${named}`);
-    expect(result.launch!.text).toContain("share the launcher&#39;s");
+    expect(result.launch!.text).toContain('share the launcher&#39;s');
   });
 });
 
@@ -337,10 +406,16 @@ describe('replays', () => {
     await accepted(first);
     const second = await run('nonce-replay-2', { stopBeforeLaunch: true });
     // the second login's state and cookie, the first login's token: the nonce differs
-    const replay = await postLaunch({ action: second.form!.action, fields: { ...second.form!.fields, id_token: first.form!.fields.id_token! } }, []);
+    const replay = await postLaunch(
+      { action: second.form!.action, fields: { ...second.form!.fields, id_token: first.form!.fields.id_token! } },
+      [],
+    );
     expect(replay.status).toBe(401);
     const fresh = await run('nonce-replay-3', { stopBeforeLaunch: true });
-    const stolen = await postLaunch({ action: fresh.form!.action, fields: { state: fresh.form!.fields.state!, id_token: first.form!.fields.id_token! } }, fresh.cookies);
+    const stolen = await postLaunch(
+      { action: fresh.form!.action, fields: { state: fresh.form!.fields.state!, id_token: first.form!.fields.id_token! } },
+      fresh.cookies,
+    );
     expect(stolen.status).toBe(401);
     expect(stolen.text).toContain('nonce');
   });
@@ -358,7 +433,9 @@ describe('replays', () => {
   });
 
   it('refuses an unknown state, and reports an OIDC error answered by the platform', async () => {
-    const forged = await postLaunch({ action: `${server.baseUrl}/demo/lti13/launch`, fields: { state: 'forged', id_token: 'x.y.z' } }, ['lti13_state_x=forged']);
+    const forged = await postLaunch({ action: `${server.baseUrl}/demo/lti13/launch`, fields: { state: 'forged', id_token: 'x.y.z' } }, [
+      'lti13_state_x=forged',
+    ]);
     expect(forged.status).toBe(401);
     const error = await run('oidc-error', { scenario: { error: 'login_required' } });
     await expectError(error.launch!, { status: 401, code: 'platform_error', field: 'error' });
@@ -379,7 +456,10 @@ describe('signatures and keys', () => {
     const result = await run('alg-hs256', {
       scenario: {
         sign: (claims, p) =>
-          jwt.sign(claims, p.signingKey.publicKey.export({ type: 'spki', format: 'pem' }) as string, { algorithm: 'HS256', keyid: p.signingKey.kid }),
+          jwt.sign(claims, p.signingKey.publicKey.export({ type: 'spki', format: 'pem' }) as string, {
+            algorithm: 'HS256',
+            keyid: p.signingKey.kid,
+          }),
       },
     });
     await refused(result, 401, 'only RS256 is accepted');
@@ -393,7 +473,10 @@ describe('signatures and keys', () => {
     ['x5c', { x5c: ['MIIB'] }],
   ])('refuses an embedded or referenced key (%s header)', async (name, header) => {
     const result = await run(`header-${name}`, {
-      scenario: { sign: (claims, p) => jwt.sign(claims, attacker.privateKey, { algorithm: 'RS256', header: { alg: 'RS256', kid: p.signingKey.kid, ...header } }) },
+      scenario: {
+        sign: (claims, p) =>
+          jwt.sign(claims, attacker.privateKey, { algorithm: 'RS256', header: { alg: 'RS256', kid: p.signingKey.kid, ...header } }),
+      },
     });
     await refused(result, 401, `carries &quot;${name}&quot;`);
   });
@@ -426,15 +509,29 @@ describe('issuer, audiences and authorized party (Security 1.0 §5.1.3)', () => 
   });
 
   it('refuses a token for another client', async () => {
-    await refused(await run('wrong-aud', { scenario: withClaims((c) => void (c.aud = 'another-tool')) }), 401, "does not include the academy&#39;s client id");
+    await refused(
+      await run('wrong-aud', { scenario: withClaims((c) => void (c.aud = 'another-tool')) }),
+      401,
+      'does not include the academy&#39;s client id',
+    );
     await refused(await run('wrong-aud-list', { scenario: withClaims((c) => void (c.aud = ['another-tool', 'third'])) }), 401, 'aud');
   });
 
   it('accepts several audiences with azp = client id; refuses them without azp or with another azp', async () => {
-    await accepted(await run('multi-azp', { scenario: withClaims((c) => void ((c.aud = ['another-tool', platform.clientId]), (c.azp = platform.clientId))) }));
-    await refused(await run('multi-no-azp', { scenario: withClaims((c) => void (c.aud = [platform.clientId, 'another-tool'])) }), 401, 'no authorized party (azp)');
+    await accepted(
+      await run('multi-azp', {
+        scenario: withClaims((c) => void ((c.aud = ['another-tool', platform.clientId]), (c.azp = platform.clientId))),
+      }),
+    );
     await refused(
-      await run('multi-other-azp', { scenario: withClaims((c) => void ((c.aud = [platform.clientId, 'another-tool']), (c.azp = 'another-tool'))) }),
+      await run('multi-no-azp', { scenario: withClaims((c) => void (c.aud = [platform.clientId, 'another-tool'])) }),
+      401,
+      'no authorized party (azp)',
+    );
+    await refused(
+      await run('multi-other-azp', {
+        scenario: withClaims((c) => void ((c.aud = [platform.clientId, 'another-tool']), (c.azp = 'another-tool'))),
+      }),
       401,
       'azp',
     );
@@ -449,16 +546,21 @@ describe('issuer, audiences and authorized party (Security 1.0 §5.1.3)', () => 
 
 describe('registration and target link', () => {
   it('refuses a deployment that is not registered', async () => {
-    await refused(await run('wrong-deployment', { scenario: withClaims((c) => void (c[`${lti}deployment_id`] = 'other-deployment')) }), 401, 'other-deployment is not the one registered');
+    await refused(
+      await run('wrong-deployment', { scenario: withClaims((c) => void (c[`${lti}deployment_id`] = 'other-deployment')) }),
+      401,
+      'other-deployment is not the one registered',
+    );
   });
 
-  it('refuses a target_link_uri claim other than the login\'s (another environment\'s resource URL)', async () => {
+  it("refuses a target_link_uri claim other than the login's (another environment's resource URL)", async () => {
     const result = await run('other-target', { scenario: withClaims((c) => void (c[`${lti}target_link_uri`] = otherEnvResourceUrl)) });
     await refused(result, 400, `${lti}target_link_uri`);
   });
 
   it('refuses logins and launches of a deactivated platform', async () => {
-    const deactivate = (activated: boolean) => server.admin.request('PATCH', `/admin/environments/demo/platforms/${platformId}`, { activated });
+    const deactivate = (activated: boolean) =>
+      server.admin.request('PATCH', `/admin/environments/demo/platforms/${platformId}`, { activated });
     // deactivated between the login and the launch
     const midway = await run('deactivated-midway', { beforeLaunch: async () => void expect((await deactivate(false)).status).toBe(200) });
     await refused(midway, 401, 'deactivated');

@@ -42,7 +42,11 @@ it.each([
   ['jwksUrl', 'https://user:pw@lms.example/jwks', 'credentials'],
 ])('refuses %s %s on AWS', async (field, url, message) => {
   const d = deps();
-  await expect(createPlatform(d, 'demo', { ...body, [field]: url })).rejects.toMatchObject({ status: 400, field, message: expect.stringContaining(message) });
+  await expect(createPlatform(d, 'demo', { ...body, [field]: url })).rejects.toMatchObject({
+    status: 400,
+    field,
+    message: expect.stringContaining(message),
+  });
   expect(d.written).toHaveLength(0);
 });
 
@@ -50,6 +54,9 @@ it('accepts public https URLs on AWS, and refuses a patch to http', async () => 
   const d = deps();
   const created = await createPlatform(d, 'demo', body);
   expect(created.activated).toBe(true);
-  await expect(patchPlatform(d, 'demo', created.id, { tokenUrl: 'http://lms.example/token' })).rejects.toMatchObject({ status: 400, field: 'tokenUrl' });
+  await expect(patchPlatform(d, 'demo', created.id, { tokenUrl: 'http://lms.example/token' })).rejects.toMatchObject({
+    status: 400,
+    field: 'tokenUrl',
+  });
   expect(d.written).toHaveLength(1);
 });

@@ -35,7 +35,9 @@ describe('activityOfTargetLink', () => {
 describe('state cookie', () => {
   it('binds a state under a per-state name, with the attributes that survive a cross-site iframe', () => {
     const cookie = stateCookie('demo', 'the-state');
-    expect(cookie).toBe(`${stateCookieName('the-state')}=the-state; Max-Age=300; Path=/demo/lti13; Secure; HttpOnly; SameSite=None; Partitioned`);
+    expect(cookie).toBe(
+      `${stateCookieName('the-state')}=the-state; Max-Age=300; Path=/demo/lti13; Secure; HttpOnly; SameSite=None; Partitioned`,
+    );
     expect(stateCookieName('the-state')).not.toBe(stateCookieName('another'));
     expect(clearedStateCookie('demo', 'the-state')).toMatch(/^lti13_state_[\w-]{16}=; Max-Age=0; Path=\/demo\/lti13;/);
     // stored under a hash that is not the cookie's name
@@ -51,7 +53,9 @@ describe('state cookie', () => {
 });
 
 it('normalises simple context role names and drops blanks, keeping unknown roles', () => {
-  expect(normalizeRoles(['Instructor', '', ' Learner ', 'Wizard', 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty'])).toEqual([
+  expect(
+    normalizeRoles(['Instructor', '', ' Learner ', 'Wizard', 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty']),
+  ).toEqual([
     'http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor',
     'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner',
     'Wizard',
