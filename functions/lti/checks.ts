@@ -55,3 +55,13 @@ export function requiredParameter(params: Readonly<Record<string, string>>, name
   if (value === undefined || value.trim() === '') throw missing(name, purpose);
   return value;
 }
+
+/**
+ * The value of one of several reads made at once (`Promise.allSettled`), or its error: so that an
+ * endpoint reads everything in one round trip and still checks the results in its own order (the
+ * environment first).
+ */
+export function settled<T>(read: PromiseSettledResult<T>): T {
+  if (read.status === 'rejected') throw read.reason;
+  return read.value;
+}

@@ -9,7 +9,7 @@
  */
 import type { Activity, ExternalLti13 } from '../../academy/model';
 import { HttpError, ltiDisabledMessage, notFound } from '../../errors';
-import { checkLtiEnvironment, type EnvironmentRefusals } from '../../lti/checks';
+import { checkLtiEnvironment, type EnvironmentRefusals, settled } from '../../lti/checks';
 import type { AccessTokenGrant, ActivityStore, EnvironmentStore, ToolStore } from '../../ports';
 import { requireAccessToken, type PlatformAccessTokenDeps } from '../core/platform-access-tokens';
 
@@ -31,12 +31,6 @@ const agsRefusals = (environmentId: string): EnvironmentRefusals => ({
   unknown: () => notFound(`environment ${environmentId}`),
   disabled: () => new HttpError(403, 'lti_disabled', ltiDisabledMessage),
 });
-
-/** A read's value, or its failure. */
-const settled = <T>(read: PromiseSettledResult<T>): T => {
-  if (read.status === 'rejected') throw read.reason;
-  return read.value;
-};
 
 /**
  * The environment first (404, 403 when LTI is off, whatever the request carries:

@@ -25,7 +25,7 @@ import { AuthorizationError, HttpError } from '../../errors';
 import { renderErrorsWith } from '../../http/error-context';
 import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
-import { checkLtiEnvironment } from '../../lti/checks';
+import { checkLtiEnvironment, settled } from '../../lti/checks';
 import type { Clock, EnvironmentStore, PendingLogin, Signer, SingleUseStore, ToolStore } from '../../ports';
 import { formPostPage } from '../../http/renderers/form-post';
 import { idTokenClaims } from './platform-id-token';
@@ -95,12 +95,6 @@ async function checked<Phase>(phase: Phase, checks: readonly Check<Phase>[], dep
 }
 
 const loginHintHash = (loginHint: string) => sha256Base64url(loginHint);
-
-/** A read's value, or its failure. */
-const settled = <T>(read: PromiseSettledResult<T>): T => {
-  if (read.status === 'rejected') throw read.reason;
-  return read.value;
-};
 
 /**
  * One round trip: the environment, the tool (its id is the client id) and the pending login, read in
