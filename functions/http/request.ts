@@ -11,12 +11,17 @@ function header(event: ApiEvent, name: string): string | undefined {
   return event.headers?.[name];
 }
 
-/** Parses a JSON object body; a 400 names the problem. */
+/** Parses a JSON object body; a 415 names a media type that is not JSON, a 400 the problem. */
 export function jsonBody(event: ApiEvent): Record<string, unknown> {
   const contentType = header(event, 'content-type') ?? '';
   if (contentType && !/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {
     throw new HttpError(415, 'unsupported_media_type', 'the body must be application/json', { field: 'content-type' });
   }
+  return jsonObjectBody(event);
+}
+
+/** The body as a JSON object, whatever media type the caller checked; a 400 names the problem. */
+export function jsonObjectBody(event: ApiEvent): Record<string, unknown> {
   const text = bodyText(event);
   if (!text.trim()) throw invalid('body', 'a JSON object body is required');
   let parsed: unknown;

@@ -17,7 +17,7 @@ export interface EnvironmentRefusals {
 }
 
 /** The launch pages' answers (LTI 1.x launch, LTI 1.3 login and launch, the platform's browser URLs). */
-export const launchRefusals: EnvironmentRefusals = {
+const launchRefusals: EnvironmentRefusals = {
   unknown: () => new LaunchError(404, 'not_found', 'There is no such environment.'),
   disabled: ltiDisabled,
 };

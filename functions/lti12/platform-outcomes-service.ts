@@ -21,15 +21,17 @@
  *   oversize or form-encoded body, each still with a POX `failure` body that says why, so that a
  *   tool which only reads the body learns the reason.
  */
+import { passes, type Check as PhaseCheck } from '../lti/pipeline';
 import { timingSafeEqual } from 'node:crypto';
 import type { Activity, Environment, ExternalLti12, Progress } from '../academy/model';
+import { validId } from '../academy/validation';
 import type { Config } from '../config';
 import { ltiDisabledMessage, OutcomeError } from '../errors';
 import { renderErrorsWith } from '../http/error-context';
 import { poxAnswer, poxOperations, type PoxOperation } from '../http/renderers/pox';
 import { firstValues, pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
-import { ltiEnvironment, type EnvironmentRefusals } from '../lti/checks';
+import { checkLtiEnvironment, type EnvironmentRefusals } from '../lti/checks';
 import { bodyHash, oauthSignature, parseAuthorizationHeader, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import {
   isFreshTimestamp,
@@ -41,13 +43,12 @@ import {
   useNonceOnce,
 } from './oauth-request';
 import { parsePoxRequest, PoxError, type PoxRequest } from './pox';
-import type { Clock, EnvironmentStore, PlatformStore, ProgressStore, ResultSourcedId, SingleUseStore } from '../ports';
+import type { Clock, PlatformContext, PlatformStore, ProgressStore, ResultSourcedId, SingleUseStore } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from '../academy/scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './platform-sourcedid';
 
 export interface OutcomesDeps {
   readonly config: Pick<Config, 'publicUrl'>;
-  readonly environments: Pick<EnvironmentStore, 'get'>;
   readonly platform: PlatformStore;
   readonly progress: ProgressStore;
   readonly singleUse: SingleUseStore;
@@ -104,13 +105,7 @@ export interface VerifiedOutcomeRequest extends SignedOutcomeRequest {
   readonly verified: true;
 }
 
-/** A check over one phase: throws an `OutcomeError`, or returns. */
-export type Check<Phase> = (request: Phase, deps: OutcomesDeps) => void | Promise<void>;
-
-async function passes<Phase>(phase: Phase, checks: readonly Check<Phase>[], deps: OutcomesDeps): Promise<Phase> {
-  for (const check of checks) await check(phase, deps);
-  return phase;
-}
+type Check<Phase> = PhaseCheck<Phase, OutcomesDeps>;
 
 // --- The request -> the environment ---
 
@@ -120,9 +115,30 @@ const poxRefusals: EnvironmentRefusals = {
   disabled: () => failure(403, 'lti_disabled', `${ltiDisabledMessage}.`),
 };
 
-/** docs/product.md "Concepts": read first, so that an environment with LTI off answers 403 whatever the request carries. */
-async function inEnvironment(request: PlatformOutcomeRequest, deps: OutcomesDeps): Promise<OutcomeRequestInEnvironment> {
-  return { ...request, environment: await ltiEnvironment(deps, request.environmentId, poxRefusals) };
+/** The body as a POX request, or why it is not one (answered once the environment is checked). */
+function readPox(body: Buffer): PoxRequest | PoxError {
+  try {
+    return parsePoxRequest(body.toString('utf8'));
+  } catch (error) {
+    if (error instanceof PoxError) return error;
+    throw error;
+  }
+}
+
+/**
+ * Every read of the request in one round trip, before any check (one BatchGetItem): the
+ * environment and, when the body names a sourcedId of the form this academy issues, its activity,
+ * user and issued record.
+ */
+async function readContext(request: PlatformOutcomeRequest, pox: PoxRequest | PoxError, deps: OutcomesDeps): Promise<PlatformContext> {
+  if (!validId(request.environmentId)) return {};
+  const parts = pox instanceof PoxError ? undefined : parseSourcedId(pox.sourcedId);
+  return deps.platform.context(request.environmentId, parts?.activityId, parts?.userId);
+}
+
+/** docs/product.md "Concepts": checked first, so that an environment with LTI off answers 403 whatever the request carries. */
+function inEnvironment(request: PlatformOutcomeRequest, context: PlatformContext): OutcomeRequestInEnvironment {
+  return { ...request, environment: checkLtiEnvironment(context.environment, poxRefusals) };
 }
 
 // --- The environment -> the POX request ---
@@ -137,15 +153,15 @@ const notFormEncoded: Check<OutcomeRequestInEnvironment> = (request) => {
 export const bodyChecks: readonly Check<OutcomeRequestInEnvironment>[] = [notFormEncoded];
 
 /** LTI 1.1 IG §6: the body is an `imsx_POXEnvelopeRequest` (`./pox.ts` refuses DTDs and oversize bodies). */
-async function poxRequest(request: OutcomeRequestInEnvironment, deps: OutcomesDeps): Promise<PoxOutcomeRequest> {
+async function poxRequest(
+  request: OutcomeRequestInEnvironment,
+  pox: PoxRequest | PoxError,
+  deps: OutcomesDeps,
+): Promise<PoxOutcomeRequest> {
   await passes(request, bodyChecks, deps);
-  try {
-    return { ...request, pox: parsePoxRequest(request.body.toString('utf8')) };
-  } catch (error) {
-    if (!(error instanceof PoxError)) throw error;
-    const [status, code] = error.reason === 'too-large' ? [413, 'payload_too_large'] : [400, 'invalid_pox'];
-    throw new OutcomeError(status, code, `The body is not a Basic Outcomes request: ${error.message}.`, { field: 'body', cause: error });
-  }
+  if (!(pox instanceof PoxError)) return { ...request, pox };
+  const [status, code] = pox.reason === 'too-large' ? [413, 'payload_too_large'] : [400, 'invalid_pox'];
+  throw new OutcomeError(status, code, `The body is not a Basic Outcomes request: ${pox.message}.`, { field: 'body', cause: pox });
 }
 
 // --- The POX request -> the addressed request ---
@@ -189,11 +205,10 @@ function lti12Tool(activity: Activity | undefined): { activity: Activity; tool: 
   return { activity, tool: activity.lti };
 }
 
-/** The operation, then one read (BatchGetItem) for the sourcedId's activity and the sourcedId issued. */
-async function addressedRequest(request: PoxOutcomeRequest, deps: OutcomesDeps): Promise<AddressedOutcomeRequest> {
+/** The operation, then the sourcedId, its activity and the record issued (read with the environment). */
+function addressedRequest(request: PoxOutcomeRequest, context: PlatformContext): AddressedOutcomeRequest {
   const operation = supportedOperation(request.pox);
   const sourcedId = ourSourcedId(request.pox.sourcedId);
-  const context = await deps.platform.context(request.environmentId, sourcedId.activityId, sourcedId.userId);
   return { ...request, operation, sourcedId, ...lti12Tool(context.activity), issued: context.sourcedId };
 }
 
@@ -362,17 +377,11 @@ export function readOutcomeRequest(event: ApiEvent, publicUrl: string): Platform
  */
 export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readOutcomeRequest(event, deps.config.publicUrl);
-  let echoed: PoxRequest | undefined;
-  renderErrorsWith(event, () => ({ pox: echo(echoed) }));
-  const inEnv = await inEnvironment(request, deps).catch((refusal: unknown) => {
-    echoed = poxOrNothing(request.body);
-    throw refusal;
-  });
-  const pox = await poxRequest(inEnv, deps);
-  echoed = pox.pox;
-  const addressed = await addressedRequest(pox, deps);
-  const signed = signedRequest(addressed);
-  const verified = await verifiedRequest(signed, deps);
+  const pox = readPox(request.body);
+  renderErrorsWith(event, () => ({ pox: echo(pox instanceof PoxError ? undefined : pox) }));
+  const context = await readContext(request, pox, deps);
+  const addressed = addressedRequest(await poxRequest(inEnvironment(request, context), pox, deps), context);
+  const verified = await verifiedRequest(signedRequest(addressed), deps);
   const outcome = await operations[verified.operation](verified, deps);
   return poxAnswer(200, echo(verified.pox), { codeMajor: 'success', severity: 'status', ...outcome });
 }
@@ -380,13 +389,4 @@ export async function lti12Outcomes(deps: OutcomesDeps, event: ApiEvent): Promis
 /** What an answer echoes of the request: its identifier and operation. */
 function echo(pox: PoxRequest | undefined) {
   return { messageRefIdentifier: pox?.messageId ?? '', operation: pox?.operation ?? '' };
-}
-
-/** The body as a POX request when it is one, only for what an answer echoes. */
-function poxOrNothing(body: Buffer): PoxRequest | undefined {
-  try {
-    return parsePoxRequest(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

@@ -7,6 +7,7 @@
  * starts from (small functions that throw a `LaunchError`), and checks each value it reads. The
  * launch is then completed like every other (`academy/launch.ts`).
  */
+import { passes, type Check as PhaseCheck } from '../lti/pipeline';
 import type { Activity, Environment } from '../academy/model';
 import { validId } from '../academy/validation';
 import { completeLaunch, type LaunchDeps, type ValidatedLaunch } from '../academy/launch';
@@ -93,13 +94,7 @@ export interface VerifiedLti12Launch extends SignedLti12Launch {
   readonly verified: true;
 }
 
-/** A check over one phase: throws a `LaunchError`, or returns. */
-export type Check<Phase> = (launch: Phase, deps: Lti12LaunchDeps) => void | Promise<void>;
-
-async function passes<Phase>(phase: Phase, checks: readonly Check<Phase>[], deps: Lti12LaunchDeps): Promise<Phase> {
-  for (const check of checks) await check(phase, deps);
-  return phase;
-}
+type Check<Phase> = PhaseCheck<Phase, Lti12LaunchDeps>;
 
 const present = (params: Readonly<Record<string, string>>, name: keyof typeof purposes) => requiredParameter(params, name, purposes[name]);
 

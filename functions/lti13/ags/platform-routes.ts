@@ -7,7 +7,7 @@
  */
 import { agsMediaTypes, agsScopes } from './vocabulary';
 import { invalid } from '../../errors';
-import { bodyText, pathParam } from '../../http/request';
+import { jsonObjectBody, pathParam } from '../../http/request';
 import { json, noContent } from '../../http/responses';
 import type { ApiEvent, ApiResult, RouteHandler } from '../../http/types';
 import { requireAcceptable, requireAgsAccess, requireContentType, type AgsAccessDeps, type AgsContext } from './platform-access';
@@ -40,23 +40,6 @@ function pageLimit(event: ApiEvent): number {
 /** An optional query parameter (API Gateway joins a repeated one with commas). */
 function queryParam(event: ApiEvent, name: string): string | undefined {
   return event.queryStringParameters?.[name];
-}
-
-/**
- * The JSON object of a body whose media type `requireContentType` checked (the AGS types are
- * `application/vnd.ims.lis.v…+json`, which the admin API's body parser does not take).
- */
-function jsonObject(event: ApiEvent): Record<string, unknown> {
-  const text = bodyText(event);
-  if (!text.trim()) throw invalid('body', 'a JSON object body is required');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalid('body', 'the body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('body', 'the body must be a JSON object');
-  return parsed as Record<string, unknown>;
 }
 
 /** RFC 8288 `Link` to the next page: the same URL with every filter kept and the cursor moved (§3.2.4). */
@@ -109,7 +92,7 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
       const ctx = await access(event, agsScopes.lineitem);
       requireContentType(event.headers?.['content-type'], agsMediaTypes.lineitem);
       requireAcceptable(event.headers?.accept, agsMediaTypes.lineitem);
-      const item = await createLineItem(deps(), ctx, jsonObject(event));
+      const item = await createLineItem(deps(), ctx, jsonObjectBody(event));
       const view = lineItemView(publicUrl(), item);
       return typed(201, agsMediaTypes.lineitem, view, { location: String(view.id) });
     },
@@ -125,7 +108,7 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
       const ctx = await access(event, agsScopes.lineitem);
       requireContentType(event.headers?.['content-type'], agsMediaTypes.lineitem);
       requireAcceptable(event.headers?.accept, agsMediaTypes.lineitem);
-      const item = await updateLineItem(deps(), ctx, pathParam(event, 'lineItemId'), jsonObject(event));
+      const item = await updateLineItem(deps(), ctx, pathParam(event, 'lineItemId'), jsonObjectBody(event));
       return typed(200, agsMediaTypes.lineitem, lineItemView(publicUrl(), item));
     },
 
@@ -138,7 +121,7 @@ export function agsRoutes(rt: () => AgsRouteDeps): Record<string, RouteHandler> 
     [`POST ${base}/{lineItemId}/scores`]: async (event) => {
       const ctx = await access(event, agsScopes.score);
       requireContentType(event.headers?.['content-type'], agsMediaTypes.score);
-      await receiveScore(deps(), { ctx, lineItemId: pathParam(event, 'lineItemId'), body: jsonObject(event) });
+      await receiveScore(deps(), { ctx, lineItemId: pathParam(event, 'lineItemId'), body: jsonObjectBody(event) });
       return noContent();
     },
 

@@ -15,6 +15,7 @@
  * e-learning the tool reports `Completed` (§3.4.7) is `completed`. A partial score is kept in the
  * result, not in the progress.
  */
+import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { Activity, Progress } from '../../academy/model';
 import { invalid } from '../../errors';
 import type { AgsResult, AgsStore, Clock, ProgressStore, UserStore } from '../../ports';
@@ -72,7 +73,7 @@ export interface ScoreIntake {
   score?: PlatformScore;
 }
 
-type Check = (intake: ScoreIntake, deps: ScoreDeps) => void | Promise<void>;
+type Check = PhaseCheck<ScoreIntake, ScoreDeps>;
 
 /** §3.4.1: the scores endpoint is a line item's URL + `/scores`; the line item must exist. */
 const lineItemExists: Check = async (intake, deps) => {
@@ -152,7 +153,7 @@ export function progressOfScore(
  * progress. Answers whether the score was applied (false: a later one is on record; it is ignored).
  */
 export async function receiveScore(deps: ScoreDeps, intake: ScoreIntake): Promise<boolean> {
-  for (const check of scoreChecks) await check(intake, deps);
+  await passes(intake, scoreChecks, deps);
   const score = intake.score!;
   const now = deps.clock.now();
   const applied = await deps.ags.putResult(resultOfScore(intake.ctx, intake.lineItemId, score, now));

@@ -12,7 +12,7 @@ import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeader
 export const jwsAlgorithm = 'RS256';
 
 /** Header parameters by which a JWS names or carries its own key. */
-export const keyHeaderParameters = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+const keyHeaderParameters = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 /** What is wrong with a header, for the caller to word. */
 export type HeaderProblem =

@@ -17,6 +17,7 @@
  * renders both (`../../http/renderers/form-post.ts`). Then the id_token of the pending login's
  * message, signed by one KMS `Sign`, is form-posted with `state`.
  */
+import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
@@ -85,14 +86,9 @@ export interface LoginRequest extends RedirectableRequest {
   readonly login: PendingLogin;
 }
 
-/** A small check of one phase, which throws. */
-type Check<Phase> = (phase: Phase, deps: AuthorizeDeps) => void | Promise<void>;
+type Check<Phase> = PhaseCheck<Phase, AuthorizeDeps>;
 
 /** Runs a phase's checks in order and answers the phase. */
-async function checked<Phase>(phase: Phase, checks: readonly Check<Phase>[], deps: AuthorizeDeps): Promise<Phase> {
-  for (const check of checks) await check(phase, deps);
-  return phase;
-}
 
 const loginHintHash = (loginHint: string) => sha256Base64url(loginHint);
 
@@ -307,15 +303,15 @@ export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest 
 export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readAuthorizationRequest(event);
   const found = await records(request, deps);
-  const client = await checked(clientRequest(found), [activatedClient], deps);
+  const client = await passes(clientRequest(found), [activatedClient], deps);
   const redirectable = registeredRedirectUri(client);
   renderErrorsWith(event, () => ({ redirect: { uri: redirectable.redirectUri, state: request.params.state } }));
-  const authentication = await checked(
+  const authentication = await passes(
     redirectable,
     [eachParameterOnce, noRequestObject, responseType, formPostResponseMode, openidScope, promptNone],
     deps,
   );
-  const launch = await checked(loginRequest(authentication), [messageHint, browserBound, consumedOnce], deps);
+  const launch = await passes(loginRequest(authentication), [messageHint, browserBound, consumedOnce], deps);
 
   const idToken = await deps.signer.signJwt(
     idTokenClaims({ publicUrl: deps.config.publicUrl, tool: launch.tool, login: launch.login, nonce: launch.nonce, now: deps.clock.now() }),

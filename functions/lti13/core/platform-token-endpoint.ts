@@ -14,6 +14,7 @@
  * `invalid_client` (RFC 7521 §4.2.1); `invalid_grant` does not arise, since client credentials carry
  * no grant of their own.
  */
+import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import { errors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Environment, Tool } from '../../academy/model';
 import { validId } from '../../academy/validation';
@@ -94,12 +95,7 @@ export interface VerifiedRequest extends ClientRequest {
   readonly claims: AssertionClaims;
 }
 
-type Check<Phase> = (request: Phase, deps: TokenDeps) => void | Promise<void>;
-
-async function passes<Phase>(request: Phase, checks: readonly Check<Phase>[], deps: TokenDeps): Promise<Phase> {
-  for (const check of checks) await check(request, deps);
-  return request;
-}
+type Check<Phase> = PhaseCheck<Phase, TokenDeps>;
 
 /** The token endpoint's answers to an unknown environment and to LTI switched off (RFC 6749 §5.2 codes). */
 const tokenRefusals: EnvironmentRefusals = {

@@ -10,6 +10,7 @@
  * write of its own. The environment is read with that delete (one round trip, two requests), then
  * one BatchGetItem (platform, activity, external id) and the launch's one BatchWriteItem: a
  * returning learner's launch costs four DynamoDB requests in three round trips, and no KMS request. */
+import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { JWTPayload } from 'jose';
 import type { Activity, Environment, Platform } from '../../academy/model';
 import { completeLaunch, type LaunchDeps } from '../../academy/launch';
@@ -89,7 +90,7 @@ export interface VerifiedLaunch extends LaunchContext {
   readonly claims: JWTPayload;
 }
 
-type Check<Phase> = (launch: Phase) => void;
+type Check<Phase> = PhaseCheck<Phase, Lti13LaunchDeps>;
 
 const refused = (parameter: string, message: string, purpose?: string) =>
   new LaunchError(401, 'invalid_launch', message, parameter, purpose);
@@ -110,7 +111,7 @@ const missingClaim = (name: keyof typeof purposes): LaunchError =>
 // --- Phase 1 -> 2: the response --------------------------------------------------------------
 
 /** Security 1.0 §5.1.1.3: the platform answered an authentication error instead of a token. */
-const noAuthenticationError: Check<LaunchResponse> = ({ form }) => {
+function noAuthenticationError({ form }: LaunchResponse): void {
   const { error, error_description: description } = form;
   if (error !== undefined) {
     throw new LaunchError(
@@ -120,10 +121,10 @@ const noAuthenticationError: Check<LaunchResponse> = ({ form }) => {
       'error',
     );
   }
-};
+}
 
 /** The state came back in the browser that started the login (login CSRF, Security 1.0 §7.3.1). */
-const stateBoundToBrowser: Check<AnsweredLaunch> = (launch) => {
+function stateBoundToBrowser(launch: AnsweredLaunch): void {
   if (!cookieMatches(cookie(launch.event, stateCookieName(launch.state)), launch.state)) {
     throw refused(
       'state',
@@ -132,7 +133,7 @@ const stateBoundToBrowser: Check<AnsweredLaunch> = (launch) => {
       purposes.state,
     );
   }
-};
+}
 
 /** The response's checks, in order; `id_token` and `state` are required between the first two. */
 function answeredLaunch(response: LaunchResponse, environment: Environment): AnsweredLaunch {
@@ -444,7 +445,7 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
   ]);
   const context = await launchContext(deps, loginOf(answeredLaunch(response, environment), login));
   const launch = await verifiedLaunch(deps, context);
-  for (const check of verifiedChecks) check(launch);
+  await passes(launch, verifiedChecks, deps);
   const steps = messageSteps[launch.login.messageType];
   if (!steps)
     throw refused(
@@ -452,7 +453,7 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
       'This launch was started for a kind of message the academy does not accept; please launch again.',
       purposes.state,
     );
-  for (const check of steps.checks) check(launch);
+  await passes(launch, steps.checks, deps);
   const result = await steps.complete(deps, launch);
   return { ...result, cookies };
 }

@@ -6,6 +6,7 @@
  * is sent to the platform's OIDC authentication URL with the authentication request (Security 1.0
  * §5.1.1.2).
  */
+import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { Activity, Environment, Platform } from '../../academy/model';
 import { validId } from '../../academy/validation';
 import type { Config } from '../../config';
@@ -71,7 +72,7 @@ export interface PlatformLogin extends TargetedLogin {
   readonly platform: Platform;
 }
 
-type Check<Phase> = (login: Phase) => void;
+type Check<Phase> = PhaseCheck<Phase, ToolLoginDeps>;
 
 /** The target of a target link URI of this environment, or undefined (an unknown or foreign URI). */
 function loginTarget(publicUrl: string, login: LoginRequest): LoginTarget | undefined {
@@ -202,7 +203,7 @@ export function authenticationRequest(
 export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readLogin(event);
   const login = platformLogin(targetedLogin(request, await readContext(deps, request)));
-  for (const check of platformChecks) check(login);
+  await passes(login, platformChecks, deps);
   const state = randomToken();
   const nonce = randomToken();
   const now = deps.clock.now();

@@ -8,7 +8,15 @@ import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../functions/adapters/keys';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
-import { closeSigners, launch, learnerParams, param, type Lti12Credentials, type Pair } from '../../fixtures/lti12-launch';
+import {
+  closeSigners,
+  launch,
+  learnerParams,
+  param,
+  type Lti12Credentials,
+  type Pair,
+  createLti12Activity,
+} from '../../fixtures/lti12-launch';
 
 let server: TestServer;
 let activity: Lti12Credentials & { id: string };
@@ -20,15 +28,7 @@ let counting: string[] | undefined;
 /** Runs before each DynamoDB command the handlers send (to force an interleaving). */
 let beforeCommand: ((input: Record<string, any>) => Promise<void>) | undefined;
 
-async function createActivity(title: string): Promise<Lti12Credentials & { id: string }> {
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
-    type: 'e-learning',
-    title,
-    availableForLti: true,
-  });
-  expect(created.status).toBe(201);
-  return { id: created.json.id, ...created.json.ltiAccess.lti12 };
-}
+const createActivity = (title: string) => createLti12Activity(server.admin, env, title);
 
 beforeAll(async () => {
   server = await startTestServer();

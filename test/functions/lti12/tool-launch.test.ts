@@ -18,6 +18,7 @@ import {
   tamper,
   type Lti12Credentials,
   type Pair,
+  createLti12Activity,
 } from '../../fixtures/lti12-launch';
 
 let server: TestServer;
@@ -27,15 +28,7 @@ let disabledEnvActivity: Lti12Credentials & { id: string };
 const academyUrl = 'https://academy.example/sso?from=lti';
 const returnUrl = certificationFixture.launch_presentation_return_url!;
 
-async function createActivity(env: string, title: string): Promise<Lti12Credentials & { id: string }> {
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
-    type: 'e-learning',
-    title,
-    availableForLti: true,
-  });
-  expect(created.status).toBe(201);
-  return { id: created.json.id, ...created.json.ltiAccess.lti12 };
-}
+const createActivity = (env: string, title: string) => createLti12Activity(server.admin, env, title);
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -8,7 +8,7 @@
  * an outage costs a real retry delay (about 2 s for the first retry).
  */
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
-import { closeSigners, launch, learnerParams, type Lti12Credentials } from '../../../fixtures/lti12-launch';
+import { closeSigners, launch, learnerParams, type Lti12Credentials, createLti12Activity } from '../../../fixtures/lti12-launch';
 import { startOutcomesReceiver, success, type OutcomesReceiver, type ReceivedOutcome } from '../../../fixtures/outcomes-receiver';
 
 const env = 'passback';
@@ -34,15 +34,7 @@ interface ProgressView {
 
 const progressPath = (userId: string, activityId = activity.id) => `/admin/environments/${env}/activities/${activityId}/progress/${userId}`;
 
-async function createActivity(title: string): Promise<Lti12Credentials & { id: string }> {
-  const created = await server.admin.request('POST', `/admin/environments/${env}/activities`, {
-    type: 'e-learning',
-    title,
-    availableForLti: true,
-  });
-  expect(created.status).toBe(201);
-  return { id: created.json.id, ...created.json.ltiAccess.lti12 };
-}
+const createActivity = (title: string) => createLti12Activity(server.admin, env, title);
 
 let learners = 0;
 
