@@ -15,9 +15,11 @@ import {
   type Activity,
   type Environment,
   type ExternalLti,
+  type Lti12Credential,
   type LtiAccess,
 } from './model';
 import { absoluteUrl, nonEmpty, parse, validId } from './validation';
+import { accountLinkingBody } from './identity';
 
 const customParameters = z.record(
   z.string().trim().min(1, { error: 'custom parameter names must not be empty' }).max(200),
@@ -62,6 +64,8 @@ const fields = {
     .max(100, { error: 'minScore must be an integer from 1 to 100' })
     .optional(),
   availableForLti: z.boolean({ error: 'availableForLti must be true or false' }).optional(),
+  /** LTI 1.2 launches into this activity: overrides the environment's account linking. */
+  accountLinking: accountLinkingBody.optional(),
 };
 
 const createBody = z.strictObject({ ...fields, lti: ltiBody.optional() });
@@ -71,6 +75,8 @@ const patchBody = z.strictObject({
   ...fields,
   type: fields.type.optional(),
   title: fields.title.optional(),
+  /** `null` clears the activity's own policy, so that the environment's applies. */
+  accountLinking: accountLinkingBody.nullable().optional(),
   lti: z
     .discriminatedUnion('version', [lti12Body.extend({ secret: lti12Body.shape.secret.optional() }), lti13Body], {
       error: 'lti.version must be "1.2" or "1.3"',
@@ -98,6 +104,11 @@ export function ltiAccess(publicUrl: string, activity: Activity): LtiAccess | un
     lti12: { ...activity.lti12Credentials, launchUrl: `${base}/lti12/launch/${encodeURIComponent(activity.id)}` },
     lti13: { resourceUrl: `${base}/lti13/activities/${encodeURIComponent(activity.id)}` },
   };
+}
+
+/** Every LTI 1.2 credential that may sign launches into an activity offered over LTI. */
+export function lti12CredentialsOf(activity: Activity): readonly Lti12Credential[] {
+  return activity.lti12Credentials ? [activity.lti12Credentials] : [];
 }
 
 /** The admin API's view of an activity: `ltiAccess` when offered; an external tool's secret is never answered. */
@@ -204,9 +215,10 @@ export async function patchActivity(deps: ActivityDeps, environmentId: string, i
       lti = input.lti;
     }
   }
+  const { accountLinking: _cleared, ...kept } = current;
   const next = withCredentials({
-    ...current,
-    ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
+    ...(input.accountLinking === null ? kept : current),
+    ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== null)),
     lti,
     updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
   } as Activity);

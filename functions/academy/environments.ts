@@ -4,11 +4,14 @@ import { invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore } from '../ports';
 import type { Environment } from './model';
 import { absoluteUrl, nonEmpty, parse, validId } from './validation';
+import { accountLinkingBody } from './identity';
 
 const environmentBody = z.strictObject({
   name: nonEmpty('name', 200),
   ltiEnabled: z.boolean({ error: 'ltiEnabled must be true or false' }),
   academyUrl: absoluteUrl('academyUrl'),
+  /** The default for every platform and LTI 1.2 activity of the environment (`always` when absent). */
+  accountLinking: accountLinkingBody.optional(),
 });
 
 export interface EnvironmentDeps {

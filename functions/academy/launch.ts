@@ -5,8 +5,9 @@
  * academy.
  */
 import { randomToken, sha256Base64url } from '../crypto';
-import { ConditionFailedError, HttpError, invalid } from '../errors';
+import { ConditionFailedError, HttpError, invalid, LaunchError } from '../errors';
 import type { Clock, LaunchStore, PassbackBinding, SingleUseStore, SsoGrant, UserStore } from '../ports';
+import { linkDecision, type AccountLinking, type LaunchIdentity, type LinkDecision } from './identity';
 import type { Activity, Environment, User } from './model';
 
 /** A single sign-on code works once, for 60 seconds. */
@@ -18,9 +19,10 @@ export interface LaunchDeps {
   readonly clock: Clock;
 }
 
-/** The person an LMS launched, as the launch describes them. */
+/** The person an LMS launched, as the launch describes them (names already fallen back). */
 export interface LaunchedPerson {
-  readonly email: string;
+  /** Needed only to create or link an account: a learner already known by external id launches without one. */
+  readonly email?: string;
   readonly givenName: string;
   readonly familyName: string;
 }
@@ -29,12 +31,16 @@ export interface ValidatedLaunch {
   readonly environment: Environment;
   readonly activity: Activity;
   readonly version: '1.2' | '1.3';
-  /** Which LMS: `lti12:{consumerKey}` or `lti13:{issuer}`. */
-  readonly externalKey: string;
-  /** The LMS's id of the user: LTI 1.2 `user_id`, LTI 1.3 `sub`. */
-  readonly externalUserId: string;
-  /** The user this external id mapped to before, from the launch's prefetch. */
+  /** Who the LMS says the learner is: its id under this registration's key, and other ids of the same learner. */
+  readonly identity: LaunchIdentity;
+  /** The user the identity's ids mapped to before, from the launch's prefetch. */
   readonly knownUserId?: string;
+  /** Whether an existing account may be linked by email (the platform's or activity's, else the environment's). */
+  readonly accountLinking: AccountLinking;
+  /** The LMS, as the learner and its administrator know it, for the page that refuses a link. */
+  readonly lmsName: string;
+  /** The launch parameter (LTI 1.x) or claim (LTI 1.3) of the email, named when it is missing. */
+  readonly emailParameter: { readonly name: string; readonly purpose: string; readonly kind: 'parameter' | 'claim' };
   readonly person: LaunchedPerson;
   readonly roles: readonly string[];
   readonly returnUrl?: string;
@@ -53,10 +59,10 @@ export async function completeLaunch(
   let userId = launch.knownUserId;
   let created = false;
   if (!userId) {
-    const provisioned = await findOrCreateUser(deps, env, launch.person);
+    const provisioned = await findOrCreateUser(deps, launch);
     userId = provisioned.user.id;
     created = provisioned.created;
-    await deps.launches.linkExternalId(env, userId, launch.externalKey, launch.externalUserId);
+    await deps.launches.linkExternalId(env, userId, launch.identity);
   }
   const code = randomToken();
   const now = deps.clock.now();
@@ -79,40 +85,95 @@ export async function completeLaunch(
   return { location: location.toString(), userId, created };
 }
 
-/**
- * The id of a user that a launch creates: derived from the environment and the email, so that
- * concurrent first launches of one learner all try to create the same item and exactly one wins.
- */
-export function launchUserId(environmentId: string, email: string): string {
-  return 'u-' + sha256Base64url(`${environmentId}\n${email.toLowerCase()}`).slice(0, 22);
+/** What the learner reads when the account of their email may not be linked, by reason. */
+const refusals: Record<Extract<LinkDecision, { allowed: false }>['reason'], string> = {
+  'linked-to-another-id': 'that account is already linked to another user of this LMS',
+  'not-linkable': 'that account is not allowed to be signed in from another system',
+  'policy-never': 'this academy does not link accounts from this LMS by email',
+  'domain-not-allowed': "this academy links accounts from this LMS by email only for some email domains, and not this email's",
+};
+
+function refuseLink(launch: ValidatedLaunch, user: User, reason: keyof typeof refusals): LaunchError {
+  // No email nor name: the reason, the account and the registration are what an administrator needs.
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      message: 'account link refused',
+      code: 'account_link_refused',
+      reason,
+      environmentId: launch.environment.id,
+      userId: user.id,
+      externalKey: launch.identity.key,
+    }),
+  );
+  return new LaunchError(
+    403,
+    'account_link_refused',
+    `An academy account with your email address already exists, but ${refusals[reason]}, so you cannot be signed in to it from ` +
+      `${launch.lmsName}. Nothing was created. Please ask the administrator of ${launch.environment.name} to link your account, ` +
+      'or to change the account linking settings.',
+    launch.emailParameter.name,
+  );
 }
 
-/** Finds the user by email (case-insensitively) or creates one; concurrent calls create one user. */
+/** A launch that keeps losing the race for an email gives up after about two seconds. */
+const creationTries = 8;
+
+/**
+ * Finds the learner's account by email, when the linking policy allows it (`./identity.ts`), or
+ * creates one with a random id; concurrent first launches of one learner create exactly one user,
+ * because the email is claimed by one conditional write and the new account already holds the
+ * launch's id, so the launch that lost the race recognises it.
+ */
 export async function findOrCreateUser(
   deps: Pick<LaunchDeps, 'users' | 'clock'>,
-  environmentId: string,
-  person: LaunchedPerson,
+  launch: ValidatedLaunch,
 ): Promise<{ user: User; created: boolean }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const existing = await deps.users.findByEmail(environmentId, person.email);
-    if (existing) return { user: existing, created: false };
-    const derived = launchUserId(environmentId, person.email);
-    // The derived id is taken by a user whose email has changed since: use a random one.
-    const id = attempt === 0 ? derived : `u-${randomToken(16)}`;
+  const environmentId = launch.environment.id;
+  const { email, givenName, familyName } = launch.person;
+  if (!email) {
+    const { name, purpose, kind } = launch.emailParameter;
+    throw new LaunchError(
+      400,
+      kind === 'claim' ? 'missing_claim' : 'missing_parameter',
+      `The launch is missing the ${kind} ${name}.`,
+      name,
+      purpose,
+    );
+  }
+  for (let attempt = 0; attempt < creationTries; attempt++) {
+    const existing = await deps.users.findByEmail(environmentId, email);
+    if (existing) {
+      const decision = linkDecision(existing, launch.identity, launch.accountLinking);
+      if (!decision.allowed) throw refuseLink(launch, existing, decision.reason);
+      return { user: existing, created: false };
+    }
     const now = new Date(deps.clock.now()).toISOString();
-    const user: User = { id, environmentId, ...person, externalIds: {}, createdAt: now, updatedAt: now };
+    const user: User = {
+      id: newUserId(),
+      environmentId,
+      email,
+      givenName,
+      familyName,
+      externalIds: { [launch.identity.key]: launch.identity.userId },
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       await deps.users.save(user, undefined);
       return { user, created: true };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      // Lost a race: another launch created this user (same id or same email) a moment ago.
-      const winner = await deps.users.get(environmentId, derived);
-      if (winner && winner.email.toLowerCase() === person.email.toLowerCase()) return { user: winner, created: false };
-      await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+      // Lost a race: another launch claimed this email a moment ago; its account appears once written.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(400, 25 * 2 ** attempt)));
     }
   }
   throw new HttpError(503, 'busy', 'the user could not be provisioned; please launch again', { expose: true });
+}
+
+/** A new user's id: random, so that it says nothing about the email (unlike an id derived from it). */
+export function newUserId(): string {
+  return `u-${randomToken(16)}`;
 }
 
 /** `POST …/sso/exchange {code}`: the grant of a code, once. */

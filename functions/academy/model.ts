@@ -1,5 +1,24 @@
 /** The academy's records, as stored and as answered by the admin API (docs/product.md "Concepts"). */
 
+/** An LMS's id of a learner, under the key of the registration that gave it (`./identity.ts` `externalKeys`). */
+export interface ExternalId {
+  readonly key: string;
+  readonly userId: string;
+}
+
+export const accountLinkingModes = ['always', 'domains', 'never'] as const;
+export type AccountLinkingMode = (typeof accountLinkingModes)[number];
+
+/**
+ * Whether a launch may link an existing academy account found by the launch's email: `always` (the
+ * academy's promise of one account per email), only for emails of some `domains`, or `never`.
+ */
+export interface AccountLinking {
+  readonly byEmail: AccountLinkingMode;
+  /** With `domains`: the email domains whose accounts may be linked (compared case-insensitively, exactly). */
+  readonly domains?: readonly string[];
+}
+
 export interface Environment {
   readonly id: string;
   readonly name: string;
@@ -7,6 +26,8 @@ export interface Environment {
   readonly ltiEnabled: boolean;
   /** Where single sign-on hands the user over (with a one-time `code`). */
   readonly academyUrl: string;
+  /** Whether launches may link existing accounts by email (default `always`); platforms and LTI 1.2 activities may override it. */
+  readonly accountLinking?: AccountLinking;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -43,6 +64,12 @@ export interface ExternalLti13 {
 
 export type ExternalLti = ExternalLti12 | ExternalLti13;
 
+/** An LTI 1.2 key and secret an LMS signs launches into an academy-made activity with. */
+export interface Lti12Credential {
+  readonly key: string;
+  readonly secret: string;
+}
+
 export interface Activity {
   readonly id: string;
   readonly environmentId: string;
@@ -57,6 +84,8 @@ export interface Activity {
   readonly lti12Credentials?: { readonly key: string; readonly secret: string };
   /** Set when the activity's content is hosted by an external LTI tool. */
   readonly lti?: ExternalLti;
+  /** LTI 1.2 launches into this activity: overrides the environment's account linking. */
+  readonly accountLinking?: AccountLinking;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -67,8 +96,10 @@ export interface User {
   readonly email: string;
   readonly givenName: string;
   readonly familyName: string;
-  /** The ids other systems know this user by, keyed `lti12:{consumerKey}` or `lti13:{issuer}`. */
+  /** The ids other systems know this user by, keyed by registration (`academy/identity.ts` `externalKeys`). */
   readonly externalIds: Readonly<Record<string, string>>;
+  /** False for accounts a launch must never link by email (staff, administrators); absent means true. */
+  readonly ltiLinkable?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -105,8 +136,10 @@ export interface Platform {
   readonly issuer: string;
   /** The academy's OAuth 2 client id at this platform: the id_token's `aud`, the client assertion's `iss` and `sub`. */
   readonly clientId: string;
-  /** The `deployment_id` launches must carry. */
-  readonly deploymentId: string;
+  /** The `deployment_id`s launches may carry; empty: any (each remembered, with when it was first and last seen). */
+  readonly deploymentIds: readonly string[];
+  /** Whether launches from this platform may link existing accounts by email; else the environment's policy. */
+  readonly accountLinking?: AccountLinking;
   /** OIDC authentication URL: where the login sends the browser. */
   readonly authUrl: string;
   /** OAuth 2 access token URL (client credentials with a JWT client assertion). */

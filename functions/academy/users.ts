@@ -16,6 +16,8 @@ const userBody = z.strictObject({
   email,
   givenName: nonEmpty('givenName', 200),
   familyName: nonEmpty('familyName', 200),
+  /** False for staff and administrators: a launch never links such an account by email. */
+  ltiLinkable: z.boolean({ error: 'ltiLinkable must be true or false' }).optional(),
 });
 
 export interface UserDeps {
@@ -31,6 +33,7 @@ export function userView(user: User): Record<string, unknown> {
     givenName: user.givenName,
     familyName: user.familyName,
     externalIds: user.externalIds,
+    ltiLinkable: user.ltiLinkable !== false,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

@@ -34,7 +34,8 @@ function backoff(attempt: number): Promise<void> {
 /** Reads up to 100 keys of one table; answers each key's item (or undefined), in the keys' order. */
 export async function batchGetAll(db: DynamoDBDocumentClient, table: string, wanted: readonly Key[]): Promise<(Item | undefined)[]> {
   const found: Item[] = [];
-  let pending: Item[] = [...wanted];
+  // BatchGetItem refuses a request that names one key twice.
+  let pending: Item[] = wanted.filter((key, index) => wanted.findIndex((other) => other.pk === key.pk && other.sk === key.sk) === index);
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt >= batchTries)
       throw new Error(`BatchGetItem left ${pending.length} keys of ${table} unprocessed after ${batchTries} tries`);

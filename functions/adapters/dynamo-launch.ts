@@ -5,6 +5,7 @@
  * sign-on code).
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ExternalId } from '../academy/identity';
 import type { Activity, Environment } from '../academy/model';
 import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type SsoGrant } from '../ports';
 import { record } from './dynamo-items';
@@ -20,21 +21,21 @@ export class DynamoLaunchStore implements LaunchStore {
     private readonly tables: { readonly data: string; readonly ephemeral: string },
   ) {}
 
-  async prefetch(environmentId: string, activityId: string, externalKey: string, externalUserId: string): Promise<LaunchPrefetch> {
+  async prefetch(environmentId: string, activityId: string, externalIds: readonly ExternalId[]): Promise<LaunchPrefetch> {
     const wanted = [
       keys.environment(environmentId),
       keys.activity(environmentId, activityId),
-      keys.externalId(environmentId, externalKey, externalUserId),
+      ...externalIds.map((id) => keys.externalId(environmentId, id.key, id.userId)),
     ];
-    const [environment, activity, external] = await batchGetAll(this.db, this.tables.data, wanted);
+    const [environment, activity, ...external] = await batchGetAll(this.db, this.tables.data, wanted);
     return {
       environment: record<Environment>(environment),
       activity: record<Activity>(activity),
-      knownUserId: external?.userId as string | undefined,
+      knownUserIds: external.map((item) => item?.userId as string | undefined),
     };
   }
 
-  async linkExternalId(environmentId: string, userId: string, externalKey: string, externalUserId: string): Promise<void> {
+  async linkExternalId(environmentId: string, userId: string, { key: externalKey, userId: externalUserId }: ExternalId): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tables.data,

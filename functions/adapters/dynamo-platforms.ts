@@ -7,16 +7,32 @@
  * the platform's write fails; a claim left behind by a crash between the two writes (its platform
  * gone, or no longer holding that pair) is taken over, again by a conditional write.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ExternalId } from '../academy/identity';
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
-import type { Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, PlatformRegistrationStore } from '../ports';
+import type { DeploymentSeen, Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, PlatformRegistrationStore } from '../ports';
 import { conditional, record } from './dynamo-items';
-import { batchGetAll } from './dynamo-batch';
+import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
+
+/**
+ * A platform as stored: registrations written before deployment lists held one `deploymentId`,
+ * read as a list of one.
+ */
+export function platformRecord(item: object | undefined): Platform | undefined {
+  const stored = record<Platform & { deploymentId?: string }>(item as Item | undefined);
+  if (!stored || Array.isArray(stored.deploymentIds)) return stored;
+  const { deploymentId, ...rest } = stored;
+  return { ...rest, deploymentIds: deploymentId ? [deploymentId] : [] };
+}
+
+function deploymentRecord(item: Item): DeploymentSeen {
+  return { id: item.deploymentId as string, firstSeen: item.firstSeen as string, lastSeen: item.lastSeen as string };
+}
 
 /** A claim younger than this may belong to a creation still under way: it is never taken over. */
 const claimGraceMs = 60_000;
@@ -31,12 +47,30 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
     this.records = new EnvironmentRecords(db, table, 'platform', keys.platform);
   }
 
-  get(environmentId: string, id: string): Promise<Platform | undefined> {
-    return this.records.get(environmentId, id);
+  async get(environmentId: string, id: string): Promise<Platform | undefined> {
+    return platformRecord(await this.records.get(environmentId, id));
   }
 
-  list(environmentId: string): Promise<Platform[]> {
-    return this.records.list(environmentId);
+  async list(environmentId: string): Promise<Platform[]> {
+    return (await this.records.list(environmentId)).map((platform) => platformRecord(platform)!);
+  }
+
+  async deployments(environmentId: string, platformId: string): Promise<DeploymentSeen[]> {
+    const found: DeploymentSeen[] = [];
+    let start: Item | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deployment)',
+          ExpressionAttributeValues: { ':pk': keys.deployment(environmentId, platformId, '').pk, ':deployment': 'DEPLOYMENT#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      found.push(...(Items ?? []).map(deploymentRecord));
+      start = LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   async findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]> {
@@ -66,7 +100,7 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
     );
     // A stale claim (see the file comment) points at a platform that no longer holds the pair.
     return items
-      .map((item) => record<Platform>(item))
+      .map((item) => platformRecord(item))
       .filter((p): p is Platform => p !== undefined && p.issuer === issuer && (clientId === undefined || p.clientId === clientId));
   }
 
@@ -93,8 +127,14 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
   }
 
   async delete(environmentId: string, id: string): Promise<Platform | undefined> {
-    const removed = await this.records.delete(environmentId, id);
-    if (removed) await this.release(removed);
+    const removed = platformRecord(await this.records.delete(environmentId, id));
+    if (removed) {
+      await this.release(removed);
+      const seen = await this.deployments(environmentId, id);
+      await batchWriteAll(this.db, {
+        [this.table]: seen.map((deployment) => ({ DeleteRequest: { Key: keys.deployment(environmentId, id, deployment.id) } })),
+      });
+    }
     return removed;
   }
 
@@ -167,18 +207,31 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
     environmentId: string,
     platformId: string,
     activityId: string,
-    externalKey: string,
-    externalUserId: string,
+    externalIds: readonly ExternalId[],
+    deploymentId: string,
   ): Promise<Lti13LaunchPrefetch> {
-    const [platform, activity, external] = await batchGetAll(this.db, this.table, [
+    const [platform, activity, deployment, ...external] = await batchGetAll(this.db, this.table, [
       keys.platform(environmentId, platformId),
       keys.activity(environmentId, activityId),
-      keys.externalId(environmentId, externalKey, externalUserId),
+      keys.deployment(environmentId, platformId, deploymentId),
+      ...externalIds.map((id) => keys.externalId(environmentId, id.key, id.userId)),
     ]);
     return {
-      platform: record<Platform>(platform),
+      platform: platformRecord(platform),
       activity: record<Activity>(activity),
-      knownUserId: external?.userId as string | undefined,
+      ...(deployment ? { deployment: deploymentRecord(deployment) } : {}),
+      knownUserIds: external.map((item) => item?.userId as string | undefined),
     };
+  }
+
+  async recordDeployment(environmentId: string, platformId: string, deploymentId: string, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.deployment(environmentId, platformId, deploymentId),
+        UpdateExpression: 'SET kind = :kind, deploymentId = :id, firstSeen = if_not_exists(firstSeen, :at), lastSeen = :at',
+        ExpressionAttributeValues: { ':kind': 'deployment', ':id': deploymentId, ':at': at },
+      }),
+    );
   }
 }

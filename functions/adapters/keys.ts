@@ -8,11 +8,14 @@
  * - activity (listed by Query)                ENV#{env}                              ACT#{id}
  * - user                                      ENV#{env}#USER#{id}                    USER
  * - email claim                               ENV#{env}#EMAIL#{lower-case email}     EMAIL
- * - external id (LMS user id → user)          ENV#{env}#EXT#{externalKey}#{id}       EXT
+ * - external id (LMS user id → user; the key  ENV#{env}#EXT#{externalKey}#{enc(id)}  EXT
+ *   names the registration, academy/identity.ts; parts percent-encoded, so no `#` inside)
  * - LTI 1.3 tool (listed by Query; the id     ENV#{env}                              TOOL#{id}
  *   is the client id: one GetItem finds it)
  * - LTI 1.3 platform (listed by Query)        ENV#{env}                              PLATFORM#{id}
  * - (issuer, client id) of a platform         ENV#{env}#ISS#{issuer}                 CLIENT#{clientId}
+ * - a deployment that launched from a         ENV#{env}#PLATFORM#{id}                DEPLOYMENT#{enc(deployment id)}
+ *   platform (listed by Query)
  * - a user in an activity: enrollment,        ENV#{env}#ACT#{activity}#USER#{user}   ENROLL, PROGRESS,
  *   progress, passback bindings, deliveries                                          BIND#{key}, DELIVERY#{key}
  *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
@@ -38,7 +41,7 @@ export const keys = {
   user: (env: string, id: string) => ({ pk: `ENV#${env}#USER#${id}`, sk: 'USER' }),
   email: (env: string, email: string) => ({ pk: `ENV#${env}#EMAIL#${email.toLowerCase()}`, sk: 'EMAIL' }),
   externalId: (env: string, externalKey: string, externalUserId: string) => ({
-    pk: `ENV#${env}#EXT#${externalKey}#${externalUserId}`,
+    pk: `ENV#${env}#EXT#${externalKey}#${encodeURIComponent(externalUserId)}`,
     sk: 'EXT',
   }),
   learner: (env: string, activityId: string, userId: string, sk: string) => ({
@@ -67,6 +70,10 @@ export const keys = {
   platform: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `PLATFORM#${id}` }),
   /** One item per (issuer, client id): the uniqueness claim, also how a login finds a platform by issuer. */
   platformIssuer: (env: string, issuer: string, clientId: string) => ({ pk: `ENV#${env}#ISS#${issuer}`, sk: `CLIENT#${clientId}` }),
+  deployment: (env: string, platformId: string, deploymentId: string) => ({
+    pk: `ENV#${env}#PLATFORM#${platformId}`,
+    sk: `DEPLOYMENT#${encodeURIComponent(deploymentId)}`,
+  }),
   oidcState: (env: string, stateHash: string) => ({ pk: `OIDC#${env}#${stateHash}`, sk: 'STATE' }),
   sso: (env: string, codeHash: string) => ({ pk: `SSO#${env}#${codeHash}`, sk: 'SSO' }),
   ticket: (env: string, ticketHash: string) => ({ pk: `TICKET#${env}#${ticketHash}`, sk: 'TICKET' }),

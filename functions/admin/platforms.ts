@@ -22,14 +22,17 @@ const id = (event: ApiEvent) => pathParam(event, 'id');
 
 export function platformRegistrationRoutes(rt: () => Runtime): Record<string, RouteHandler> {
   const deps = (): PlatformDeps => ({ ...rt(), publicUrl: rt().config.publicUrl, localMode: rt().config.localMode });
-  const view = (platform: Platform) => platformView(rt().config.publicUrl, platform);
+  const view = async (platform: Platform) =>
+    platformView(rt().config.publicUrl, platform, await rt().platformRegistrations.deployments(platform.environmentId, platform.id));
   return {
-    'POST /admin/environments/{env}/platforms': async (event) => json(201, view(await createPlatform(deps(), env(event), jsonBody(event)))),
+    'POST /admin/environments/{env}/platforms': async (event) =>
+      json(201, await view(await createPlatform(deps(), env(event), jsonBody(event)))),
     'GET /admin/environments/{env}/platforms': async (event) =>
-      json(200, { platforms: (await listPlatforms(deps(), env(event))).map(view) }),
-    'GET /admin/environments/{env}/platforms/{id}': async (event) => json(200, view(await getPlatform(deps(), env(event), id(event)))),
+      json(200, { platforms: await Promise.all((await listPlatforms(deps(), env(event))).map(view)) }),
+    'GET /admin/environments/{env}/platforms/{id}': async (event) =>
+      json(200, await view(await getPlatform(deps(), env(event), id(event)))),
     'PATCH /admin/environments/{env}/platforms/{id}': async (event) =>
-      json(200, view(await patchPlatform(deps(), env(event), id(event), jsonBody(event)))),
+      json(200, await view(await patchPlatform(deps(), env(event), id(event), jsonBody(event)))),
     'DELETE /admin/environments/{env}/platforms/{id}': async (event) => {
       await deletePlatform(deps(), env(event), id(event));
       return noContent();

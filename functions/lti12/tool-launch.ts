@@ -18,7 +18,9 @@ import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
 import type { EnvironmentStore, LaunchPrefetch, LaunchStore, SingleUseStore } from '../ports';
 import { availableActivity, checkLtiEnvironment, requiredParameter } from '../lti/checks';
-import { badParameter, unauthorized } from '../lti/errors';
+import { badParameter, missing, unauthorized } from '../lti/errors';
+import { launchedPerson, launchValue } from '../lti/person';
+import { effectiveAccountLinking, externalKeys, type ExternalId } from '../academy/identity';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import {
   isFreshTimestamp,
@@ -45,11 +47,7 @@ export const purposes = {
   resource_link_id: 'identifies the link in the LMS that the learner clicked',
   user_id: "the LMS's id of the learner, by which the academy recognises a returning learner",
   lis_person_contact_email_primary:
-    "the learner's email address, by which the academy finds the learner's account or creates one; in the LMS's tool settings, share the launcher's email with the tool",
-  lis_person_name_given:
-    "the learner's given name, used when the academy creates the learner's account; in the LMS's tool settings, share the launcher's name with the tool",
-  lis_person_name_family:
-    "the learner's family name, used when the academy creates the learner's account; in the LMS's tool settings, share the launcher's name with the tool",
+    "the learner's email address, by which the academy finds the learner's account or creates one at the first launch; in the LMS's tool settings, share the launcher's email with the tool",
 } as const;
 
 export interface Lti12LaunchDeps extends LaunchDeps {
@@ -109,11 +107,20 @@ type LaunchReads = LaunchPrefetch;
  * when the request names no consumer key to read with.
  */
 async function readLaunchContext(request: Lti12LaunchRequest, deps: Lti12LaunchDeps): Promise<LaunchReads> {
-  if (!validId(request.environmentId)) return {};
+  if (!validId(request.environmentId)) return { knownUserIds: [] };
   const key = request.params.oauth_consumer_key;
-  if (key === undefined || key.trim() === '') return { environment: await deps.environments.get(request.environmentId) };
-  const userId = request.params.user_id?.trim() ?? '';
-  return deps.launches.prefetch(request.environmentId, request.activityId, `lti12:${key}`, userId);
+  if (key === undefined || key.trim() === '') return { environment: await deps.environments.get(request.environmentId), knownUserIds: [] };
+  return deps.launches.prefetch(request.environmentId, request.activityId, [externalIdOf(request.params)]);
+}
+
+/**
+ * The learner's id under the key of this LMS (docs/product.md "Who is who"): the consumer key, with
+ * the LMS instance's `tool_consumer_instance_guid` when sent, so that two LMSs given one key never
+ * share learners (Moodle's user ids are small integers).
+ */
+function externalIdOf(params: Readonly<Record<string, string>>): ExternalId {
+  const key = externalKeys.lti12(params.oauth_consumer_key ?? '', launchValue(params.tool_consumer_instance_guid));
+  return { key, userId: launchValue(params.user_id) ?? '' };
 }
 
 /** docs/product.md "Concepts": checked first, so that an environment with LTI off answers 403 whatever the request carries. */
@@ -157,11 +164,11 @@ function supportedSignatureMethod(method: string): SignatureMethod {
  */
 function signedLaunch(launch: Lti12LaunchInEnvironment, reads: LaunchReads): SignedLti12Launch {
   const oauth = presentParameters(requiredOauthParameters, (name) => present(launch.params, name));
-  const userId = launch.params.user_id?.trim() ?? '';
+  const userId = launchValue(launch.params.user_id);
   const activity = availableActivity(withLti12Key(reads.activity));
   const credentials = credentialsOfTheKey(activity, oauth.oauth_consumer_key);
   const signatureMethod = supportedSignatureMethod(oauth.oauth_signature_method);
-  return { ...launch, oauth, signatureMethod, activity, credentials, knownUserId: userId ? reads.knownUserId : undefined };
+  return { ...launch, oauth, signatureMethod, activity, credentials, knownUserId: userId ? reads.knownUserIds[0] : undefined };
 }
 
 // --- The signed request -> the verified request ---
@@ -237,43 +244,43 @@ const resourceLinkId: Check<VerifiedLti12Launch> = ({ params }) => {
 /** The checks of a verified request, in order, before its launch parameters are read. */
 export const verifiedLaunchChecks: readonly Check<VerifiedLti12Launch>[] = [messageType, ltiVersion, resourceLinkId];
 
-/** docs/product.md: the academy finds or creates the learner's account by email, so it must be one. */
-function email(params: Readonly<Record<string, string>>): string {
-  const value = present(params, 'lis_person_contact_email_primary').trim();
-  if (!/^[^\s@]+@[^\s@]+$/.test(value)) {
-    throw badParameter(
-      'lis_person_contact_email_primary',
-      'lis_person_contact_email_primary is not an email address.',
-      purposes.lis_person_contact_email_primary,
-    );
-  }
-  return value;
-}
-
 /**
  * LTI 1.1 IG §3 (TP cert 4.1-4.6): the learner, with the email and names docs/product.md requires,
  * the roles, the LMS's return URL and, when the LMS accepts outcomes (IG §6), the passback binding.
  */
 async function launchParameters(launch: VerifiedLti12Launch, deps: Lti12LaunchDeps): Promise<ValidatedLaunch> {
   const { params: p, oauth } = await passes(launch, verifiedLaunchChecks, deps);
-  const externalUserId = present(p, 'user_id').trim();
-  const person = {
-    email: email(p),
-    givenName: present(p, 'lis_person_name_given').trim(),
-    familyName: present(p, 'lis_person_name_family').trim(),
-  };
+  const external = externalIdOf(p);
+  if (!external.userId) throw missing('user_id', purposes.user_id);
+  const emailParameter = {
+    name: 'lis_person_contact_email_primary',
+    purpose: purposes.lis_person_contact_email_primary,
+    kind: 'parameter',
+  } as const;
+  const person = launchedPerson(
+    {
+      email: launchValue(p.lis_person_contact_email_primary),
+      givenName: launchValue(p.lis_person_name_given),
+      familyName: launchValue(p.lis_person_name_family),
+      name: launchValue(p.lis_person_name_full),
+    },
+    launch.knownUserId === undefined,
+    emailParameter,
+  );
   const serviceUrl = p.lis_outcome_service_url?.trim();
   const sourcedId = p.lis_result_sourcedid?.trim();
   return {
     environment: launch.environment,
     activity: launch.activity,
     version: '1.2',
-    externalKey: `lti12:${oauth.oauth_consumer_key}`,
-    externalUserId,
+    identity: { ...external, aliases: [{ key: externalKeys.legacyLti12(oauth.oauth_consumer_key), userId: external.userId }] },
     knownUserId: launch.knownUserId,
+    accountLinking: effectiveAccountLinking(launch.activity.accountLinking, launch.environment.accountLinking),
+    lmsName: launchValue(p.tool_consumer_instance_name) ?? 'your LMS',
+    emailParameter,
     person,
     roles: parseRoles(p.roles),
-    returnUrl: p.launch_presentation_return_url?.trim() || undefined,
+    returnUrl: launchValue(p.launch_presentation_return_url),
     binding: serviceUrl && sourcedId ? { version: '1.2', consumerKey: oauth.oauth_consumer_key, serviceUrl, sourcedId } : undefined,
   };
 }

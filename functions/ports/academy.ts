@@ -1,4 +1,5 @@
 /** The academy's own records: environments, activities, users, launches into the academy, progress. */
+import type { ExternalId } from '../academy/model';
 import type { Activity, Environment, Progress, User } from '../academy/model';
 import type { PassbackBinding } from './passback';
 
@@ -41,15 +42,15 @@ export interface SsoGrant {
 export interface LaunchPrefetch {
   readonly environment?: Environment;
   readonly activity?: Activity;
-  /** The academy user this LMS's user id maps to, when it launched before. */
-  readonly knownUserId?: string;
+  /** The academy user each external id asked for maps to (same order), when it launched before. */
+  readonly knownUserIds: readonly (string | undefined)[];
 }
 
 export interface LaunchStore {
-  /** One read: the environment, the activity and the external id's user (BatchGetItem). */
-  prefetch(environmentId: string, activityId: string, externalKey: string, externalUserId: string): Promise<LaunchPrefetch>;
+  /** One read: the environment, the activity and the external ids' users (BatchGetItem). */
+  prefetch(environmentId: string, activityId: string, externalIds: readonly ExternalId[]): Promise<LaunchPrefetch>;
   /** Remembers which academy user an LMS's user id is (and records it on the user). */
-  linkExternalId(environmentId: string, userId: string, externalKey: string, externalUserId: string): Promise<void>;
+  linkExternalId(environmentId: string, userId: string, externalId: ExternalId): Promise<void>;
   /**
    * One write (BatchWriteItem): the enrollment (idempotent), the passback binding (the newest launch
    * wins) and the single sign-on code, as an `sso-code` of the single-use store under its hash, which

@@ -1,6 +1,14 @@
 /** The academy as LTI 1.3 tool: the platforms that may launch it, and what its launches read. */
+import type { ExternalId } from '../academy/model';
 import type { Platform } from '../academy/model';
 import type { LaunchPrefetch } from './academy';
+
+/** A deployment of the academy's tool that launched from a platform, remembered (docs/product.md "Who is who"). */
+export interface DeploymentSeen {
+  readonly id: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
 
 /** Academy as LTI 1.3 tool: the platform registrations of an environment. */
 export interface PlatformRegistrationStore {
@@ -16,8 +24,10 @@ export interface PlatformRegistrationStore {
   create(platform: Platform): Promise<void>;
   /** Replaces `previous` (conditional on its `updatedAt`), moving the (issuer, clientId) claim when it changes. */
   replace(platform: Platform, previous: Platform): Promise<void>;
-  /** Removes a platform and its claim; answers the removed platform. */
+  /** Removes a platform, its claim and its remembered deployments; answers the removed platform. */
   delete(environmentId: string, id: string): Promise<Platform | undefined>;
+  /** The deployments that launched from a platform, in id order. */
+  deployments(environmentId: string, platformId: string): Promise<DeploymentSeen[]>;
 }
 
 /**
@@ -27,6 +37,8 @@ export interface PlatformRegistrationStore {
 export interface OidcState {
   readonly environmentId: string;
   readonly platformId: string;
+  /** The key of the platform registration's ids of its learners (`externalKeys.lti13`), as the login found it. */
+  readonly externalKey: string;
   readonly activityId: string;
   /** The message type the launch must carry (Core 1.3 §5.3.1), as the login's target said. */
   readonly messageType: string;
@@ -44,17 +56,21 @@ export interface OidcState {
  */
 export interface Lti13LaunchPrefetch extends Omit<LaunchPrefetch, 'environment'> {
   readonly platform?: Platform;
+  /** The launch's deployment as remembered, when it launched before. */
+  readonly deployment?: DeploymentSeen;
 }
 
 export interface Lti13LaunchStore {
   /** One read (BatchGetItem): the environment and the activity of a login. */
   loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>>;
-  /** One read (BatchGetItem): the platform, the activity and the external id's user. */
+  /** One read (BatchGetItem): the platform, the activity, the users of the external ids, the deployment as remembered. */
   launchContext(
     environmentId: string,
     platformId: string,
     activityId: string,
-    externalKey: string,
-    externalUserId: string,
+    externalIds: readonly ExternalId[],
+    deploymentId: string,
   ): Promise<Lti13LaunchPrefetch>;
+  /** Remembers that a deployment launched (first seen kept, last seen moved). */
+  recordDeployment(environmentId: string, platformId: string, deploymentId: string, at: string): Promise<void>;
 }

@@ -170,7 +170,7 @@ it("A launches its learner into B in Chromium across two sites; B signs the lear
     user: { email: learner.email, givenName: learner.givenName, familyName: learner.familyName },
     launch: { version: '1.3' },
   });
-  expect(grant.user.externalIds[`lti13:${platform.issuer}`]).toBe(learner.id);
+  expect(grant.user.externalIds[`lti13|${encodeURIComponent(platform.issuer)}|${encodeURIComponent(tool.clientId)}`]).toBe(learner.id);
 
   // B records progress; B passes it back to A over AGS; A shows it as its learner's progress.
   const passbackMark = kmsCalls.length;

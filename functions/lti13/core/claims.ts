@@ -21,6 +21,8 @@ export const claims = {
   launchPresentation: `${lti}launch_presentation`,
   lis: `${lti}lis`,
   custom: `${lti}custom`,
+  /** The LTI 1.1 identity of a launch by a platform that moved from LTI 1.1 (1EdTech LTI 1.3 migration, "lti1p1" claim). */
+  lti1p1: `${lti}lti1p1`,
 } as const;
 
 /** The only message type the academy's tool accepts (Core §5.3.1), and the only version (§5.3.2). */

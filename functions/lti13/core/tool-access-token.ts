@@ -53,7 +53,8 @@ export function clientAssertionClaims(platform: Platform, now: number, jti: stri
     iat,
     exp: iat + assertionLifetimeSeconds,
     jti,
-    [claims.deploymentId]: platform.deploymentId,
+    // §6.2.1: the deployment, when the registration names exactly one.
+    ...(platform.deploymentIds.length === 1 ? { [claims.deploymentId]: platform.deploymentIds[0] } : {}),
   };
 }
 
@@ -142,7 +143,7 @@ function cacheKey(platform: Platform, scopes: readonly string[]): string {
     platform.id,
     platform.tokenUrl,
     platform.clientId,
-    platform.deploymentId,
+    platform.deploymentIds,
     [...new Set(scopes)].sort(),
   ]);
 }

@@ -22,13 +22,18 @@ import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { availableActivity, ltiEnvironment, requiredParameter } from '../../lti/checks';
-import type { EnvironmentStore, Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
+import type { DeploymentSeen, EnvironmentStore, Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
 import type { UnverifiedJwt } from './jwt';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-id-token';
 import { KeySetError, type RemoteKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
+import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified } from './tool-lti1p1';
+import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
+import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../../academy/identity';
+import { lti12CredentialsOf } from '../../academy/activities';
+import { launchedPerson, launchValue } from '../../lti/person';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
 
 /** What each launch parameter and claim is for, shown when it is missing or wrong. */
@@ -43,11 +48,7 @@ export const purposes = {
   [claims.targetLinkUri]: 'the resource URL of the activity; it must be the one the login was for',
   sub: "the platform's id of the learner, by which the academy recognises a returning learner",
   email:
-    "the learner's email address, by which the academy finds the learner's account or creates one; in the platform's tool settings, share the launcher's email with the tool",
-  given_name:
-    "the learner's given name, used when the academy creates the learner's account; in the platform's tool settings, share the launcher's name with the tool",
-  family_name:
-    "the learner's family name, used when the academy creates the learner's account; in the platform's tool settings, share the launcher's name with the tool",
+    "the learner's email address, by which the academy finds the learner's account or creates one at the first launch; in the platform's tool settings, share the launcher's email with the tool",
 } as const;
 
 export interface Lti13LaunchDeps extends LaunchDeps {
@@ -78,11 +79,16 @@ export interface LoginLaunch extends AnsweredLaunch {
   readonly token: UnverifiedJwt;
 }
 
-/** Phase 4: the platform (activated), the activity (available), the learner's id if known. */
+/** Phase 4: the platform (activated), the activity (available), the learner's account if known. */
 export interface LaunchContext extends LoginLaunch {
   readonly platform: Platform;
   readonly activity: Activity;
+  /** The account this registration's `sub` maps to. */
   readonly knownUserId?: string;
+  /** The account the `lti1p1` claim's LTI 1.1 id maps to: used only once that claim's signature is verified. */
+  readonly lti1p1UserId?: string;
+  /** The launch's deployment as remembered, when it launched before. */
+  readonly deployment?: DeploymentSeen;
 }
 
 /** Phase 5: signature and times verified; only from here are the claims trusted. */
@@ -161,23 +167,38 @@ function loginOf(launch: AnsweredLaunch, login: OidcState | undefined): LoginLau
 
 // --- Phase 3 -> 4: the context ---------------------------------------------------------------
 
-/** One read for the platform, the activity and the learner's external id. */
+/**
+ * One read for the platform, the activity, the deployment as remembered, and the learner's account
+ * by the ids the (not yet verified) token names: this registration's `sub` and, with an `lti1p1`
+ * claim, the LTI 1.1 id. Nothing read by an id is used before the token is verified.
+ */
 async function launchContext(deps: Lti13LaunchDeps, launch: LoginLaunch): Promise<LaunchContext> {
   const unverified = launch.token.claims;
+  const migrated = lti1p1Identity(unverified);
+  const lti1p1Ids = migrated ? lti1p1ExternalIds(unverified, migrated) : [];
   const found = await deps.lti13Launches.launchContext(
     launch.envId,
     launch.login.platformId,
     launch.login.activityId,
-    `lti13:${String(unverified.iss ?? '')}`,
-    String(unverified.sub ?? ''),
+    [{ key: launch.login.externalKey, userId: String(unverified.sub ?? '') }, ...lti1p1Ids],
+    String(unverified[claims.deploymentId] ?? ''),
   );
+  const [knownUserId, ...lti1p1UserIds] = found.knownUserIds;
+  const lti1p1UserId = lti1p1UserIds.find((id) => id !== undefined);
   if (!found.platform) throw refused('iss', 'The platform of this launch is no longer registered in this environment.');
   if (!found.platform.activated) {
     throw new LaunchError(401, 'platform_deactivated', 'The platform of this launch is deactivated in this environment.', 'iss');
   }
   const activity = availableActivity(found.activity);
   checkHeader(launch.token.header);
-  return { ...launch, platform: found.platform, activity, ...(found.knownUserId ? { knownUserId: found.knownUserId } : {}) };
+  return {
+    ...launch,
+    platform: found.platform,
+    activity,
+    ...(knownUserId ? { knownUserId } : {}),
+    ...(lti1p1UserId ? { lti1p1UserId } : {}),
+    ...(found.deployment ? { deployment: found.deployment } : {}),
+  };
 }
 
 // --- Phase 4 -> 5: the signature -------------------------------------------------------------
@@ -242,15 +263,11 @@ const nonceOfThisLogin: Check<VerifiedLaunch> = (launch) => {
   }
 };
 
-/** Core 1.3 §5.3.3: the registered deployment. */
+/** Core 1.3 §5.3.3: a deployment the platform's registration lists, or any when it lists none. */
 const deploymentRegistered: Check<VerifiedLaunch> = (launch) => {
   const deploymentId = stringClaim(launch, claims.deploymentId);
-  if (deploymentId !== launch.platform.deploymentId) {
-    throw refused(
-      claims.deploymentId,
-      `The deployment ${deploymentId} is not the one registered for this platform.`,
-      purposes[claims.deploymentId],
-    );
+  if (!acceptsDeployment(launch.platform, deploymentId)) {
+    throw refused(claims.deploymentId, unlistedDeployment(launch.platform, deploymentId), purposes[claims.deploymentId]);
   }
 };
 
@@ -327,18 +344,6 @@ const targetLinkOfThisLogin: Check<VerifiedLaunch> = (launch) => {
   }
 };
 
-const validEmail: Check<VerifiedLaunch> = (launch) => {
-  const email = stringClaim(launch, 'email');
-  if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) {
-    throw new LaunchError(400, 'invalid_claim', "The launch's email claim is not an email address.", 'email', purposes.email);
-  }
-};
-
-const requiredClaim =
-  (name: 'given_name' | 'family_name'): Check<VerifiedLaunch> =>
-  (launch) =>
-    void stringClaim(launch, name);
-
 /** Security 1.0 §5.1.3 steps 2-5 and 9, Core 1.3 §5.3.1-5.3.3: every message type's first checks. */
 export const verifiedChecks: readonly Check<VerifiedLaunch>[] = [
   issuerExact,
@@ -363,40 +368,74 @@ interface MessageSteps {
  */
 export const messageSteps: Readonly<Record<OidcState['messageType'], MessageSteps>> = {
   [messageTypes.resourceLink]: {
-    checks: [
-      resourceLinkPresent,
-      rolesPresent,
-      subjectPresent,
-      targetLinkOfThisLogin,
-      validEmail,
-      requiredClaim('given_name'),
-      requiredClaim('family_name'),
-    ],
+    checks: [resourceLinkPresent, rolesPresent, subjectPresent, targetLinkOfThisLogin],
     complete: completeResourceLink,
   },
 };
 
+/**
+ * The learner of a verified launch (docs/product.md "Who is who"): this registration's `sub`, and the
+ * ids that name the same learner: the `sub` as stored before registrations keyed ids, and the LTI 1.1
+ * ids of a valid `lti1p1` claim. The account is the one `sub` maps to, else the one the LTI 1.1 id
+ * maps to (so accounts survive an LMS's move from 1.1 to 1.3), else found by email or created.
+ */
+function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; knownUserId?: string } {
+  const { claims: claimSet, platform } = launch;
+  const sub = String(claimSet.sub);
+  const migrated = lti1p1Identity(claimSet);
+  const verified = migrated && lti1p1Verified(claimSet, migrated, platform.clientId, lti12CredentialsOf(launch.activity));
+  const aliases = [
+    { key: externalKeys.legacyLti13(platform.issuer), userId: sub },
+    ...(verified ? lti1p1ExternalIds(claimSet, migrated) : []),
+  ];
+  const knownUserId = launch.knownUserId ?? (verified ? launch.lti1p1UserId : undefined);
+  return {
+    identity: { key: externalKeys.lti13(platform.issuer, platform.clientId), userId: sub, aliases },
+    ...(knownUserId ? { knownUserId } : {}),
+  };
+}
+
 /** A resource link launch: the learner found or created, enrolled, and sent to the academy (`academy/launch.ts`). */
 async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
-  const { claims: claimSet, platform } = launch;
+  const { claims: claimSet, platform, environment } = launch;
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
+  const { identity, knownUserId } = launchIdentity(launch);
+  const emailParameter = { name: 'email', purpose: purposes.email, kind: 'claim' } as const;
   const { location } = await completeLaunch(deps, {
-    environment: launch.environment,
+    environment,
     activity: launch.activity,
     version: '1.3',
-    externalKey: `lti13:${platform.issuer}`,
-    externalUserId: String(claimSet.sub),
-    knownUserId: launch.knownUserId,
-    person: {
-      email: String(claimSet.email).trim(),
-      givenName: String(claimSet.given_name).trim(),
-      familyName: String(claimSet.family_name).trim(),
-    },
+    identity,
+    knownUserId,
+    accountLinking: effectiveAccountLinking(platform.accountLinking, environment.accountLinking),
+    lmsName: platform.name,
+    emailParameter,
+    person: launchedPerson(
+      {
+        email: launchValue(claimSet.email),
+        givenName: launchValue(claimSet.given_name),
+        familyName: launchValue(claimSet.family_name),
+        name: launchValue(claimSet.name),
+      },
+      knownUserId === undefined,
+      emailParameter,
+    ),
     roles: normalizeRoles(claimSet[claims.roles] as string[]),
-    returnUrl: typeof presentation?.return_url === 'string' && presentation.return_url.trim() ? presentation.return_url.trim() : undefined,
+    returnUrl: launchValue(presentation?.return_url),
     binding: agsBinding(platform, claimSet),
   });
   return redirect(location, 303);
+}
+
+/** How long a remembered deployment's last launch may be old before a launch moves it (one write an hour at most). */
+const deploymentRefreshMs = 60 * 60 * 1000;
+
+/** docs/product.md "Who is who": every deployment that launches is remembered, with when it was first and last seen. */
+async function rememberDeployment(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<void> {
+  const now = deps.clock.now();
+  if (launch.deployment && now - Date.parse(launch.deployment.lastSeen) < deploymentRefreshMs) return;
+  const deploymentId = String(launch.claims[claims.deploymentId]);
+  await deps.lti13Launches.recordDeployment(launch.envId, launch.platform.id, deploymentId, new Date(now).toISOString());
 }
 
 /**
@@ -454,7 +493,7 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
       purposes.state,
     );
   await passes(launch, steps.checks, deps);
-  const result = await steps.complete(deps, launch);
+  const [result] = await Promise.all([steps.complete(deps, launch), rememberDeployment(deps, launch)]);
   return { ...result, cookies };
 }
 

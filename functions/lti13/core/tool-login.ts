@@ -21,6 +21,8 @@ import type { Clock, EnvironmentStore, Lti13LaunchStore, OidcState, PlatformRegi
 import { messageTypes } from './claims';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
+import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
+import { externalKeys } from '../../academy/identity';
 
 /** What each login parameter is for, shown when it is missing or wrong. */
 export const loginPurposes = {
@@ -137,10 +139,16 @@ function platformLogin(login: TargetedLogin): PlatformLogin {
     throw new LaunchError(401, 'platform_deactivated', `The LTI 1.3 platform with ${known} is deactivated in this environment.`, 'iss');
   }
   if (others.length > 0) {
+    // Platforms sharing an issuer (Canvas cloud, Blackboard SaaS) are told apart by client_id, or by
+    // the deployment when exactly one of them lists it.
+    const deploymentId = login.params.lti_deployment_id;
+    const listing = activated.filter((candidate) => deploymentId !== undefined && candidate.deploymentIds.includes(deploymentId));
+    if (listing.length === 1) return { ...login, platform: listing[0]! };
     throw new LaunchError(
       400,
       'ambiguous_platform',
-      `Several LTI 1.3 platforms with issuer ${iss} are registered in this environment: the login must send client_id.`,
+      `Several LTI 1.3 platforms with issuer ${iss} are registered in this environment: the login must send client_id ` +
+        '(or a lti_deployment_id that exactly one of them lists).',
       'client_id',
       loginPurposes.client_id,
     );
@@ -151,12 +159,8 @@ function platformLogin(login: TargetedLogin): PlatformLogin {
 /** LTI Core 1.3 §4.1.2: when sent, it is the deployment the launch will carry. */
 const deploymentRegistered: Check<PlatformLogin> = (login) => {
   const deploymentId = login.params.lti_deployment_id;
-  if (deploymentId !== undefined && deploymentId !== login.platform.deploymentId) {
-    throw badParameter(
-      'lti_deployment_id',
-      `The deployment ${deploymentId} is not the one registered for this platform.`,
-      loginPurposes.lti_deployment_id,
-    );
+  if (deploymentId !== undefined && !acceptsDeployment(login.platform, deploymentId)) {
+    throw badParameter('lti_deployment_id', unlistedDeployment(login.platform, deploymentId), loginPurposes.lti_deployment_id);
   }
 };
 
@@ -210,6 +214,7 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
   const stored: OidcState = {
     environmentId: login.envId,
     platformId: login.platform.id,
+    externalKey: externalKeys.lti13(login.platform.issuer, login.platform.clientId),
     activityId: login.target.activityId,
     messageType: login.target.messageType,
     targetLinkUri: login.targetLinkUri,

@@ -7,29 +7,47 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ConditionFailedError, conflict, invalid, notFound } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
-import type { Clock, EnvironmentStore, PlatformRegistrationStore } from '../../ports';
+import type { Clock, DeploymentSeen, EnvironmentStore, PlatformRegistrationStore } from '../../ports';
 import { toolConfiguration } from './tool-urls';
 import { requireEnvironment } from '../../academy/environments';
 import type { Platform } from '../../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
+import { accountLinkingBody } from '../../academy/identity';
 
 const fields = {
   name: nonEmpty('name', 200),
   issuer: nonEmpty('issuer', 1000).refine((value) => !/\s/.test(value), { error: 'issuer must not contain spaces' }),
   clientId: nonEmpty('clientId', 255),
+  /** Core 1.3 §5.3.3: the deployments accepted; empty accepts (and remembers) every one. */
+  deploymentIds: z
+    .array(nonEmpty('deploymentIds[]', 255), { error: 'deploymentIds must be a list of deployment ids' })
+    .max(100, { error: 'deploymentIds must hold at most 100 deployment ids' })
+    .transform((ids) => [...new Set(ids)]),
+  /** Shorthand for a list of one. */
   deploymentId: nonEmpty('deploymentId', 255),
   authUrl: absoluteUrl('authUrl'),
   tokenUrl: absoluteUrl('tokenUrl'),
   jwksUrl: absoluteUrl('jwksUrl'),
   activated: z.boolean({ error: 'activated must be true or false' }),
+  accountLinking: accountLinkingBody,
 };
 
-const createBody = z.strictObject({ ...fields, activated: fields.activated.optional() });
-const patchBody = z.strictObject(
-  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
-    [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
-  },
-);
+const optional = Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
+  [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+};
+const { name, issuer, clientId, authUrl, tokenUrl, jwksUrl } = fields;
+const createBody = z.strictObject({ ...optional, name, issuer, clientId, authUrl, tokenUrl, jwksUrl });
+/** A PATCH may clear the platform's own account linking with `null`, so that the environment's applies. */
+const patchBody = z.strictObject({ ...optional, accountLinking: fields.accountLinking.nullable().optional() });
+
+/** `deploymentId` is `deploymentIds` of one; giving both is a mistake worth naming. */
+function deploymentsOf(input: { deploymentIds?: string[]; deploymentId?: string }): { deploymentIds?: string[] } {
+  if (input.deploymentId !== undefined && input.deploymentIds !== undefined) {
+    throw invalid('deploymentId', 'give deploymentIds (a list) or deploymentId (one), not both');
+  }
+  if (input.deploymentId !== undefined) return { deploymentIds: [input.deploymentId] };
+  return input.deploymentIds !== undefined ? { deploymentIds: input.deploymentIds } : {};
+}
 
 const urlFields = ['authUrl', 'tokenUrl', 'jwksUrl'] as const;
 
@@ -42,9 +60,22 @@ export interface PlatformDeps {
   readonly localMode: boolean;
 }
 
-/** The admin API's view of a platform. */
-export function platformView(publicUrl: string, platform: Platform): Record<string, unknown> {
-  return { ...platform, toolConfiguration: toolConfiguration(publicUrl, platform.environmentId) };
+/** Core 1.3 §5.3.3: a platform with no deployment list accepts every deployment (and remembers it). */
+export function acceptsDeployment(platform: Platform, deploymentId: string): boolean {
+  return platform.deploymentIds.length === 0 || platform.deploymentIds.includes(deploymentId);
+}
+
+/** What an LMS administrator reads when a deployment is not in the platform's list: which id to add, and where. */
+export function unlistedDeployment(platform: Platform, deploymentId: string): string {
+  return (
+    `The deployment ${deploymentId} is not one of those registered for the platform ${platform.name}. ` +
+    `If it is yours, add ${JSON.stringify(deploymentId)} to the platform's deploymentIds in the academy's LTI settings.`
+  );
+}
+
+/** The admin API's view of a platform, with the deployments that launched from it. */
+export function platformView(publicUrl: string, platform: Platform, deployments: readonly DeploymentSeen[]): Record<string, unknown> {
+  return { ...platform, deployments, toolConfiguration: toolConfiguration(publicUrl, platform.environmentId) };
 }
 
 /** The platform's endpoints are called by lti-bridge: on AWS they must be public `https://` URLs. */
@@ -73,12 +104,13 @@ async function write(action: () => Promise<void>): Promise<void> {
 
 export async function createPlatform(deps: PlatformDeps, environmentId: string, body: unknown): Promise<Platform> {
   await requireEnvironment(deps, environmentId);
-  const input = parse(createBody, body);
+  const { deploymentId, deploymentIds, ...input } = parse(createBody, body);
   const now = new Date(deps.clock.now()).toISOString();
   const platform: Platform = {
     id: randomUUID(),
     environmentId,
     ...input,
+    deploymentIds: deploymentsOf({ deploymentId, deploymentIds }).deploymentIds ?? [],
     activated: input.activated ?? true,
     createdAt: now,
     updatedAt: now,
@@ -109,10 +141,13 @@ export async function listPlatforms(
 
 export async function patchPlatform(deps: PlatformDeps, environmentId: string, id: string, body: unknown): Promise<Platform> {
   const current = await getPlatform(deps, environmentId, id);
-  const input = parse(patchBody, body);
+  const { deploymentId, deploymentIds, accountLinking, ...input } = parse(patchBody, body);
+  const { accountLinking: _previous, ...kept } = current;
   const next: Platform = {
-    ...current,
+    ...(accountLinking === null ? kept : current),
     ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
+    ...deploymentsOf({ deploymentId, deploymentIds }),
+    ...(accountLinking ? { accountLinking } : {}),
     updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
   };
   checkUrls(deps, next);

@@ -59,6 +59,7 @@ function oidcState(overrides: Partial<OidcState> = {}): OidcState {
   return {
     environmentId: env,
     platformId: 'p-1',
+    externalKey: 'lti13|https%3A%2F%2Flms.example|client-1',
     activityId: 'a-1',
     messageType: 'LtiResourceLinkRequest',
     targetLinkUri: 'https://academy.example/a-1',

@@ -36,7 +36,14 @@ async function count(env = 'demo'): Promise<number> {
 it('creates a platform (activated by default) and answers the tool configuration', async () => {
   const created = await admin().request('POST', base, platform({ clientId: 'cfg' }));
   expect(created.status).toBe(201);
-  expect(created.json).toMatchObject({ ...platform({ clientId: 'cfg' }), activated: true, environmentId: 'demo' });
+  const { deploymentId, ...registered } = platform({ clientId: 'cfg' });
+  expect(created.json).toMatchObject({
+    ...registered,
+    deploymentIds: [deploymentId],
+    deployments: [],
+    activated: true,
+    environmentId: 'demo',
+  });
   expect(created.json.id).toMatch(/^[0-9a-f-]{36}$/);
   expect(created.json.toolConfiguration).toMatchObject({
     loginUrl: `${server.baseUrl}/demo/lti13/login`,
@@ -58,7 +65,11 @@ it.each([
   [{ issuer: undefined }, 'issuer'],
   [{ issuer: 'https://a b' }, 'issuer'],
   [{ clientId: ' ' }, 'clientId'],
-  [{ deploymentId: undefined }, 'deploymentId'],
+  [{ deploymentId: '' }, 'deploymentId'],
+  [{ deploymentIds: ['dep-2'] }, 'deploymentId'],
+  [{ deploymentId: undefined, deploymentIds: 'dep-2' }, 'deploymentIds'],
+  [{ accountLinking: { byEmail: 'domains' } }, 'accountLinking.domains'],
+  [{ accountLinking: { byEmail: 'sometimes' } }, 'accountLinking.byEmail'],
   [{ authUrl: 'moodle.example.edu/auth' }, 'authUrl'],
   [{ tokenUrl: 'ftp://moodle.example.edu/token' }, 'tokenUrl'],
   [{ jwksUrl: 42 }, 'jwksUrl'],

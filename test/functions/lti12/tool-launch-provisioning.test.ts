@@ -113,7 +113,7 @@ describe('provisioning', () => {
 
     const read = await server.admin.request('GET', `/admin/environments/${env}/users/${grant.user.id}`);
     expect(read.status).toBe(200);
-    expect(read.json.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
+    expect(read.json.externalIds).toEqual({ [`lti12|${activity.key}|IMS%20Testing`]: field(learner, 'user_id') });
     const byEmail = await server.admin.request(
       'GET',
       `/admin/environments/${env}/users?email=${encodeURIComponent(field(learner, 'lis_person_contact_email_primary').toLowerCase())}`,
@@ -154,7 +154,7 @@ describe('provisioning', () => {
     const grant = await exchange(signOnCode(await launch(activity, learner)));
     expect(grant.created).toBe(false);
     expect(grant.user).toMatchObject({ id, email, givenName: 'Ada', familyName: 'Academy' });
-    expect(grant.user.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
+    expect(grant.user.externalIds).toEqual({ [`lti12|${activity.key}|IMS%20Testing`]: field(learner, 'user_id') });
 
     // The same person from another LMS link (another consumer key): the same user, both ids kept.
     const elsewhere = learnerParams({ lis_person_contact_email_primary: email.toUpperCase(), user_id: 'moodle-77' });
@@ -162,8 +162,8 @@ describe('provisioning', () => {
     expect(other.user.id).toBe(id);
     expect(other.activityId).toBe(otherActivity.id);
     expect((await server.admin.request('GET', `/admin/environments/${env}/users/${id}`)).json.externalIds).toEqual({
-      [`lti12:${activity.key}`]: field(learner, 'user_id'),
-      [`lti12:${otherActivity.key}`]: 'moodle-77',
+      [`lti12|${activity.key}|IMS%20Testing`]: field(learner, 'user_id'),
+      [`lti12|${otherActivity.key}|IMS%20Testing`]: 'moodle-77',
     });
   });
 
@@ -273,7 +273,7 @@ describe('concurrent first launches', () => {
     const byEmail = await server.admin.request('GET', `/admin/environments/${env}/users?email=${encodeURIComponent(email)}`);
     expect(byEmail.status).toBe(200);
     expect(byEmail.json.id).toBe(userId);
-    expect(byEmail.json.externalIds).toEqual({ [`lti12:${activity.key}`]: field(learner, 'user_id') });
+    expect(byEmail.json.externalIds).toEqual({ [`lti12|${activity.key}|IMS%20Testing`]: field(learner, 'user_id') });
 
     // The email stays claimed by that user: another academy user cannot take it.
     const other = await server.admin.request('PUT', `/admin/environments/${env}/users/clash-${Date.now()}`, {
@@ -288,8 +288,8 @@ describe('concurrent first launches', () => {
   });
 
   it('keeps the email claimed when the launch that claimed it loses the user write to a concurrent one', async () => {
-    // Launch A claims the email, then its user write is held back; launch B (same learner, same
-    // derived user id) shares the claim and creates the user; A's write then fails.
+    // Launch A claims the email, then its user write is held back; launch B (same learner) finds the
+    // email claimed, waits, and recognises the account A creates (it already holds the learner's id).
     const learner = learnerParams();
     let held!: () => void;
     const reached = new Promise<void>((resolve) => (held = resolve));
@@ -306,8 +306,8 @@ describe('concurrent first launches', () => {
       await reached;
       const b = await exchange(signOnCode(await launch(activity, learner)));
       const aGrant = await exchange(signOnCode(await a));
-      expect(b.created).toBe(true);
-      expect(aGrant).toMatchObject({ created: false, user: { id: b.user.id } });
+      expect(aGrant.created).toBe(true);
+      expect(b).toMatchObject({ created: false, user: { id: aGrant.user.id } });
     } finally {
       beforeCommand = undefined;
     }

@@ -95,7 +95,8 @@ describe('a valid launch', () => {
       user: expect.objectContaining({
         email,
         givenName: 'Lea',
-        externalIds: { [`lti12:${activity.key}`]: learner.find(([n]) => n === 'user_id')![1] },
+        // Keyed by the consumer key and the LMS instance's tool_consumer_instance_guid (docs/product.md "Who is who").
+        externalIds: { [`lti12|${activity.key}|IMS%20Testing`]: learner.find(([n]) => n === 'user_id')![1] },
       }),
       activityId: activity.id,
       created: true,
@@ -206,15 +207,22 @@ describe('LTI 1.1 tool-provider certification, section 1 (launch validation)', (
 });
 
 describe('LTI 1.1 tool-provider certification, section 4 (user and context information)', () => {
-  // docs/product.md requires given name, family name, email and user_id for provisioning (a stricter
-  // rule than the suite's "launch succeeds and the name is derived"): a launch without them returns
-  // to the LMS with a message that names the missing parameter.
-  it('4.1 Email but no name: returns to the LMS naming lis_person_name_given (docs/product.md requires names)', async () => {
+  // docs/product.md "Who is who": names fall back (the suite's "launch succeeds and the name is
+  // derived"); an email and user_id are needed to create an account, and a launch without them
+  // returns to the LMS with a message that names the missing parameter.
+  it('4.1 Email but no name: launch succeeds, the names derived from the email', async () => {
     const response = await launch(
       activity,
-      cert({ lis_person_name_given: undefined, lis_person_name_family: undefined, lis_person_name_full: undefined }),
+      cert({
+        user_id: 'cert-4-1',
+        lis_person_contact_email_primary: 'june@school.edu',
+        lis_person_name_given: undefined,
+        lis_person_name_family: undefined,
+        lis_person_name_full: undefined,
+      }),
     );
-    expectReturnToLms(response, 'lis_person_name_given');
+    const { user } = (await exchange('cert', expectSignOn(response))).json;
+    expect(user).toMatchObject({ givenName: 'june', familyName: 'june', email: 'june@school.edu' });
   });
 
   it('4.2 Given and family name but no full name: launch succeeds', async () => {
@@ -222,15 +230,41 @@ describe('LTI 1.1 tool-provider certification, section 4 (user and context infor
     expect((await exchange('cert', code)).json.user).toMatchObject({ givenName: 'Jane', familyName: 'Lastname', email: 'jane@school.edu' });
   });
 
-  it('4.3 Full name only: returns to the LMS naming lis_person_name_given (docs/product.md requires given and family names)', async () => {
-    const response = await launch(activity, cert({ lis_person_name_given: undefined, lis_person_name_family: undefined }));
-    expectReturnToLms(response, 'lis_person_name_given');
-  });
-
-  it('4.4 Instructor with no personal information: returns to the LMS naming lis_person_contact_email_primary', async () => {
+  it('4.3 Full name only: launch succeeds, the names derived from the full name', async () => {
     const response = await launch(
       activity,
       cert({
+        user_id: 'cert-4-3',
+        lis_person_contact_email_primary: 'jane.q@school.edu',
+        lis_person_name_given: undefined,
+        lis_person_name_family: undefined,
+      }),
+    );
+    const { user } = (await exchange('cert', expectSignOn(response))).json;
+    expect(user).toMatchObject({ givenName: 'Jane Q.', familyName: 'Lastname' });
+  });
+
+  it('4.4 Instructor with no personal information, known by user_id: launch succeeds', async () => {
+    expectSignOn(await launch(activity, cert({ user_id: 'cert-4-4', lis_person_contact_email_primary: 'joan@school.edu' })));
+    const response = await launch(
+      activity,
+      cert({
+        user_id: 'cert-4-4',
+        lis_person_contact_email_primary: undefined,
+        lis_person_name_given: undefined,
+        lis_person_name_family: undefined,
+        lis_person_name_full: undefined,
+        lis_person_sourcedid: undefined,
+      }),
+    );
+    expect((await exchange('cert', expectSignOn(response))).json.user.email).toBe('joan@school.edu');
+  });
+
+  it('4.4 Instructor with no personal information, not known yet: returns to the LMS naming lis_person_contact_email_primary', async () => {
+    const response = await launch(
+      activity,
+      cert({
+        user_id: 'cert-4-4-new',
         lis_person_contact_email_primary: undefined,
         lis_person_name_given: undefined,
         lis_person_name_family: undefined,
@@ -409,8 +443,6 @@ describe('OAuth checks', () => {
 describe('required launch parameters', () => {
   const required: [string, string][] = [
     ['lis_person_contact_email_primary', "the learner's email address"],
-    ['lis_person_name_given', "the learner's given name"],
-    ['lis_person_name_family', "the learner's family name"],
     ['user_id', "the LMS's id of the learner"],
     ['resource_link_id', 'identifies the link in the LMS'],
     ['lti_message_type', 'the kind of LTI message'],

@@ -291,12 +291,13 @@ describe('an LMS that refuses or is down', () => {
 });
 
 describe('bindings', () => {
-  it('two launches with the same key from two LMS URLs: the newest launch wins', async () => {
-    const userId = await launchLearner({ serviceUrl: `${receiver.baseUrl}/lms-one/outcomes`, sourcedId: 'one-1' });
+  it('two launches of one learner with the same key from two LMS URLs: the newest launch wins', async () => {
+    const learner = { user_id: `moved-${Date.now()}` };
+    const userId = await launchLearner({ serviceUrl: `${receiver.baseUrl}/lms-one/outcomes`, sourcedId: 'one-1' }, learner);
     const email = (await server.admin.request('GET', `/admin/environments/${env}/users/${userId}`)).json.email as string;
     const again = await launchLearner(
       { serviceUrl: `${receiver.baseUrl}/lms-two/outcomes`, sourcedId: 'two-1' },
-      { lis_person_contact_email_primary: email },
+      { ...learner, lis_person_contact_email_primary: email },
     );
     expect(again).toBe(userId);
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
     name: 'Test LMS',
     issuer: lms.issuer,
     clientId: lms.clientId,
-    deploymentId: lms.deploymentId,
+    deploymentIds: [lms.deploymentId],
     authUrl: lms.authUrl,
     tokenUrl: lms.tokenUrl,
     jwksUrl: lms.jwksUrl,

@@ -136,7 +136,9 @@ describe('OIDC login initiation (Security 1.0 §5.1.1)', () => {
       const grant = await accepted(result);
       expect(grant.created).toBe(true);
       expect(grant.user).toMatchObject({ email: `${params.login_hint}@school.example`, givenName: 'Jane', familyName: 'Doe' });
-      expect(grant.user.externalIds).toEqual({ [`lti13:${platform.issuer}`]: params.login_hint });
+      // Keyed by the registration: issuer and client id, each percent-encoded (docs/product.md "Who is who").
+      const registration = `lti13|${encodeURIComponent(platform.issuer)}|${encodeURIComponent(platform.clientId)}`;
+      expect(grant.user.externalIds).toEqual({ [registration]: params.login_hint });
       expect(grant.launch).toEqual({ version: '1.3', roles: [`${membership}Learner`], returnUrl: `${platform.url}/return` });
       // the used state's cookie is removed
       expect(result.launch!.setCookies.some((c) => c.startsWith(`${cookie.split('=')[0]}=;`) && c.includes('Max-Age=0'))).toBe(true);
@@ -376,13 +378,22 @@ describe('certification §6.1.2-6.1.3: valid teacher and student launches are ac
     );
   });
 
+  it('Email Only: accepted, the names derived from the email (docs/product.md "Who is who")', async () => {
+    const result = await run('email-only', {
+      scenario: withClaims((c) => ['given_name', 'family_name', 'name'].forEach((name) => delete c[name])),
+    });
+    const grant = await accepted(result);
+    const local = grant.user.email.split('@')[0];
+    expect(local).toMatch(/^email-only/);
+    expect(grant.user).toMatchObject({ givenName: local, familyName: local });
+  });
+
   /**
-   * "Email Only", "Names Only" and "No PII" are valid LTI launches, but the academy provisions
-   * accounts from email and names (docs/product.md "Launch into the academy" step 1): the launch passes
-   * every LTI check, then gets the page that names the missing claim and what it is for.
+   * "Names Only" and "No PII" are valid LTI launches, but the academy needs an email to create (or
+   * link) an account for a learner it does not know yet (docs/product.md "Who is who"): the launch
+   * passes every LTI check, then gets the page that names the missing claim and what it is for.
    */
   it.each([
-    ['Email Only', ['given_name', 'family_name', 'name'], 'given_name'],
     ['Names Only', ['email'], 'email'],
     ['No PII', ['email', 'given_name', 'family_name', 'name'], 'email'],
   ])('%s: passes the LTI checks, then names the claim the academy needs', async (_label, removed, named) => {
@@ -549,7 +560,7 @@ describe('registration and target link', () => {
     await refused(
       await run('wrong-deployment', { scenario: withClaims((c) => void (c[`${lti}deployment_id`] = 'other-deployment')) }),
       401,
-      'other-deployment is not the one registered',
+      'other-deployment is not one of those registered',
     );
   });
 

@@ -28,6 +28,7 @@ function deps(): PlatformDeps & { written: Platform[] } {
       create: async (p) => void written.push(p),
       replace: async (p) => void written.push(p),
       delete: async () => undefined,
+      deployments: async () => [],
     },
     clock: { now: () => Date.UTC(2026, 0, 1) },
     publicUrl: 'https://bridge.example',
