@@ -78,8 +78,9 @@ export const functions = {
   lti13Authorize: {
     entry: 'lti13-platform',
     description: 'The academy as LTI 1.3 platform: OIDC authorization endpoint, answering launches with a KMS-signed id_token',
-    // ephemeral:write consumes the pending login (a conditional delete); kms:sign signs the id_token.
-    permissions: ['data:read', 'ephemeral:write', 'kms:sign'],
+    // ephemeral:write consumes the pending login (a conditional delete); kms:sign signs the id_token;
+    // data:write records the learner launched by the tool (one UpdateItem), whom alone its AGS may score.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'kms:sign'],
   },
   lti13Token: {
     entry: 'lti13-token',

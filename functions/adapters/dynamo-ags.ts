@@ -1,7 +1,9 @@
 /**
  * The academy's Assignment and Grade Services records in the `data` table (keys in `./keys.ts`): an
  * activity's line items in one partition, and each line item's results in a partition of their
- * own, so that both list in key order and page with a key condition.
+ * own, so that both list in key order and page with a key condition. A score or a learner's result
+ * also reads whether the tool launched the learner (the learner's `LAUNCHED#{tool}` item, which
+ * `./dynamo-platform.ts` writes at each launch), in the same BatchGetItem as the line item.
  */
 import {
   DeleteCommand,
@@ -12,9 +14,9 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../errors';
-import type { AgsResult, AgsStore, LineItem, Page } from '../ports';
+import type { AgsResult, AgsStore, LaunchedLearner, LearnerOnLineItem, LineItem, Page } from '../ports';
 import { conditional, record } from './dynamo-items';
-import { batchWriteAll } from './dynamo-batch';
+import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
 
 type Item = Record<string, unknown>;
@@ -129,11 +131,23 @@ export class DynamoAgsStore implements AgsStore {
     return Attributes !== undefined;
   }
 
-  async getResult(environmentId: string, activityId: string, lineItemId: string, userId: string): Promise<AgsResult | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.agsResult(environmentId, activityId, lineItemId, userId) }),
-    );
-    return record<AgsResult>(Item);
+  async getLearnerOnLineItem(
+    learner: LaunchedLearner,
+    lineItemId: string,
+    options: { withResult?: boolean } = {},
+  ): Promise<LearnerOnLineItem> {
+    const { environmentId, activityId, userId, toolId } = learner;
+    const wanted = [
+      keys.lineItem(environmentId, activityId, lineItemId),
+      keys.launched(environmentId, activityId, userId, toolId),
+      ...(options.withResult ? [keys.agsResult(environmentId, activityId, lineItemId, userId)] : []),
+    ];
+    const [lineItem, launched, result] = await batchGetAll(this.db, this.table, wanted, { consistent: true });
+    return {
+      ...(lineItem ? { lineItem: record<LineItem>(lineItem)! } : {}),
+      launched: launched !== undefined,
+      ...(result ? { result: record<AgsResult>(result)! } : {}),
+    };
   }
 
   async listResults(

@@ -31,8 +31,16 @@ function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
 }
 
-/** Reads up to 100 keys of one table; answers each key's item (or undefined), in the keys' order. */
-export async function batchGetAll(db: DynamoDBDocumentClient, table: string, wanted: readonly Key[]): Promise<(Item | undefined)[]> {
+/**
+ * Reads up to 100 keys of one table; answers each key's item (or undefined), in the keys' order.
+ * `consistent` makes it a strongly consistent read (twice the read capacity).
+ */
+export async function batchGetAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  wanted: readonly Key[],
+  options: { readonly consistent?: boolean } = {},
+): Promise<(Item | undefined)[]> {
   const found: Item[] = [];
   // BatchGetItem refuses a request that names one key twice.
   let pending: Item[] = wanted.filter((key, index) => wanted.findIndex((other) => other.pk === key.pk && other.sk === key.sk) === index);
@@ -40,7 +48,11 @@ export async function batchGetAll(db: DynamoDBDocumentClient, table: string, wan
     if (attempt >= batchTries)
       throw new Error(`BatchGetItem left ${pending.length} keys of ${table} unprocessed after ${batchTries} tries`);
     if (attempt > 0) await backoff(attempt);
-    const answer: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }));
+    const answer: BatchGetCommandOutput = await db.send(
+      new BatchGetCommand({
+        RequestItems: { [table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } },
+      }),
+    );
     found.push(...(answer.Responses?.[table] ?? []));
     pending = (answer.UnprocessedKeys?.[table]?.Keys ?? []) as Item[];
   }

@@ -1,12 +1,13 @@
 /**
  * What the academy as platform reads and writes in the `data` table (keys in `./keys.ts`): one
  * BatchGetItem for a launch's or an outcome request's environment, activity, user and result
- * sourcedId, and the sourcedId record itself (a learner's `SOURCEDID` item).
+ * sourcedId, the sourcedId record itself (a learner's `SOURCEDID` item), and the record of a
+ * learner launched by an LTI 1.3 tool (a learner's `LAUNCHED#{tool}` item).
  */
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Activity, Environment, User } from '../academy/model';
 import { ConditionFailedError } from '../errors';
-import type { PlatformContext, PlatformStore, ResultSourcedId } from '../ports';
+import type { LaunchedLearner, PlatformContext, PlatformStore, ResultSourcedId } from '../ports';
 import { conditional, record } from './dynamo-items';
 import { batchGetAll } from './dynamo-batch';
 import { keys } from './keys';
@@ -61,5 +62,33 @@ export class DynamoPlatformStore implements PlatformStore {
       if (error instanceof ConditionFailedError) return false;
       throw error;
     }
+  }
+
+  /**
+   * One UpdateItem, without a condition so that it never fails on a learner launched before (a
+   * conditional put would, and costs the same write): created by the first launch, whose time
+   * `firstLaunchAt` keeps; `lastLaunchAt` moves on with every launch. No gsi1 keys: the activity's
+   * progress listing never sees it.
+   */
+  async recordLaunchedLearner(learner: LaunchedLearner, now: number): Promise<void> {
+    const { environmentId, activityId, userId, toolId } = learner;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.launched(environmentId, activityId, userId, toolId),
+        UpdateExpression:
+          'SET #kind = :kind, environmentId = :env, activityId = :activity, userId = :user, toolId = :tool, ' +
+          'firstLaunchAt = if_not_exists(firstLaunchAt, :at), lastLaunchAt = :at',
+        ExpressionAttributeNames: { '#kind': 'kind' },
+        ExpressionAttributeValues: {
+          ':kind': 'launched',
+          ':env': environmentId,
+          ':activity': activityId,
+          ':user': userId,
+          ':tool': toolId,
+          ':at': new Date(now).toISOString(),
+        },
+      }),
+    );
   }
 }

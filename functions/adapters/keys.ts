@@ -21,6 +21,9 @@
  *   (gsi1: ENV#{env}#ACT#{activity} / {user}#… lists an activity's progress)
  * - result sourcedId given to an LTI 1.2      ENV#{env}#ACT#{activity}#USER#{user}   SOURCEDID
  *   tool (academy as platform)
+ * - a learner launched into the activity by   ENV#{env}#ACT#{activity}#USER#{user}   LAUNCHED#{tool}
+ *   an LTI 1.3 tool (academy as platform;
+ *   what that tool's AGS may score)
  * - AGS line item of an external activity     ENV#{env}#AGS#{activity}               LINEITEM#{id}
  * - AGS result of a user on a line item       ENV#{env}#AGS#{activity}#LI#{id}       RESULT#{user}
  *
@@ -63,6 +66,9 @@ export const keys = {
   /** A learner's passback binding to one LMS (`bindingKey()` in functions/ports/index.ts); the newest launch wins. */
   binding: (env: string, activityId: string, userId: string, bindingKey: string): { pk: string; sk: string } =>
     keys.learner(env, activityId, userId, `BIND#${bindingKey}`),
+  /** An LTI 1.3 tool launched the learner into the activity (academy as platform): no gsi1 keys, never listed. */
+  launched: (env: string, activityId: string, userId: string, toolId: string): { pk: string; sk: string } =>
+    keys.learner(env, activityId, userId, `LAUNCHED#${toolId}`),
   /** The state of passing a learner's progress back through one binding. */
   delivery: (env: string, activityId: string, userId: string, bindingKey: string): { pk: string; sk: string } =>
     keys.learner(env, activityId, userId, `DELIVERY#${bindingKey}`),

@@ -1,5 +1,6 @@
 /** Assignment and Grade Services 2.0, academy as platform: line items and results. */
 import type { Page } from './core';
+import type { LaunchedLearner } from './platform';
 
 /**
  * AGS 2.0 §3.2: a line item (a gradebook column) of an external LTI 1.3 activity, created by its
@@ -43,6 +44,15 @@ export interface AgsResult {
   readonly updatedAt: string;
 }
 
+/** What `AgsStore.getLearnerOnLineItem` answers. */
+export interface LearnerOnLineItem {
+  /** The stored line item (the implicit `default` may have none). */
+  readonly lineItem?: LineItem;
+  /** Whether the tool launched the learner into the activity (`LaunchedLearner`). */
+  readonly launched: boolean;
+  readonly result?: AgsResult;
+}
+
 /** Line items and results of the academy's Assignment and Grade Services (academy as platform). */
 export interface AgsStore {
   getLineItem(environmentId: string, activityId: string, id: string): Promise<LineItem | undefined>;
@@ -67,7 +77,16 @@ export interface AgsStore {
   replaceLineItem(item: LineItem, options?: { readonly upsert?: boolean }): Promise<boolean>;
   /** Removes a line item and its results; false when there was none. */
   deleteLineItem(environmentId: string, activityId: string, id: string): Promise<boolean>;
-  getResult(environmentId: string, activityId: string, lineItemId: string, userId: string): Promise<AgsResult | undefined>;
+  /**
+   * What a request about one learner on a line item works on, in one strongly consistent read (a
+   * BatchGetItem: a launch recorded a moment ago is seen): the stored line item, whether the tool
+   * launched the learner into the activity, and with `withResult` the learner's result.
+   */
+  getLearnerOnLineItem(
+    learner: LaunchedLearner,
+    lineItemId: string,
+    options?: { readonly withResult?: boolean },
+  ): Promise<LearnerOnLineItem>;
   /** A line item's results ordered by user id, those after `after` only, at most `limit`. */
   listResults(
     environmentId: string,

@@ -48,6 +48,19 @@ export interface PlatformContext {
   readonly sourcedId?: ResultSourcedId;
 }
 
+/**
+ * Academy as LTI 1.3 platform: a learner launched into an external activity by a tool, that is, an
+ * id_token of that activity for that learner issued to that tool (Security 1.0 §5.1.1.3). A tool's
+ * Assignment and Grade Services reach only the learners it launched into the activity: scores are
+ * taken and results read for them alone (docs/ags.md "Who a score may be for").
+ */
+export interface LaunchedLearner {
+  readonly environmentId: string;
+  readonly activityId: string;
+  readonly userId: string;
+  readonly toolId: string;
+}
+
 export interface PlatformStore {
   /** One read (BatchGetItem) of the environment and, when given, the activity, the user and its sourcedId. */
   context(environmentId: string, activityId?: string, userId?: string): Promise<PlatformContext>;
@@ -56,6 +69,12 @@ export interface PlatformStore {
    * change); false when another write won (read it again).
    */
   putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean>;
+  /**
+   * Records that a tool launched a learner into an activity (one write that never fails on an
+   * existing record: the first launch's time is kept, the latest one's updated). `now` in epoch
+   * milliseconds.
+   */
+  recordLaunchedLearner(learner: LaunchedLearner, now: number): Promise<void>;
 }
 
 export interface ToolStore {

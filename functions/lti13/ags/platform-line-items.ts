@@ -105,7 +105,11 @@ export function lineItemView(publicUrl: string, item: LineItem): Record<string, 
 
 /** A line item of the activity (the default one always exists), or a 404. */
 export async function getLineItem(deps: Pick<PlatformAgsDeps, 'ags'>, ctx: AgsContext, id: string): Promise<LineItem> {
-  const stored = await deps.ags.getLineItem(ctx.environmentId, ctx.activity.id, id);
+  return existingLineItem(ctx, id, await deps.ags.getLineItem(ctx.environmentId, ctx.activity.id, id));
+}
+
+/** The line item `id` from what the store holds under it (the default one always exists), or a 404. */
+export function existingLineItem(ctx: AgsContext, id: string, stored: LineItem | undefined): LineItem {
   if (id === defaultLineItemId) return defaultLineItem(ctx, stored);
   if (!stored) throw notFound(`line item ${id}`);
   return stored;

@@ -3,10 +3,16 @@
  * result of each learner on a line item, read-only, built from the latest score each learner got
  * (`./platform-scores.ts`). A learner whose latest score carries none is answered without
  * `resultScore` (§3.3.3: "MAY … return a result without any score").
+ *
+ * `user_id` (§3.3.6) answers a result only for a learner the token's tool launched into the
+ * activity; for anyone else, known to the academy or not, it answers what a learner without a
+ * result gets, `[]`, so that it tells nothing of who exists (docs/ags.md "Who a score may be for").
+ * The unfiltered listing answers the line item's results: scores are taken only for such
+ * learners (`./platform-scores.ts`), so those are theirs.
  */
 import type { AgsResult, LineItem } from '../../ports';
 import type { AgsContext } from './platform-access';
-import { getLineItem, lineItemUrl, type PlatformAgsDeps } from './platform-line-items';
+import { existingLineItem, getLineItem, lineItemUrl, type PlatformAgsDeps } from './platform-line-items';
 
 /**
  * A result as §3.3.4 describes it. `resultScore` is the score rescaled to the line item's current
@@ -42,12 +48,15 @@ export async function listResults(
   lineItemId: string,
   query: ResultQuery,
 ): Promise<{ results: Record<string, unknown>[]; next?: string }> {
+  if (query.userId !== undefined) {
+    // One read: the line item, the learner's launch by this tool and the learner's result.
+    const learner = { environmentId: ctx.environmentId, activityId: ctx.activity.id, userId: query.userId, toolId: ctx.grant.toolId };
+    const found = await deps.ags.getLearnerOnLineItem(learner, lineItemId, { withResult: true });
+    const item = existingLineItem(ctx, lineItemId, found.lineItem);
+    return { results: found.launched && found.result ? [resultView(deps.config.publicUrl, item, found.result)] : [] };
+  }
   const item = await getLineItem(deps, ctx, lineItemId);
   const view = (result: AgsResult) => resultView(deps.config.publicUrl, item, result);
-  if (query.userId !== undefined) {
-    const result = await deps.ags.getResult(ctx.environmentId, ctx.activity.id, item.id, query.userId);
-    return { results: result ? [view(result)] : [] };
-  }
   const page = await deps.ags.listResults(ctx.environmentId, ctx.activity.id, item.id, {
     limit: query.limit,
     ...(query.after !== undefined ? { after: query.after } : {}),

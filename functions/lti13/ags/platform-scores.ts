@@ -3,9 +3,12 @@
  * posts a learner's latest score on a line item; it becomes the line item's result (§3.3) and, on
  * the activity's own line item, the learner's progress.
  *
- * The steps run in the order listed in `scoreChecks`, each a small function that throws; then the
- * result and the progress are written, each with one conditional write that refuses an older
- * `timestamp` (§3.4.9: "The platform MUST NOT update a result if the last timestamp on record is
+ * The score goes through typed phases: the intake → its records, read in one round trip (the line
+ * item, and whether this tool launched the recipient into the activity) → the request (the line item
+ * exists: 404; the body is a score: 400) → the checks listed in `scoreChecks`, each a small function
+ * that throws (a score only for a learner this tool launched into this activity: one 400 for
+ * everyone else, see `recipientLaunched`). Then the result and the progress are written, each with
+ * one conditional write that refuses an older `timestamp` (§3.4.9: "The platform MUST NOT update a result if the last timestamp on record is
  * later than the incoming score update"; the older score is ignored, as the section allows).
  *
  * Progress (docs/product.md "Launch an external activity"; the rule of `../../academy/scores.ts`, shared with Basic
@@ -18,12 +21,12 @@
 import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { Activity, Progress } from '../../academy/model';
 import { invalid } from '../../errors';
-import type { AgsResult, AgsStore, Clock, ProgressStore, UserStore } from '../../ports';
+import type { AgsResult, AgsStore, Clock, LearnerOnLineItem, LineItem, ProgressStore } from '../../ports';
 import type { AgsContext } from './platform-access';
 import { normalizeDateTime } from './platform-datetime';
 import { activityProgressValues, gradingProgressValues } from './vocabulary';
 import { dateTime, number, object, oneOf, text, type Body } from './platform-fields';
-import { getLineItem } from './platform-line-items';
+import { existingLineItem } from './platform-line-items';
 import { defaultLineItemId } from '../core/platform-urls';
 import { scoredProgress, unscoredProgress } from '../../academy/scores';
 
@@ -61,46 +64,79 @@ function parseScore(body: Body): PlatformScore {
 export interface ScoreDeps {
   readonly ags: AgsStore;
   readonly progress: ProgressStore;
-  readonly users: UserStore;
   readonly clock: Clock;
 }
 
-/** The state the checks read and fill in. */
+/** A score as the route hands it over: the line item it is posted to and the body, nothing checked yet. */
 export interface ScoreIntake {
   readonly ctx: AgsContext;
   readonly lineItemId: string;
   readonly body: Body;
-  score?: PlatformScore;
 }
 
-type Check = PhaseCheck<ScoreIntake, ScoreDeps>;
+/** The intake with what it is about, read at once: the stored line item and the recipient's launch by this tool. */
+export interface ScoreRecords extends ScoreIntake {
+  readonly found: LearnerOnLineItem;
+}
 
-/** §3.4.1: the scores endpoint is a line item's URL + `/scores`; the line item must exist. */
-const lineItemExists: Check = async (intake, deps) => {
-  await getLineItem(deps, intake.ctx, intake.lineItemId);
-};
+/** A well-formed score of a line item of the activity. */
+export interface ScoreRequest extends ScoreRecords {
+  readonly lineItem: LineItem;
+  readonly score: PlatformScore;
+}
 
-const wellFormed: Check = (intake) => {
-  intake.score = parseScore(intake.body);
-};
+type Check = PhaseCheck<ScoreRequest, ScoreDeps>;
+
+/**
+ * One read (a BatchGetItem) before any check, so that the checks keep their order: the line item,
+ * and whether this tool launched the learner the body names into the activity. A `userId` that is
+ * not a non-empty string is refused by `scoreRequest` before its launch would matter.
+ */
+async function readScoreRecords(deps: ScoreDeps, intake: ScoreIntake): Promise<ScoreRecords> {
+  const { ctx, lineItemId, body } = intake;
+  const { userId } = body;
+  if (typeof userId === 'string' && userId !== '') {
+    const learner = { environmentId: ctx.environmentId, activityId: ctx.activity.id, userId, toolId: ctx.grant.toolId };
+    return { ...intake, found: await deps.ags.getLearnerOnLineItem(learner, lineItemId) };
+  }
+  const lineItem = await deps.ags.getLineItem(ctx.environmentId, ctx.activity.id, lineItemId);
+  return { ...intake, found: { ...(lineItem ? { lineItem } : {}), launched: false } };
+}
+
+/**
+ * §3.4.1: the scores endpoint is a line item's URL + `/scores`, and the line item must exist (404);
+ * then the body must be a score (400 naming the field).
+ */
+function scoreRequest(records: ScoreRecords): ScoreRequest {
+  const lineItem = existingLineItem(records.ctx, records.lineItemId, records.found.lineItem);
+  return { ...records, lineItem, score: parseScore(records.body) };
+}
 
 /** §3.4.4: "scoreMaximum … MUST be present when scoreGiven is present". */
-const maximumWithScore: Check = (intake) => {
-  const { scoreGiven, scoreMaximum } = intake.score!;
+const maximumWithScore: Check = (request) => {
+  const { scoreGiven, scoreMaximum } = request.score;
   if (scoreGiven != null && scoreMaximum == null) {
     throw invalid('scoreMaximum', 'scoreMaximum is required when scoreGiven is present (§3.4.4)');
   }
 };
 
-/** The recipient is an academy user of this environment: the `sub` of the launch (§3.4.5: "the LTI user ID"). */
-const recipientIsUser: Check = async (intake, deps) => {
-  const { userId } = intake.score!;
-  if (!(await deps.users.get(intake.ctx.environmentId, userId))) {
-    throw invalid('userId', `userId ${userId} is not a user of this environment (it is the sub of the learner's launch)`);
+/**
+ * The recipient is a learner this tool launched into this activity (§3.4.5: `userId` is "the LTI
+ * user ID", the `sub` of a launch; AGS §1: a tool reaches only the gradebook of its own deployment).
+ * Users are never deleted, so a learner launched is a user of the environment.
+ *
+ * Anyone else gets one answer: a user the tool launched into another activity only, a user another
+ * tool launched into this one, a user it never launched, an id no user has. It neither echoes the id
+ * nor says which case it is, so the tool learns nothing of who exists (docs/ags.md "Who a score may
+ * be for").
+ */
+const recipientLaunched: Check = (request) => {
+  if (!request.found.launched) {
+    throw invalid('userId', "userId is not a learner launched into this activity by this tool (it is the sub of the learner's launch)");
   }
 };
 
-export const scoreChecks: readonly Check[] = [lineItemExists, wellFormed, maximumWithScore, recipientIsUser];
+export const scoreChecks: readonly Check[] = [maximumWithScore, recipientLaunched];
 
 /**
  * A score in percent, rounded to 6 decimals so that binary fractions land where people expect
@@ -153,10 +189,10 @@ export function progressOfScore(
  * progress. Answers whether the score was applied (false: a later one is on record; it is ignored).
  */
 export async function receiveScore(deps: ScoreDeps, intake: ScoreIntake): Promise<boolean> {
-  await passes(intake, scoreChecks, deps);
-  const score = intake.score!;
+  const request = await passes(scoreRequest(await readScoreRecords(deps, intake)), scoreChecks, deps);
+  const { score, lineItemId } = request;
   const now = deps.clock.now();
-  const applied = await deps.ags.putResult(resultOfScore(intake.ctx, intake.lineItemId, score, now));
-  if (!applied || intake.lineItemId !== defaultLineItemId) return applied;
+  const applied = await deps.ags.putResult(resultOfScore(intake.ctx, lineItemId, score, now));
+  if (!applied || lineItemId !== defaultLineItemId) return applied;
   return deps.progress.put(progressOfScore(intake.ctx.activity, score, now), { onlyIfNewerScore: true });
 }

@@ -15,7 +15,9 @@
  * redirector); after that, an `AuthorizationError` goes back to the redirect URI, form-posted like
  * the response, with `error`, `error_description` and `state` (OIDC Core §3.1.2.6): the edge
  * renders both (`../../http/renderers/form-post.ts`). Then the id_token of the pending login's
- * message, signed by one KMS `Sign`, is form-posted with `state`.
+ * message, signed by one KMS `Sign`, is form-posted with `state`; alongside the `Sign`, one
+ * DynamoDB write records that this tool launched this learner into this activity, the only learners
+ * its Assignment and Grade Services may score (docs/ags.md "Who a score may be for").
  */
 import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { Environment, Tool } from '../../academy/model';
@@ -27,7 +29,7 @@ import { renderErrorsWith } from '../../http/error-context';
 import { bodyText, cookie, pathParam, singleValues } from '../../http/request';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { checkLtiEnvironment, settled } from '../../lti/checks';
-import type { Clock, EnvironmentStore, PendingLogin, Signer, SingleUseStore, ToolStore } from '../../ports';
+import type { Clock, EnvironmentStore, PendingLogin, PlatformStore, Signer, SingleUseStore, ToolStore } from '../../ports';
 import { formPostPage } from '../../http/renderers/form-post';
 import { idTokenClaims } from './platform-id-token';
 import { loginCookie, loginCookieName } from './platform-login-initiation';
@@ -37,6 +39,8 @@ export interface AuthorizeDeps {
   readonly environments: EnvironmentStore;
   readonly tools: ToolStore;
   readonly singleUse: SingleUseStore;
+  /** Records the learner launched by the tool: what the tool's AGS may score (`../ags/platform-scores.ts`). */
+  readonly platform: Pick<PlatformStore, 'recordLaunchedLearner'>;
   readonly signer: Signer;
   readonly clock: Clock;
 }
@@ -298,7 +302,8 @@ export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest 
  * The steps, in order: each makes the next phase from the one before (and throws when it cannot),
  * then that phase's checks run in order. Until the redirect URI is checked an error is a page; from
  * then on it goes back to the redirect URI. Last, the id_token of the pending login's message, signed
- * by one KMS `Sign`, is form-posted with `state` (Security 1.0 §5.1.1.3).
+ * by one KMS `Sign`, is form-posted with `state` (Security 1.0 §5.1.1.3), once the launch is recorded
+ * (one UpdateItem, sent alongside the `Sign`: no round trip added).
  */
 export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readAuthorizationRequest(event);
@@ -313,10 +318,13 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
   );
   const launch = await passes(loginRequest(authentication), [messageHint, browserBound, consumedOnce], deps);
 
-  const idToken = await deps.signer.signJwt(
-    idTokenClaims({ publicUrl: deps.config.publicUrl, tool: launch.tool, login: launch.login, nonce: launch.nonce, now: deps.clock.now() }),
-    { typ: 'JWT' },
-  );
+  const now = deps.clock.now();
+  const { login, tool } = launch;
+  const learner = { environmentId: login.environmentId, activityId: login.activityId, userId: login.userId, toolId: tool.id };
+  const [idToken] = await Promise.all([
+    deps.signer.signJwt(idTokenClaims({ publicUrl: deps.config.publicUrl, tool, login, nonce: launch.nonce, now }), { typ: 'JWT' }),
+    deps.platform.recordLaunchedLearner(learner, now),
+  ]);
   const { state } = request.params;
   const done = loginCookie(deps.config.publicUrl, request.envId, loginCookieName(launch.loginHint), '', 0);
   return formPostPage(launch.redirectUri, { id_token: idToken, ...(state !== undefined ? { state } : {}) }, [done]);

@@ -61,6 +61,17 @@ async function registerTool(environmentId: string, name: string): Promise<string
   return answer.json.id;
 }
 
+/**
+ * Records that a tool launched learners into an activity, as the authorization endpoint does at each
+ * launch: a tool's scores are taken only for those (whole launches, and everyone else refused:
+ * `./platform-score-recipients.test.ts`).
+ */
+async function launched(activityId: string, userIds: readonly string[], toolId = tools.a!): Promise<void> {
+  for (const userId of userIds) {
+    await server.runtime.platform.recordLaunchedLearner({ environmentId: env, activityId, userId, toolId }, Date.now());
+  }
+}
+
 async function token(toolId: string, granted: string[], environmentId = env): Promise<string> {
   const answer = await issueAccessToken(server.runtime, { environmentId, toolId, clientId: toolId, scopes: granted });
   return answer.access_token;
@@ -124,6 +135,8 @@ beforeAll(async () => {
   await activity(env, 'lti12', { lti: { version: '1.2', key: 'k', secret: 's', launchUrl: 'https://t.example/', resourceLinkId: 'r' } });
   await activity(env, 'own', { lti: undefined });
   await activity('off', 'course', { lti: { version: '1.3', toolId: tools.off!, resourceUrl: 'https://tool-off.example/launch' } });
+  await launched('course', learners);
+  await launched('exam', learners);
   full = await token(tools.a!, allScopes);
 });
 afterAll(() => server?.close());
@@ -536,6 +549,8 @@ describe('the platform AGS tests of the certification guide (cert §5.4), two co
   it('creates line items 1 and 2 with a lineitem-only token, 3 in a second context; posts scores to 3 and 1 and reads their results with single-scope tokens', async () => {
     await activity(env, 'context-1', { title: 'Context 1' });
     await activity(env, 'context-2', { title: 'Context 2' });
+    await launched('context-1', ['bob']);
+    await launched('context-2', ['bob']);
     const lineitemOnly = await token(tools.a!, [scopes.lineitem]);
     const create = async (context: string, label: string) => {
       const answer = await call('POST', lineItems(context), {
@@ -607,6 +622,7 @@ describe('with a real token from POST /{env}/lti13/token (a client assertion sig
     expect(exam.status).toBe(201);
     expect(exam.json.id).toBeDefined();
     examIds[examId] = exam.json.id;
+    await launched(exam.json.id, ['eve'], tool.json.id);
     return { clientId: tool.json.clientId, tokenUrl: tool.json.platformConfiguration.tokenUrl };
   }
   const examIds: Record<string, string> = {};
