@@ -109,6 +109,22 @@ describe('scores (AGS §3.4)', () => {
     expect(posted[0]!.body.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('signs the client assertion with iat and exp in whole seconds, whatever the milliseconds of the clock', async () => {
+    // Blackboard Learn refuses a client assertion whose iat has a fraction with
+    // `400 {"error":"invalid_jwt_token","error_description":"iat missing"}` (oat-sa/lib-lti1p3-core issue #153,
+    // fixed by PR #189 "stripping off the microseconds"); the test platform answers the same.
+    now = Math.floor(Date.now() / 1000) * 1000 - 500;
+    const before = lms.tokenRequests.length;
+    const errorsBefore = lms.tokenErrors.length;
+    await new PlatformTokens().token(deps(), registration, [agsScope.score]);
+    expect(lms.tokenErrors.slice(errorsBefore)).toEqual([]);
+    const [request] = lms.tokenRequests.slice(before);
+    const times = Object.entries(request!.assertion).filter(([claim]) => ['iat', 'exp', 'nbf'].includes(claim));
+    expect(times.map(([claim]) => claim).sort()).toEqual(['exp', 'iat']);
+    for (const [claim, value] of times) expect([claim, Number.isInteger(value)]).toEqual([claim, true]);
+    expect(request!.assertion.iat).toBe(Math.floor(now / 1000));
+  });
+
   it('keeps the line item URL query when posting to its scores (§3.4.1)', () => {
     expect(scoresUrl('https://lms.example/li/7/lineitem?type=grade&x=1')).toBe('https://lms.example/li/7/lineitem/scores?type=grade&x=1');
     expect(scoresUrl('https://lms.example/li/7/')).toBe('https://lms.example/li/7/scores');
