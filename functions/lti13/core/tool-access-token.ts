@@ -43,13 +43,18 @@ interface CachedToken {
   readonly renewAt: number;
 }
 
-/** The client assertion (Security 1.0 §4.1.1; Core 1.3 §6.2: `iss` = `sub` = client id; §6.2.1 deployment id). */
+/**
+ * The client assertion (Security 1.0 §4.1.1; Core 1.3 §6.2: `iss` = `sub` = client id; §6.2.1
+ * deployment id). `aud` is the registration's `tokenAudience` when set (Brightspace names a fixed
+ * "OAuth 2 Audience"), else the token URL (RFC 7523 §3 point 3). Times are whole seconds (RFC 7519
+ * §2 NumericDate): Blackboard refuses an `iat` with a fraction.
+ */
 export function clientAssertionClaims(platform: Platform, now: number, jti: string): Record<string, unknown> {
   const iat = Math.floor(now / 1000);
   return {
     iss: platform.clientId,
     sub: platform.clientId,
-    aud: platform.tokenUrl,
+    aud: platform.tokenAudience ?? platform.tokenUrl,
     iat,
     exp: iat + assertionLifetimeSeconds,
     jti,
@@ -136,11 +141,12 @@ export class PlatformTokens {
 }
 
 function cacheKey(platform: Platform, scopes: readonly string[]): string {
-  // The registration's token URL, client id and deployment are part of the key: editing them asks anew.
+  // The registration's token URL and audience, client id and deployment are part of the key: editing them asks anew.
   return JSON.stringify([
     platform.environmentId,
     platform.id,
     platform.tokenUrl,
+    platform.tokenAudience ?? null,
     platform.clientId,
     platform.deploymentId,
     [...new Set(scopes)].sort(),

@@ -24,12 +24,26 @@ const fields = {
   activated: z.boolean({ error: 'activated must be true or false' }),
 };
 
-const createBody = z.strictObject({ ...fields, activated: fields.activated.optional() });
-const patchBody = z.strictObject(
-  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
-    [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+/**
+ * The client assertion's `aud` (RFC 7523 §3 point 3: the token endpoint's URL "MAY be used", so a
+ * platform may name another): a StringOrURI (RFC 7519 §4.1.3), so one with a `:` must be a URI.
+ */
+const tokenAudience = nonEmpty('tokenAudience', 1000).refine(
+  (value) => !/\s/.test(value) && (!value.includes(':') || URL.canParse(value)),
+  {
+    error: 'tokenAudience must be an absolute URL or a string without spaces',
   },
 );
+
+const createBody = z.strictObject({ ...fields, activated: fields.activated.optional(), tokenAudience: tokenAudience.optional() });
+const patchBody = z
+  .strictObject(
+    Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
+      [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+    },
+  )
+  // `null` clears it: the client assertion's audience is the token URL again.
+  .extend({ tokenAudience: tokenAudience.nullable().optional() });
 
 const urlFields = ['authUrl', 'tokenUrl', 'jwksUrl'] as const;
 
@@ -107,12 +121,21 @@ export async function listPlatforms(
   return deps.platformRegistrations.list(environmentId);
 }
 
+/** `current` with the fields of a patch: a field left out stays as it was, one set to `null` is removed. */
+function patched(current: Platform, patch: object): Platform {
+  const next: Record<string, unknown> = { ...current };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete next[name];
+    else if (value !== undefined) next[name] = value;
+  }
+  return next as unknown as Platform;
+}
+
 export async function patchPlatform(deps: PlatformDeps, environmentId: string, id: string, body: unknown): Promise<Platform> {
   const current = await getPlatform(deps, environmentId, id);
   const input = parse(patchBody, body);
   const next: Platform = {
-    ...current,
-    ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
+    ...patched(current, input),
     updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
   };
   checkUrls(deps, next);

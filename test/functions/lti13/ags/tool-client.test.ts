@@ -125,6 +125,31 @@ describe('scores (AGS §3.4)', () => {
     expect(request!.assertion.iat).toBe(Math.floor(now / 1000));
   });
 
+  it("addresses the client assertion to the registration's tokenAudience when set, else to the token URL", async () => {
+    // Brightspace's token endpoint wants its "OAuth 2 Audience" (D2L Community, "Tool registration,
+    // deployment and links", article 23662), `https://api.brightspace.com/auth/token` on every instance,
+    // not the instance's token URL.
+    const brightspace = 'https://api.brightspace.com/auth/token';
+    lms.tokenAudience = brightspace;
+    try {
+      const refused = new PlatformTokens().token(deps(), { ...registration, id: 'p-aud' }, [agsScope.score]);
+      await expect(refused).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('HTTP 400 (invalid_client)') });
+      expect(lms.tokenErrors.at(-1)).toContain('jwt audience invalid');
+
+      const before = lms.tokenRequests.length;
+      const tokens = new PlatformTokens();
+      const withAudience = { ...registration, id: 'p-aud', tokenAudience: brightspace };
+      await tokens.token(deps(), withAudience, [agsScope.score]);
+      expect(lms.tokenRequests.slice(before).map((r) => r.assertion.aud)).toEqual([brightspace]);
+      // Another audience is another registration: the cached token is not reused for it.
+      lms.tokenAudience = undefined;
+      await tokens.token(deps(), { ...withAudience, tokenAudience: undefined }, [agsScope.score]);
+      expect(lms.tokenRequests.slice(before).map((r) => r.assertion.aud)).toEqual([brightspace, lms.tokenUrl]);
+    } finally {
+      lms.tokenAudience = undefined;
+    }
+  });
+
   it('keeps the line item URL query when posting to its scores (§3.4.1)', () => {
     expect(scoresUrl('https://lms.example/li/7/lineitem?type=grade&x=1')).toBe('https://lms.example/li/7/lineitem/scores?type=grade&x=1');
     expect(scoresUrl('https://lms.example/li/7/')).toBe('https://lms.example/li/7/scores');

@@ -241,3 +241,45 @@ it('records a failed passback when the platform is deactivated, and none without
   const view = await server.admin.request('GET', progressPath(plain.userId));
   expect(view.json.passbacks).toEqual([]);
 });
+
+it("passes back to a platform with a fixed token audience once its registration names it (Brightspace's OAuth 2 Audience)", async () => {
+  // Brightspace gives, next to its access token URL, a "Brightspace OAuth 2 Audience" that client
+  // assertions must be addressed to (D2L Community, "Tool registration, deployment and links", article 23662).
+  const audience = 'https://api.brightspace.com/auth/token';
+  const brightspace = await TestPlatform.start();
+  try {
+    brightspace.redirectUris = lms.redirectUris;
+    brightspace.toolJwksUrl = lms.toolJwksUrl;
+    brightspace.tokenAudience = audience;
+    const registered = await server.admin.request('POST', `/admin/environments/${env}/platforms`, brightspace.registration());
+    expect(registered.status).toBe(201);
+    const lineitem = `${brightspace.url}/contexts/d2l/lineitems/1/lineitem`;
+    brightspace.lineItems.set('d2l', [{ id: lineitem, label: 'Fire safety', scoreMaximum: 100 }]);
+    const sub = 'd2l-learner';
+    const launched = await launchFromPlatform(brightspace, {
+      loginUrl,
+      targetLinkUri: resourceUrl,
+      loginHint: sub,
+      scenario: { claims: (claims) => ({ ...claims, [agsClaim]: { scope: [agsScope.score], lineitem } }) },
+    });
+    const code = new URL(launched.launch!.location!).searchParams.get('code');
+    const userId = (await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code })).json.user.id as string;
+
+    // Addressed to the token URL, the assertion is refused: failed at once, saying what to check.
+    await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 64 });
+    const refused = await until(userId, (p) => p.state === 'failed');
+    expect(refused).toMatchObject({ attempts: 1, lastError: expect.stringContaining('HTTP 400 (invalid_client)') });
+    expect(brightspace.tokenErrors.at(-1)).toContain('jwt audience invalid');
+
+    const patched = await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${registered.json.id}`, {
+      tokenAudience: audience,
+    });
+    expect(patched.status).toBe(200);
+    await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 65 });
+    expect(await until(userId, (p) => p.state === 'delivered')).toMatchObject({ attempts: 1, lastError: null, target: lineitem });
+    expect(brightspace.tokenRequests.map((r) => r.assertion.aud)).toEqual([audience]);
+    expect(brightspace.scores.map((s) => [s.body.userId, s.body.scoreGiven])).toEqual([[sub, 65]]);
+  } finally {
+    await brightspace.close();
+  }
+});
