@@ -182,21 +182,18 @@ export async function findOrCreateLineItem(
 }
 
 /**
- * Line items found or created, per platform, container and activity, for the life of the instance
- * (§4.4: persist rather than query each time); concurrent deliveries share one lookup, so that they
- * do not create the line item twice.
+ * Lookups under way, per platform, container and activity: deliveries that run at the same time (an
+ * SQS batch of learners finishing one activity together) share one, so that they do not create the
+ * line item twice. Nothing is kept once a lookup settles: the next delivery asks the platform again,
+ * so a line item the teacher deleted or re-created is found anew, never posted to from memory.
  */
-const lineItems = new Map<string, Promise<string>>();
+const lookups = new Map<string, Promise<string>>();
 
-const lineItemKey = (platform: Platform, binding: Lti13Binding, spec: Pick<LineItemSpec, 'resourceId'>) =>
-  JSON.stringify([platform.id, binding.lineitems, spec.resourceId]);
-
-/** Forgets a line item found earlier (the platform no longer knows it). */
-export function forgetLineItem(platform: Platform, binding: Lti13Binding, spec: Pick<LineItemSpec, 'resourceId'>): void {
-  lineItems.delete(lineItemKey(platform, binding, spec));
-}
-
-/** The line item a binding's scores go to: the launch's, or the activity's in the launch's container. */
+/**
+ * The line item a binding's scores go to: the launch's (AGS §3.1 `lineitem`), or, when the launch
+ * gave only the container (`lineitems`), the activity's, found by `resource_id` or created (§3.2.4,
+ * §3.2.5): one lookup per call.
+ */
 export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding: Lti13Binding, spec: LineItemSpec): Promise<string> {
   if (binding.lineitem) return binding.lineitem;
   if (!binding.lineitems) throw new AgsError('the launch gave neither a line item nor a line items URL', false);
@@ -208,12 +205,13 @@ export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding:
       false,
     );
   }
-  const key = lineItemKey(platform, binding, spec);
-  let lineItem = lineItems.get(key);
-  if (!lineItem) {
-    lineItem = findOrCreateLineItem(deps, platform, binding.lineitems, spec, scopes, scopes.includes(agsScopes.lineitem));
-    lineItems.set(key, lineItem);
-    lineItem.catch(() => lineItems.delete(key));
+  const key = JSON.stringify([platform.environmentId, platform.id, binding.lineitems, spec.resourceId]);
+  let lookup = lookups.get(key);
+  if (!lookup) {
+    lookup = findOrCreateLineItem(deps, platform, binding.lineitems, spec, scopes, scopes.includes(agsScopes.lineitem)).finally(() =>
+      lookups.delete(key),
+    );
+    lookups.set(key, lookup);
   }
-  return lineItem;
+  return lookup;
 }

@@ -278,10 +278,9 @@ describe('line items (AGS §3.2)', () => {
     expect(requests.map((r) => r.method)).toEqual(['GET', 'POST']);
     expect(new URL(requests[0]!.url).searchParams.get('resource_id')).toBe('act-1');
     expect(requests[1]!.body).toEqual({ resourceId: 'act-1', label: 'Activity act-1', scoreMaximum: 100, resourceLinkId: 'rl-1' });
-    // cached for the instance: no further request
-    await lineItemOf(deps(), registration, b, spec('act-1'));
-    expect(lms.lineItemRequests.length - before).toBe(2);
-    // found rather than created again (another instance, no cache)
+    // Nothing kept once the lookup settled: the next call asks again (one GET), and finds it.
+    expect(await lineItemOf(deps(), registration, b, spec('act-1'))).toBe(first);
+    expect(lms.lineItemRequests.slice(before).map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
     expect(await findOrCreateLineItem(deps(), registration, b.lineitems!, spec('act-1'), scopesFor(b), true)).toBe(first);
     expect(lms.lineItems.get(context)).toHaveLength(1);
   });

@@ -6,7 +6,7 @@
  * `jsonwebtoken` against lti-bridge's JWKS, and the access token is reused for the next score.
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { agsScore } from '../../../../functions/lti13/ags/tool-passback';
+import { agsScore, lineItemSpec } from '../../../../functions/lti13/ags/tool-passback';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { agsClaim, agsScope, launchFromPlatform, lti, TestPlatform } from '../../../fixtures/lti13-platform';
 
@@ -135,6 +135,28 @@ it('maps progress to AGS scores (activityProgress, gradingProgress, scoreGiven o
   expect(agsScore({ status: 'failed', updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 0, gradingProgress: 'FullyGraded' });
 });
 
+it('creates line items out of 100, labelled with the activity title, or its id when the title is blank', () => {
+  const binding = {
+    version: '1.3',
+    platformId: 'p',
+    sub: 's',
+    scopes: [],
+    lineitems: 'https://lms.example/li',
+    resourceLinkId: 'rl-1',
+  } as const;
+  expect(lineItemSpec({ id: 'act-7', title: 'Fire safety' }, binding)).toEqual({
+    resourceId: 'act-7',
+    label: 'Fire safety',
+    scoreMaximum: 100,
+    resourceLinkId: 'rl-1',
+  });
+  expect(lineItemSpec({ id: 'act-7', title: '  ' }, { ...binding, resourceLinkId: undefined })).toEqual({
+    resourceId: 'act-7',
+    label: 'act-7',
+    scoreMaximum: 100,
+  });
+});
+
 it('posts a score to the launch line item, and a second one with the same access token', async () => {
   const lineitem = lineItemIn('course-1');
   const { userId, sub } = await launchLearner({
@@ -208,6 +230,42 @@ it('creates the activity line item in the launch container when the launch gave 
   await until(second.userId, (p) => p.state === 'delivered');
   expect(lms.lineItems.get('course-2')).toHaveLength(1);
   expect(lms.scores.filter((s) => s.body.userId === second.sub).map((s) => s.body.scoreGiven)).toEqual([100]);
+});
+
+it('looks the line item up once per delivery, so that a column deleted at the platform is created again, not posted to from memory', async () => {
+  // Blackboard Learn's launch from a content item without a grade column carries only `lineitems`
+  // (docs.anthology.com, Blackboard LTI 1.3 "Sample JWT content"; "Authenticating to the LTI Subsystems":
+  // `lineitem` only "if the item that is performing the request has a grading column attached").
+  const context = 'bb-course';
+  const blackboardClaim = {
+    lineitems: lms.lineItemsUrl(context),
+    scope: [agsScope.lineitem, agsScope.resultReadonly, agsScope.score, agsScope.lineitemReadonly],
+  };
+  const { userId, sub } = await launchLearner(blackboardClaim);
+  const requests = () => lms.lineItemRequests.filter((r) => r.url.startsWith(lms.lineItemsUrl(context))).map((r) => r.method);
+
+  await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 80 });
+  await until(userId, (p) => p.state === 'delivered');
+  expect(requests()).toEqual(['GET', 'POST']);
+  const first = lms.lineItems.get(context)![0]!.id;
+
+  // The instructor deletes the column; the next delivery finds none and creates it again.
+  lms.lineItems.set(context, []);
+  await server.admin.request('PUT', progressPath(userId), { status: 'passed', score: 90 });
+  await until(userId, (p) => p.state === 'delivered' && lms.scores.filter((s) => s.body.userId === sub).length === 2);
+  expect(requests()).toEqual(['GET', 'POST', 'GET', 'POST']);
+  expect(lms.lineItems.get(context)).toEqual([expect.objectContaining({ resourceId: activityId, label: 'Fire safety' })]);
+
+  // A column the platform still has is found (one GET, no POST) and gets the score.
+  await server.admin.request('PUT', progressPath(userId), { status: 'passed', score: 95 });
+  await until(userId, (p) => p.state === 'delivered' && lms.scores.filter((s) => s.body.userId === sub).length === 3);
+  expect(requests()).toEqual(['GET', 'POST', 'GET', 'POST', 'GET']);
+  const created = lms.lineItems.get(context)![0]!.id;
+  expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => [s.lineItemUrl, s.body.scoreGiven])).toEqual([
+    [first, 80],
+    [created, 90],
+    [created, 95],
+  ]);
 });
 
 it('retries while the platform is down, then delivers', async () => {
