@@ -70,7 +70,7 @@ export const lti13Deliverer: Deliverer<Lti13Binding> = {
       const lineItem = await lineItemOf(deps, platform, binding, lineItemSpec(activity, binding));
       await sendScore(deps, platform, lineItem, agsScore(progress, binding.sub), scopesFor(binding));
     } catch (error) {
-      if (error instanceof AgsError) throw new DeliveryError(error.message, error.retryable);
+      if (error instanceof AgsError) throw new DeliveryError(error.message, error.retryable, error.retryAfterSeconds);
       throw error;
     }
   },

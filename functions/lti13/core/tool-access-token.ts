@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../academy/model';
-import { OutboundError, retryableStatus } from '../../http/outbound';
+import { answerSnippet, retryableAnswer, retryAfterSeconds } from '../../http/lms-answer';
+import { OutboundError } from '../../http/outbound';
 import type { HttpClient } from '../../ports';
 import type { Clock, Signer } from '../../ports';
 import { claims, clientAssertionType } from './claims';
@@ -20,13 +21,17 @@ export interface ToolAccessTokenDeps {
   readonly clock: Clock;
 }
 
-/** A token could not be had; `retryable` when the platform may give one later (down, slow, 5xx, 429; see `retryableStatus`). */
+/**
+ * A token could not be had; `retryable` when the platform may give one later (down, slow, 5xx, 429;
+ * see `retryableAnswer`), after `retryAfterSeconds` when it said so.
+ */
 export class AccessTokenError extends Error {
   override name = 'AccessTokenError';
 
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -120,14 +125,18 @@ export class PlatformTokens {
       parsed = undefined;
     }
     if (answer.status !== 200) {
-      const code = typeof parsed?.error === 'string' ? ` (${parsed.error})` : '';
+      // RFC 6749 §5.2: `error`, and `error_description` for a human; another answer is quoted as it is.
+      const oauthError =
+        typeof parsed?.error === 'string' ? [parsed.error, parsed.error_description].filter((part) => typeof part === 'string') : [];
+      const said = answerSnippet(oauthError.length > 0 ? { status: answer.status, body: oauthError.join(': ') } : answer, [assertion]);
       const hint =
         answer.status === 400 || answer.status === 401
-          ? ": check the client id, the deployment id and that the platform has the academy's public keyset URL"
+          ? " (check the client id, the deployment id, the token audience and that the platform has the academy's public keyset URL)"
           : '';
       throw new AccessTokenError(
-        `the platform's access token URL answered HTTP ${answer.status}${code}${hint}`,
-        retryableStatus(answer.status),
+        `the platform's access token URL answered HTTP ${answer.status}${said ? `: ${said}` : ''}${hint}`,
+        retryableAnswer(answer),
+        retryAfterSeconds(answer, deps.clock.now()),
       );
     }
     const token = parsed?.access_token;

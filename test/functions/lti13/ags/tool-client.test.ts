@@ -133,7 +133,10 @@ describe('scores (AGS §3.4)', () => {
     lms.tokenAudience = brightspace;
     try {
       const refused = new PlatformTokens().token(deps(), { ...registration, id: 'p-aud' }, [agsScope.score]);
-      await expect(refused).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('HTTP 400 (invalid_client)') });
+      await expect(refused).rejects.toMatchObject({
+        retryable: false,
+        message: expect.stringContaining('HTTP 400: invalid_client: client_assertion: jwt audience invalid'),
+      });
       expect(lms.tokenErrors.at(-1)).toContain('jwt audience invalid');
 
       const before = lms.tokenRequests.length;
@@ -227,12 +230,59 @@ describe('scores (AGS §3.4)', () => {
     });
   });
 
+  it("ends at once on an answer that will not change, quoting it (the bearer token redacted); retries 429 and Canvas's rate-limit 403 after their Retry-After", async () => {
+    const lineItem = await lineItemIn('c-answers');
+    const d = deps();
+    lms.scoreFailures.push({ status: 422, body: { errors: [{ field: 'scoreGiven', message: 'must not exceed the maximum' }] } });
+    await expect(sendScore(d, registration, lineItem, score('sub-6'))).rejects.toMatchObject({
+      name: 'AgsError',
+      status: 422,
+      retryable: false,
+      retryAfterSeconds: undefined,
+      message: `the platform's scores endpoint answered HTTP 422: {"errors":[{"field":"scoreGiven","message":"must not exceed the maximum"}]}`,
+    });
+    await sendScore(d, registration, lineItem, score('sub-6'));
+    const { token } = lms.scores.at(-1)!;
+    lms.scoreFailures.push({ status: 400, body: `invalid request; Authorization: Bearer ${token}; token ${token}` });
+    const echoed = await sendScore(d, registration, lineItem, score('sub-6')).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(echoed?.message).toBe(
+      "the platform's scores endpoint answered HTTP 400: invalid request; Authorization: Bearer [redacted]; token [redacted]",
+    );
+    lms.scoreFailures.push({ status: 403, body: { error: 'insufficient_scope' } });
+    await expect(sendScore(d, registration, lineItem, score('sub-6'))).rejects.toMatchObject({
+      retryable: false,
+      message: `the platform's scores endpoint answered HTTP 403 (the access token was refused: check the scopes granted to the academy): {"error":"insufficient_scope"}`,
+    });
+
+    lms.scoreFailures.push({ status: 429, headers: { 'retry-after': '30' } });
+    await expect(sendScore(d, registration, lineItem, score('sub-6'))).rejects.toMatchObject({ retryable: true, retryAfterSeconds: 30 });
+    // Canvas LMS REST API, "Throttling": a throttled request gets "403 Forbidden (Rate Limit Exceeded)", to retry later.
+    lms.scoreFailures.push({ status: 403, body: '403 Forbidden (Rate Limit Exceeded)' });
+    await expect(sendScore(d, registration, lineItem, score('sub-6'))).rejects.toMatchObject({
+      retryable: true,
+      message: "the platform's scores endpoint answered HTTP 403: 403 Forbidden (Rate Limit Exceeded)",
+    });
+    const at = new Date(now + 45_000).toUTCString();
+    lms.tokenFailures.push({ status: 503, headers: { 'retry-after': at } });
+    await expect(new PlatformTokens().token(d, { ...registration, id: 'p-busy' }, [agsScope.score])).rejects.toMatchObject({
+      name: 'AccessTokenError',
+      retryable: true,
+      retryAfterSeconds: 45,
+      message: `the platform's access token URL answered HTTP 503: temporarily_unavailable`,
+    });
+  });
+
   it('reports a refused client assertion without retrying, and an unreachable token URL as retryable', async () => {
     const lineItem = await lineItemIn('c-refused');
     const wrongClient = { ...registration, id: 'p-wrong', clientId: 'not-the-client' };
     const refused = sendScore(deps(), wrongClient, lineItem, score('sub-5'));
     await expect(refused).rejects.toMatchObject({ retryable: false });
-    await expect(refused).rejects.toThrow(/HTTP 400 \(invalid_client\): check the client id/);
+    await expect(refused).rejects.toThrow(
+      /^the platform's access token URL answered HTTP 400: invalid_client: client_assertion: jwt issuer invalid\. .*\(check the client id, /,
+    );
     expect(lms.tokenErrors.at(-1)).toContain('jwt issuer invalid');
 
     const down = { ...registration, id: 'p-down', tokenUrl: 'http://127.0.0.1:9/token' };

@@ -280,6 +280,22 @@ it('retries while the platform is down, then delivers', async () => {
   expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => s.body.scoreGiven)).toEqual([70]);
 });
 
+it("fails at once, with the platform's answer, when the platform refuses the score (422): no retry", async () => {
+  const lineitem = lineItemIn('course-422');
+  const { userId, sub } = await launchLearner({ scope: [agsScope.score], lineitem });
+  lms.scoreFailures.push({ status: 422, body: { error: 'invalid_score', error_description: 'scoreGiven must not exceed scoreMaximum' } });
+  await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 70 });
+  const failed = await until(userId, (p) => p.state === 'failed');
+  expect(failed).toMatchObject({
+    attempts: 1,
+    lastError: `the platform's scores endpoint answered HTTP 422: {"error":"invalid_score","error_description":"scoreGiven must not exceed scoreMaximum"}`,
+  });
+  // Nothing else is sent: give a (wrong) retry time to come.
+  await new Promise((resolve) => setTimeout(resolve, 2600));
+  expect((await until(userId, () => true)).attempts).toBe(1);
+  expect(lms.scores.filter((s) => s.body.userId === sub)).toEqual([]);
+});
+
 it('records a failed passback when the platform is deactivated, and none without the AGS claim', async () => {
   const lineitem = lineItemIn('course-4');
   const { userId } = await launchLearner({ scope: [agsScope.score], lineitem });
@@ -326,7 +342,10 @@ it("passes back to a platform with a fixed token audience once its registration 
     // Addressed to the token URL, the assertion is refused: failed at once, saying what to check.
     await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 64 });
     const refused = await until(userId, (p) => p.state === 'failed');
-    expect(refused).toMatchObject({ attempts: 1, lastError: expect.stringContaining('HTTP 400 (invalid_client)') });
+    expect(refused).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringContaining('HTTP 400: invalid_client: client_assertion: jwt audience'),
+    });
     expect(brightspace.tokenErrors.at(-1)).toContain('jwt audience invalid');
 
     const patched = await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${registered.json.id}`, {
