@@ -205,7 +205,7 @@ export async function findOrCreateLineItem(
 }
 
 /**
- * Lookups under way, per platform, container and activity: deliveries that run at the same time (an
+ * Lookups under way, per platform, container, activity and scopes: deliveries that run at the same time (an
  * SQS batch of learners finishing one activity together) share one, so that they do not create the
  * line item twice. Nothing is kept once a lookup settles: the next delivery asks the platform again,
  * so a line item the teacher deleted or re-created is found anew, never posted to from memory.
@@ -228,7 +228,7 @@ export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding:
       false,
     );
   }
-  const key = JSON.stringify([platform.environmentId, platform.id, binding.lineitems, spec.resourceId]);
+  const key = JSON.stringify([platform.environmentId, platform.id, binding.lineitems, spec.resourceId, scopes]);
   let lookup = lookups.get(key);
   if (!lookup) {
     lookup = findOrCreateLineItem(deps, platform, binding.lineitems, spec, scopes, scopes.includes(agsScopes.lineitem)).finally(() =>
