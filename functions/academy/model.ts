@@ -144,6 +144,11 @@ export interface Platform {
   readonly authUrl: string;
   /** OAuth 2 access token URL (client credentials with a JWT client assertion). */
   readonly tokenUrl: string;
+  /**
+   * The client assertion's `aud` when the platform wants another than its token URL (Brightspace's
+   * "OAuth 2 Audience", e.g. `https://api.brightspace.com/auth/token`); the token URL when absent.
+   */
+  readonly tokenAudience?: string;
   /** The platform's key set URL. */
   readonly jwksUrl: string;
   /** A deactivated platform's logins, launches and passbacks are refused. */

@@ -10,7 +10,8 @@
  *
  * Pure protocol code: the HTTP client, the message id, the nonce and the time are given.
  */
-import { OutboundError, retryableStatus } from '../http/outbound';
+import { answerSnippet, retryableAnswer, retryAfterSeconds } from '../http/lms-answer';
+import { OutboundError } from '../http/outbound';
 import type { HttpClient } from '../ports';
 import { authorizationHeader, bodyHash, oauthSignature, type SignatureMethod } from './oauth1';
 import { buildPoxRequest, parsePoxResponse, PoxError, type PoxResponse } from './pox';
@@ -38,13 +39,17 @@ export interface ToolOutcomeRequest {
   readonly body: string;
 }
 
-/** A `replaceResult` that did not succeed. `retryable`: the same request may succeed later. */
+/**
+ * A `replaceResult` that did not succeed. `retryable`: the same request may succeed later, after
+ * `retryAfterSeconds` when the LMS said so (`Retry-After`).
+ */
 export class ToolOutcomeError extends Error {
   override name = 'OutcomeError';
 
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -92,9 +97,10 @@ function quote(text: string, max = 300): string {
 /**
  * Sends `replaceResult` and checks the answer: HTTP 2xx and a POX response whose `imsx_codeMajor`
  * is `success`. Anything else throws an {@link ToolOutcomeError} whose message says what the LMS did
- * (with its `imsx_description`), retryable when the LMS may accept it later: no answer, HTTP
- * 408/425/429/5xx, an answer that is not POX (a proxy's error page), or `processing`. `failure` and
- * `unsupported` are the LMS's decision and are not retried.
+ * (with its `imsx_description`, or a quote of its body), retryable when the LMS may accept it later:
+ * no answer, HTTP 408/425/429/5xx (after its `Retry-After`), an answer that is not POX (a proxy's
+ * error page), or `processing`. `failure` and `unsupported` (with HTTP 200), and any other HTTP 4xx
+ * (400, a 401 or 403 refusing the signature, 404, 422), are the LMS's decision and are not retried.
  */
 export async function sendReplaceResult(http: HttpClient, input: ReplaceResultInput): Promise<PoxResponse> {
   const request = signedReplaceResult(input);
@@ -114,7 +120,17 @@ export async function sendReplaceResult(http: HttpClient, input: ReplaceResultIn
     throw new ToolOutcomeError(`the outcome service could not be reached: ${error.message}`, true);
   }
   if (response.status < 200 || response.status > 299) {
-    throw new ToolOutcomeError(`the outcome service answered HTTP ${response.status}`, retryableStatus(response.status));
+    const retryable = retryableAnswer(response);
+    const hint =
+      (response.status === 401 || response.status === 403) && !retryable
+        ? " (the LMS refused the request: check the activity's LTI 1.2 key and secret in the LMS)"
+        : '';
+    const said = answerSnippet(response, [input.consumerSecret, request.headers.authorization ?? '']);
+    throw new ToolOutcomeError(
+      `the outcome service answered HTTP ${response.status}${hint}${said ? `: ${said}` : ''}`,
+      retryable,
+      retryable ? retryAfterSeconds(response, input.timestamp * 1000) : undefined,
+    );
   }
   let pox: PoxResponse;
   try {

@@ -58,7 +58,7 @@ export const lti12Deliverer: Deliverer<Lti12Binding> = {
         timestamp: Math.floor(deps.clock.now() / 1000),
       });
     } catch (error) {
-      if (error instanceof ToolOutcomeError) throw new DeliveryError(error.message, error.retryable);
+      if (error instanceof ToolOutcomeError) throw new DeliveryError(error.message, error.retryable, error.retryAfterSeconds);
       throw error;
     }
   },

@@ -52,10 +52,11 @@ export type DelivererRegistry = {
 
 /**
  * A failed attempt. `retryable`: the LMS may accept the same request later (it was down, slow, or
- * answered 408/425/429/5xx: `retryableStatus` in `../../http/outbound.ts`); otherwise only a change at
- * the LMS or in the academy helps, so the delivery is `failed` at once. `message` becomes the
- * delivery's `lastError`: it must say what went wrong in words an LMS administrator understands, and
- * never hold a secret.
+ * answered 408/425/429/5xx: `retryableAnswer` in `../../http/lms-answer.ts`); otherwise only a change
+ * at the LMS or in the academy helps (it answered 400, 401 with a fresh token, 403, 404, 422, …), so
+ * the delivery is `failed` at once. `message` becomes the delivery's `lastError`: it must say what
+ * went wrong in words an LMS administrator understands, quote what the LMS answered, and never hold
+ * a secret. `retryAfterSeconds`: how long the LMS asked to wait (`Retry-After`), when it did.
  */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
@@ -63,6 +64,7 @@ export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -166,7 +166,7 @@ export async function attemptDelivery(deps: PassbackDeps, message: PassbackMessa
   const retry = error !== undefined && error.retryable && shouldRetry(policy, attempts);
   let delaySeconds = 0;
   if (retry) {
-    delaySeconds = retryDelaySeconds(policy, attempts, deps.random ?? cryptoRandom);
+    delaySeconds = retryDelaySeconds(policy, attempts, deps.random ?? cryptoRandom, error?.retryAfterSeconds);
     await deps.passbackQueue.send({ ...keyOf(message), sequence: message.sequence, attempt: attempts }, { delaySeconds });
   }
   const state = error === undefined ? 'delivered' : retry ? 'pending' : 'failed';

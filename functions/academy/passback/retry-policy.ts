@@ -55,13 +55,19 @@ export function shouldRetry(policy: RetryPolicy, attempts: number): boolean {
 /**
  * Whole seconds to wait after the `attempts`-th failed try (1 → about `firstDelaySeconds`), at least
  * 1 and at most `maxDelaySeconds` (and never above SQS's limit). `random` answers a number in [0, 1).
+ *
+ * `retryAfterSeconds` is what the LMS asked for (`Retry-After`, RFC 9110 §10.2.3): the wait is never
+ * shorter than that, up to `maxDelaySeconds`, so that an LMS that names a time beyond the policy's
+ * longest wait is still tried within it (and the delivery does not outlive the policy's hour). The
+ * backoff still holds when the LMS asks for less: its jitter spreads deliveries that failed together.
  */
-export function retryDelaySeconds(policy: RetryPolicy, attempts: number, random: () => number): number {
+export function retryDelaySeconds(policy: RetryPolicy, attempts: number, random: () => number, retryAfterSeconds?: number): number {
   const exponent = Math.max(0, attempts - 1);
   const nominal = Math.min(policy.maxDelaySeconds, policy.firstDelaySeconds * policy.factor ** exponent);
   const spread = 1 - policy.jitter + 2 * policy.jitter * random();
-  const delay = Math.round(Math.min(policy.maxDelaySeconds, nominal * spread));
-  return Math.min(sqsMaxDelaySeconds, Math.max(1, delay));
+  const backoff = Math.round(Math.min(policy.maxDelaySeconds, nominal * spread));
+  const asked = retryAfterSeconds === undefined ? 0 : Math.min(policy.maxDelaySeconds, Math.ceil(retryAfterSeconds));
+  return Math.min(sqsMaxDelaySeconds, Math.max(1, backoff, asked));
 }
 
 /** The nominal waits of a policy (no jitter), in order: what `retryDelaySeconds` aims at. */

@@ -5,7 +5,8 @@
  * the token once and repeats the call.
  */
 import type { Platform } from '../../academy/model';
-import { OutboundError, retryableStatus } from '../../http/outbound';
+import { answerSnippet, retryableAnswer, retryAfterSeconds } from '../../http/lms-answer';
+import { OutboundError } from '../../http/outbound';
 import type { OutboundResponse } from '../../ports';
 import type { Lti13Binding } from '../../ports';
 import { platformTokens, AccessTokenError, type ToolAccessTokenDeps, type PlatformTokens } from '../core/tool-access-token';
@@ -25,9 +26,17 @@ export class AgsError extends Error {
     readonly retryable: boolean,
     /** The platform's HTTP status, when it answered. */
     readonly status?: number,
+    /** How long the platform asked to wait (`Retry-After`), when it did. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+}
+
+/** An answer, with the bearer token it was sent with (to keep it out of any quote of the answer). */
+interface Answered {
+  readonly token: string;
+  readonly answer: OutboundResponse;
 }
 
 /** `application/vnd.ims.lis.v1.score+json` (AGS 2.0 §3.4.3-3.4.9). */
@@ -65,21 +74,25 @@ export function scopesFor(binding: Lti13Binding): string[] {
   return [agsScopes.score];
 }
 
-/** Sends with a bearer token; on 401 the token is renewed once and the request sent again. */
+/**
+ * Sends with a bearer token; on 401 the token is renewed once and the request sent again. A second
+ * 401, with a token just issued, is the platform's decision (it does not accept the academy's
+ * credentials or scopes for this call): the caller fails it without retrying.
+ */
 async function authorized(
   deps: ToolAgsDeps,
   platform: Platform,
   scopes: readonly string[],
   what: string,
   send: (token: string) => Promise<OutboundResponse>,
-): Promise<OutboundResponse> {
+): Promise<Answered> {
   const tokens = deps.tokens ?? platformTokens;
-  const attempt = async () => {
+  const attempt = async (): Promise<Answered> => {
     let token: string;
     try {
       token = await tokens.token(deps, platform, scopes);
     } catch (error) {
-      if (error instanceof AccessTokenError) throw new AgsError(error.message, error.retryable);
+      if (error instanceof AccessTokenError) throw new AgsError(error.message, error.retryable, undefined, error.retryAfterSeconds);
       throw error;
     }
     try {
@@ -92,15 +105,25 @@ async function authorized(
     }
   };
   const first = await attempt();
-  if (first.answer.status !== 401) return first.answer;
+  if (first.answer.status !== 401) return first;
   tokens.invalidate(platform, scopes, first.token);
-  return (await attempt()).answer;
+  return attempt();
 }
 
-function failure(what: string, answer: OutboundResponse): AgsError {
+/** The error of an answer that is not the one asked for: its status and what it said, when to retry. */
+function failure(deps: ToolAgsDeps, what: string, { token, answer }: Answered): AgsError {
+  const retryable = retryableAnswer(answer);
   const hint =
-    answer.status === 401 || answer.status === 403 ? ' (the access token was refused: check the scopes granted to the academy)' : '';
-  return new AgsError(`the platform's ${what} answered HTTP ${answer.status}${hint}`, retryableStatus(answer.status), answer.status);
+    (answer.status === 401 || answer.status === 403) && !retryable
+      ? ' (the access token was refused: check the scopes granted to the academy)'
+      : '';
+  const said = answerSnippet(answer, [token]);
+  return new AgsError(
+    `the platform's ${what} answered HTTP ${answer.status}${hint}${said ? `: ${said}` : ''}`,
+    retryable,
+    answer.status,
+    retryable ? retryAfterSeconds(answer, deps.clock.now()) : undefined,
+  );
 }
 
 /** POSTs a score to a line item (§3.4). */
@@ -113,7 +136,7 @@ export async function sendScore(
 ): Promise<void> {
   const url = scoresUrl(lineItemUrl);
   const body = JSON.stringify(score);
-  const answer = await authorized(deps, platform, scopes, 'scores endpoint', (token) =>
+  const answered = await authorized(deps, platform, scopes, 'scores endpoint', (token) =>
     deps.http.send({
       method: 'POST',
       url,
@@ -121,7 +144,7 @@ export async function sendScore(
       body,
     }),
   );
-  if (answer.status < 200 || answer.status > 299) throw failure('scores endpoint', answer);
+  if (answered.answer.status < 200 || answered.answer.status > 299) throw failure(deps, 'scores endpoint', answered);
 }
 
 /**
@@ -145,10 +168,10 @@ export async function findOrCreateLineItem(
       headers: { accept: agsMediaTypes.lineitemContainer, authorization: `Bearer ${token}` },
     }),
   );
-  if (listed.status !== 200) throw failure('line items endpoint', listed);
+  if (listed.answer.status !== 200) throw failure(deps, 'line items endpoint', listed);
   let items: unknown;
   try {
-    items = JSON.parse(listed.body);
+    items = JSON.parse(listed.answer.body);
   } catch {
     throw new AgsError("the platform's line items endpoint answered something that is not JSON", false);
   }
@@ -170,10 +193,10 @@ export async function findOrCreateLineItem(
       body: JSON.stringify(spec),
     }),
   );
-  if (created.status !== 200 && created.status !== 201) throw failure('line items endpoint', created);
+  if (created.answer.status !== 200 && created.answer.status !== 201) throw failure(deps, 'line items endpoint', created);
   let item: { id?: unknown } | undefined;
   try {
-    item = JSON.parse(created.body) as { id?: unknown };
+    item = JSON.parse(created.answer.body) as { id?: unknown };
   } catch {
     item = undefined;
   }
@@ -182,21 +205,18 @@ export async function findOrCreateLineItem(
 }
 
 /**
- * Line items found or created, per platform, container and activity, for the life of the instance
- * (§4.4: persist rather than query each time); concurrent deliveries share one lookup, so that they
- * do not create the line item twice.
+ * Lookups under way, per platform, container, activity and scopes: deliveries that run at the same time (an
+ * SQS batch of learners finishing one activity together) share one, so that they do not create the
+ * line item twice. Nothing is kept once a lookup settles: the next delivery asks the platform again,
+ * so a line item the teacher deleted or re-created is found anew, never posted to from memory.
  */
-const lineItems = new Map<string, Promise<string>>();
+const lookups = new Map<string, Promise<string>>();
 
-const lineItemKey = (platform: Platform, binding: Lti13Binding, spec: Pick<LineItemSpec, 'resourceId'>) =>
-  JSON.stringify([platform.id, binding.lineitems, spec.resourceId]);
-
-/** Forgets a line item found earlier (the platform no longer knows it). */
-export function forgetLineItem(platform: Platform, binding: Lti13Binding, spec: Pick<LineItemSpec, 'resourceId'>): void {
-  lineItems.delete(lineItemKey(platform, binding, spec));
-}
-
-/** The line item a binding's scores go to: the launch's, or the activity's in the launch's container. */
+/**
+ * The line item a binding's scores go to: the launch's (AGS §3.1 `lineitem`), or, when the launch
+ * gave only the container (`lineitems`), the activity's, found by `resource_id` or created (§3.2.4,
+ * §3.2.5): one lookup per call.
+ */
 export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding: Lti13Binding, spec: LineItemSpec): Promise<string> {
   if (binding.lineitem) return binding.lineitem;
   if (!binding.lineitems) throw new AgsError('the launch gave neither a line item nor a line items URL', false);
@@ -208,12 +228,13 @@ export async function lineItemOf(deps: ToolAgsDeps, platform: Platform, binding:
       false,
     );
   }
-  const key = lineItemKey(platform, binding, spec);
-  let lineItem = lineItems.get(key);
-  if (!lineItem) {
-    lineItem = findOrCreateLineItem(deps, platform, binding.lineitems, spec, scopes, scopes.includes(agsScopes.lineitem));
-    lineItems.set(key, lineItem);
-    lineItem.catch(() => lineItems.delete(key));
+  const key = JSON.stringify([platform.environmentId, platform.id, binding.lineitems, spec.resourceId, scopes]);
+  let lookup = lookups.get(key);
+  if (!lookup) {
+    lookup = findOrCreateLineItem(deps, platform, binding.lineitems, spec, scopes, scopes.includes(agsScopes.lineitem)).finally(() =>
+      lookups.delete(key),
+    );
+    lookups.set(key, lookup);
   }
-  return lineItem;
+  return lookup;
 }

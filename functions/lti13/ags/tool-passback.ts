@@ -4,7 +4,7 @@
  * the activity's line item in the launch's line items container (found or created, §3.2, §4.8), with
  * an access token of the platform (`functions/lti13/core/tool-access-token.ts`).
  */
-import { AgsError, forgetLineItem, lineItemOf, sendScore, scopesFor, type LineItemSpec, type ToolScore } from './tool-client';
+import { AgsError, lineItemOf, sendScore, scopesFor, type LineItemSpec, type ToolScore } from './tool-client';
 import type { Lti13Binding } from '../../ports';
 import { DeliveryError, type Deliverer } from '../../academy/passback/deliverer';
 import type { Activity, Progress } from '../../academy/model';
@@ -40,11 +40,15 @@ export function agsScore(progress: Pick<Progress, 'status' | 'score' | 'updatedA
   }
 }
 
-/** The line item the academy creates for an activity in a platform's container. */
-function lineItemSpec(activity: Activity, binding: Lti13Binding): LineItemSpec {
+/**
+ * The line item the academy creates for an activity in a platform's container (AGS §3.2.5): the
+ * activity's id as `resourceId` (§3.2.10), so that the next delivery finds it; its title as `label`
+ * (Canvas names the gradebook column after it), or its id when it has none; out of 100.
+ */
+export function lineItemSpec(activity: Pick<Activity, 'id' | 'title'>, binding: Lti13Binding): LineItemSpec {
   return {
     resourceId: activity.id,
-    label: activity.title,
+    label: activity.title.trim() || activity.id,
     scoreMaximum,
     ...(binding.resourceLinkId ? { resourceLinkId: binding.resourceLinkId } : {}),
   };
@@ -62,16 +66,11 @@ export const lti13Deliverer: Deliverer<Lti13Binding> = {
     if (!platform) throw new DeliveryError('the LTI 1.3 platform this learner launched from is no longer registered in the academy', false);
     if (!platform.activated)
       throw new DeliveryError('the LTI 1.3 platform this learner launched from is deactivated in the academy', false);
-    const spec = lineItemSpec(activity, binding);
     try {
-      const lineItem = await lineItemOf(deps, platform, binding, spec);
-      await sendScore(deps, platform, lineItem, agsScore(progress, binding.sub), scopesFor(binding)).catch((error: unknown) => {
-        // A line item found earlier may have been deleted at the platform: look it up again next time.
-        if (!binding.lineitem && error instanceof AgsError && error.status === 404) forgetLineItem(platform, binding, spec);
-        throw error;
-      });
+      const lineItem = await lineItemOf(deps, platform, binding, lineItemSpec(activity, binding));
+      await sendScore(deps, platform, lineItem, agsScore(progress, binding.sub), scopesFor(binding));
     } catch (error) {
-      if (error instanceof AgsError) throw new DeliveryError(error.message, error.retryable);
+      if (error instanceof AgsError) throw new DeliveryError(error.message, error.retryable, error.retryAfterSeconds);
       throw error;
     }
   },

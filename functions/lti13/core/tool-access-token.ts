@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../academy/model';
-import { OutboundError, retryableStatus } from '../../http/outbound';
+import { answerSnippet, retryableAnswer, retryAfterSeconds } from '../../http/lms-answer';
+import { OutboundError } from '../../http/outbound';
 import type { HttpClient } from '../../ports';
 import type { Clock, Signer } from '../../ports';
 import { claims, clientAssertionType } from './claims';
@@ -20,13 +21,17 @@ export interface ToolAccessTokenDeps {
   readonly clock: Clock;
 }
 
-/** A token could not be had; `retryable` when the platform may give one later (down, slow, 5xx, 429; see `retryableStatus`). */
+/**
+ * A token could not be had; `retryable` when the platform may give one later (down, slow, 5xx, 429;
+ * see `retryableAnswer`), after `retryAfterSeconds` when it said so.
+ */
 export class AccessTokenError extends Error {
   override name = 'AccessTokenError';
 
   constructor(
     message: string,
     readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -43,13 +48,18 @@ interface CachedToken {
   readonly renewAt: number;
 }
 
-/** The client assertion (Security 1.0 §4.1.1; Core 1.3 §6.2: `iss` = `sub` = client id; §6.2.1 deployment id). */
+/**
+ * The client assertion (Security 1.0 §4.1.1; Core 1.3 §6.2: `iss` = `sub` = client id; §6.2.1
+ * deployment id). `aud` is the registration's `tokenAudience` when set (Brightspace names a fixed
+ * "OAuth 2 Audience"), else the token URL (RFC 7523 §3 point 3). Times are whole seconds (RFC 7519
+ * §2 NumericDate): Blackboard refuses an `iat` with a fraction.
+ */
 export function clientAssertionClaims(platform: Platform, now: number, jti: string): Record<string, unknown> {
   const iat = Math.floor(now / 1000);
   return {
     iss: platform.clientId,
     sub: platform.clientId,
-    aud: platform.tokenUrl,
+    aud: platform.tokenAudience ?? platform.tokenUrl,
     iat,
     exp: iat + assertionLifetimeSeconds,
     jti,
@@ -116,14 +126,18 @@ export class PlatformTokens {
       parsed = undefined;
     }
     if (answer.status !== 200) {
-      const code = typeof parsed?.error === 'string' ? ` (${parsed.error})` : '';
+      // RFC 6749 §5.2: `error`, and `error_description` for a human; another answer is quoted as it is.
+      const oauthError =
+        typeof parsed?.error === 'string' ? [parsed.error, parsed.error_description].filter((part) => typeof part === 'string') : [];
+      const said = answerSnippet(oauthError.length > 0 ? { status: answer.status, body: oauthError.join(': ') } : answer, [assertion]);
       const hint =
         answer.status === 400 || answer.status === 401
-          ? ": check the client id, the deployment id and that the platform has the academy's public keyset URL"
+          ? " (check the client id, the deployment id, the token audience and that the platform has the academy's public keyset URL)"
           : '';
       throw new AccessTokenError(
-        `the platform's access token URL answered HTTP ${answer.status}${code}${hint}`,
-        retryableStatus(answer.status),
+        `the platform's access token URL answered HTTP ${answer.status}${said ? `: ${said}` : ''}${hint}`,
+        retryableAnswer(answer),
+        retryAfterSeconds(answer, deps.clock.now()),
       );
     }
     const token = parsed?.access_token;
@@ -137,11 +151,12 @@ export class PlatformTokens {
 }
 
 function cacheKey(platform: Platform, scopes: readonly string[]): string {
-  // The registration's token URL, client id and deployment are part of the key: editing them asks anew.
+  // The registration's token URL and audience, client id and deployment are part of the key: editing them asks anew.
   return JSON.stringify([
     platform.environmentId,
     platform.id,
     platform.tokenUrl,
+    platform.tokenAudience ?? null,
     platform.clientId,
     platform.deploymentIds,
     [...new Set(scopes)].sort(),

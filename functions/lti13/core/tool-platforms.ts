@@ -32,13 +32,37 @@ const fields = {
   accountLinking: accountLinkingBody,
 };
 
+/**
+ * The client assertion's `aud` (RFC 7523 §3 point 3: the token endpoint's URL "MAY be used", so a
+ * platform may name another): a StringOrURI (RFC 7519 §4.1.3), so one with a `:` must be a URI.
+ */
+const tokenAudience = nonEmpty('tokenAudience', 1000).refine(
+  (value) => !/\s/.test(value) && (!value.includes(':') || URL.canParse(value)),
+  {
+    error: 'tokenAudience must be an absolute URL or a string without spaces',
+  },
+);
+
 const optional = Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
   [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
 };
 const { name, issuer, clientId, authUrl, tokenUrl, jwksUrl } = fields;
-const createBody = z.strictObject({ ...optional, name, issuer, clientId, authUrl, tokenUrl, jwksUrl });
-/** A PATCH may clear the platform's own account linking with `null`, so that the environment's applies. */
-const patchBody = z.strictObject({ ...optional, accountLinking: fields.accountLinking.nullable().optional() });
+const createBody = z.strictObject({
+  ...optional,
+  name,
+  issuer,
+  clientId,
+  authUrl,
+  tokenUrl,
+  jwksUrl,
+  tokenAudience: tokenAudience.optional(),
+});
+/** A PATCH may clear the platform's own account linking or token audience with `null` (the environment's, the token URL again). */
+const patchBody = z.strictObject({
+  ...optional,
+  accountLinking: fields.accountLinking.nullable().optional(),
+  tokenAudience: tokenAudience.nullable().optional(),
+});
 
 /** `deploymentId` is `deploymentIds` of one; giving both is a mistake worth naming. */
 function deploymentsOf(input: { deploymentIds?: string[]; deploymentId?: string }): { deploymentIds?: string[] } {
@@ -139,15 +163,21 @@ export async function listPlatforms(
   return deps.platformRegistrations.list(environmentId);
 }
 
+/** `current` with the fields of a patch: a field left out stays as it was, one set to `null` is removed. */
+function patched(current: Platform, patch: object): Platform {
+  const next: Record<string, unknown> = { ...current };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete next[name];
+    else if (value !== undefined) next[name] = value;
+  }
+  return next as unknown as Platform;
+}
+
 export async function patchPlatform(deps: PlatformDeps, environmentId: string, id: string, body: unknown): Promise<Platform> {
   const current = await getPlatform(deps, environmentId, id);
-  const { deploymentId, deploymentIds, accountLinking, ...input } = parse(patchBody, body);
-  const { accountLinking: _previous, ...kept } = current;
+  const { deploymentId, deploymentIds, ...input } = parse(patchBody, body);
   const next: Platform = {
-    ...(accountLinking === null ? kept : current),
-    ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)),
-    ...deploymentsOf({ deploymentId, deploymentIds }),
-    ...(accountLinking ? { accountLinking } : {}),
+    ...patched(current, { ...input, ...deploymentsOf({ deploymentId, deploymentIds }) }),
     updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
   };
   checkUrls(deps, next);

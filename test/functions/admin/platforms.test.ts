@@ -127,6 +127,41 @@ it('patches fields, moves the (issuer, clientId) claim, and refuses a taken pair
   expect(invalid.json.field).toBe('tokenUrl');
 });
 
+it('keeps an optional tokenAudience: set on creation, changed or cleared (null) by a patch, refused when malformed', async () => {
+  // Brightspace's registration page gives a "Brightspace OAuth 2 Audience" next to its token URL
+  // (D2L Community, "Tool registration, deployment and links", article 23662).
+  const brightspace = 'https://api.brightspace.com/auth/token';
+  const created = await admin().request('POST', base, platform({ clientId: 'aud-1', tokenAudience: brightspace }));
+  expect(created.status).toBe(201);
+  expect(created.json.tokenAudience).toBe(brightspace);
+  const path = `${base}/${created.json.id}`;
+  expect((await admin().request('GET', path)).json.tokenAudience).toBe(brightspace);
+
+  const changed = await admin().request('PATCH', path, { tokenAudience: 'lms-audience', name: 'Brightspace' });
+  expect(changed.json).toMatchObject({ tokenAudience: 'lms-audience', name: 'Brightspace' });
+  // left out of a patch: kept
+  expect((await admin().request('PATCH', path, { activated: false })).json.tokenAudience).toBe('lms-audience');
+  const cleared = await admin().request('PATCH', path, { tokenAudience: null });
+  expect(cleared.status).toBe(200);
+  expect(cleared.json).not.toHaveProperty('tokenAudience');
+  expect(await admin().request('GET', path)).toMatchObject({ json: { name: 'Brightspace', activated: false } });
+  expect((await admin().request('GET', path)).json).not.toHaveProperty('tokenAudience');
+
+  for (const bad of ['', 'has space', 'urn:x y', 'a'.repeat(1001), 42, 'http://[::1']) {
+    await expectError(await admin().request('PATCH', path, { tokenAudience: bad }), {
+      status: 400,
+      code: 'invalid_request',
+      field: 'tokenAudience',
+    });
+  }
+  await expectError(await admin().request('POST', base, platform({ clientId: 'aud-2', tokenAudience: null })), {
+    status: 400,
+    code: 'invalid_request',
+    field: 'tokenAudience',
+  });
+  expect((await admin().request('POST', base, platform({ clientId: 'aud-3', tokenAudience: 'urn:lms:token' }))).status).toBe(201);
+});
+
 it('deletes a platform and frees its pair; 404 for unknown ids and through another environment', async () => {
   const created = (await admin().request('POST', base, platform({ clientId: 'gone' }))).json;
   expect((await admin().request('GET', `/admin/environments/other/platforms/${created.id}`)).status).toBe(404);

@@ -126,12 +126,57 @@ describe('sendReplaceResult: what the LMS answers decides the error', () => {
     [425, true],
     [408, true],
     [404, false],
-    [401, false],
+    [400, false],
+    [422, false],
   ])('HTTP %i → retryable %s', async (status, retryable) => {
     receiver.answer = () => ({ status });
     const error = await failure(sendReplaceResult(http, input()));
     expect(error.message).toBe(`the outcome service answered HTTP ${status}`);
     expect(error.retryable).toBe(retryable);
+  });
+
+  it('HTTP 401 and 403 refuse the signature: not retried, and the message says what to check', async () => {
+    for (const status of [401, 403]) {
+      receiver.answer = () => ({ status });
+      const error = await failure(sendReplaceResult(http, input()));
+      expect(error).toMatchObject({
+        retryable: false,
+        message: `the outcome service answered HTTP ${status} (the LMS refused the request: check the activity's LTI 1.2 key and secret in the LMS)`,
+      });
+    }
+  });
+
+  it("a permanent refusal quotes the LMS's answer: one line, its tags removed, bounded, credentials redacted", async () => {
+    const sent = input();
+    const echoed = signedReplaceResult(sent).headers.authorization!;
+    receiver.answer = () => ({
+      status: 400,
+      rawBody: `<!doctype html><html><head><style>p{}</style></head><body><h1>Bad Request</h1>\n<p>Invalid sourcedid &amp; score</p><pre>${echoed}</pre><p>${'x'.repeat(400)}</p></body></html>`,
+    });
+    const error = await failure(sendReplaceResult(http, sent));
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/^the outcome service answered HTTP 400: Bad Request Invalid sourcedid & score \[redacted\] x+…$/);
+    expect(error.message.length).toBeLessThan('the outcome service answered HTTP 400: '.length + 202);
+    expect(error.message).not.toContain('oauth_signature');
+  });
+
+  it("Canvas's 403 Forbidden (Rate Limit Exceeded) is retried", async () => {
+    // Canvas LMS REST API, "Throttling": a throttled request gets "403 Forbidden (Rate Limit Exceeded)",
+    // and the application "should … retry the request at a later time".
+    receiver.answer = () => ({ status: 403, rawBody: '403 Forbidden (Rate Limit Exceeded)' });
+    const error = await failure(sendReplaceResult(http, input()));
+    expect(error).toMatchObject({ retryable: true, message: 'the outcome service answered HTTP 403: 403 Forbidden (Rate Limit Exceeded)' });
+  });
+
+  it('reads Retry-After of a retryable answer, in seconds or as an HTTP date (RFC 9110 §10.2.3)', async () => {
+    receiver.answer = () => ({ status: 429, headers: { 'retry-after': '120' } });
+    expect(await failure(sendReplaceResult(http, input()))).toMatchObject({ retryable: true, retryAfterSeconds: 120 });
+    const sent = input();
+    const at = new Date((sent.timestamp + 90) * 1000).toUTCString();
+    receiver.answer = () => ({ status: 503, headers: { 'retry-after': at } });
+    expect(await failure(sendReplaceResult(http, sent))).toMatchObject({ retryable: true, retryAfterSeconds: 90 });
+    receiver.answer = () => ({ status: 503, headers: { 'retry-after': 'soon' } });
+    expect((await failure(sendReplaceResult(http, input()))).retryAfterSeconds).toBeUndefined();
   });
 
   it('imsx_codeMajor failure is not retried and quotes the description', async () => {

@@ -258,6 +258,40 @@ describe('an LMS that refuses or is down', () => {
     expect(Date.now() - started).toBeLessThan(12_000);
   });
 
+  it('HTTP 429 with Retry-After: the retry waits as long as the LMS asked, not the 2 s of the policy', async () => {
+    const userId = await launchLearner({ serviceUrl: `${receiver.baseUrl}/outcomes/throttled`, sourcedId: 'throttled-1' });
+    let calls = 0;
+    receiver.answer = (r) =>
+      r.path === '/outcomes/throttled' && ++calls === 1
+        ? { status: 429, headers: { 'retry-after': '5' }, rawBody: 'Too many grade updates, slow down' }
+        : { status: 200, codeMajor: 'success' };
+    await putProgress(userId, { status: 'completed', score: 75 });
+    const meanwhile = await until(userId, (v) => v.passbacks[0]?.attempts === 1);
+    expect(onlyPassback(meanwhile)).toMatchObject({
+      state: 'pending',
+      lastError: 'the outcome service answered HTTP 429: Too many grade updates, slow down',
+    });
+    const view = await until(userId, (v) => v.passbacks[0]?.state === 'delivered', 20_000);
+    expect(onlyPassback(view)).toMatchObject({ attempts: 2, lastError: null });
+    const sent = receiver.received.filter((r) => r.sourcedId === 'throttled-1');
+    expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(4900);
+  });
+
+  it("HTTP 400: failed after one attempt, lastError quoting the LMS's answer", async () => {
+    const userId = await launchLearner({ serviceUrl: `${receiver.baseUrl}/outcomes/bad`, sourcedId: 'bad-1' });
+    receiver.answer = (r) =>
+      r.path === '/outcomes/bad'
+        ? { status: 400, rawBody: '<html><body><h1>Bad Request</h1><p>Unknown lis_result_sourcedid</p></body></html>' }
+        : { status: 200, codeMajor: 'success' };
+    await putProgress(userId, { status: 'completed', score: 20 });
+    const view = await until(userId, (v) => v.passbacks[0]?.state === 'failed');
+    expect(onlyPassback(view)).toMatchObject({
+      attempts: 1,
+      lastError: 'the outcome service answered HTTP 400: Bad Request Unknown lis_result_sourcedid',
+    });
+    expect(receiver.received.filter((r) => r.sourcedId === 'bad-1')).toHaveLength(1);
+  });
+
   it('an LMS that is down (connection refused) gets the newest score when it is back; an update meanwhile wins', async () => {
     const lms = await startOutcomesReceiver();
     try {

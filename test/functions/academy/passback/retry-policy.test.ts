@@ -48,4 +48,13 @@ describe('passback retry policy', () => {
   it('treats attempt counts below 1 as the first retry', () => {
     expect(retryDelaySeconds(passbackRetryPolicy, 0, middle)).toBe(2);
   });
+
+  it("waits at least the LMS's Retry-After, up to the policy's longest wait; the backoff holds when it asks for less", () => {
+    expect(retryDelaySeconds(passbackRetryPolicy, 1, middle, 120)).toBe(120);
+    expect(retryDelaySeconds(passbackRetryPolicy, 1, middle, 29.2)).toBe(30);
+    expect(retryDelaySeconds(passbackRetryPolicy, 1, middle, 3600)).toBe(300);
+    expect(retryDelaySeconds(passbackRetryPolicy, 6, middle, 1)).toBe(64);
+    expect(retryDelaySeconds(passbackRetryPolicy, 1, middle, 0)).toBe(2);
+    expect(retryDelaySeconds(passbackRetryPolicy, 1, middle, undefined)).toBe(2);
+  });
 });

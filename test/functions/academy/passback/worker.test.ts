@@ -211,6 +211,23 @@ describe('a retryable failure', () => {
     expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 4 });
   });
 
+  it("re-enqueues after the LMS's Retry-After when it is longer than the backoff, capped at the policy's longest wait", async () => {
+    for (const [asked, delay] of [
+      [120, 120],
+      [3600, 300],
+      [1, 2],
+    ] as const) {
+      const { userId, message } = await learner();
+      behaviour = async () => {
+        throw new DeliveryError('the outcome service answered HTTP 429', true, asked);
+      };
+      sqs.resetHistory();
+      await worker()(sqsEvent(['m-1', message]));
+      expect(sentMessages()).toEqual([expect.objectContaining({ DelaySeconds: delay, body: { ...message, attempt: 1 } })]);
+      expect(await delivery(userId)).toMatchObject({ state: 'pending', attempts: 1 });
+    }
+  });
+
   it('after the last attempt of the policy: failed, kept with its last error, nothing re-enqueued', async () => {
     const { userId, message } = await learner();
     behaviour = async () => {

@@ -6,7 +6,7 @@
  * `jsonwebtoken` against lti-bridge's JWKS, and the access token is reused for the next score.
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
-import { agsScore } from '../../../../functions/lti13/ags/tool-passback';
+import { agsScore, lineItemSpec } from '../../../../functions/lti13/ags/tool-passback';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { agsClaim, agsScope, launchFromPlatform, lti, TestPlatform } from '../../../fixtures/lti13-platform';
 
@@ -135,6 +135,28 @@ it('maps progress to AGS scores (activityProgress, gradingProgress, scoreGiven o
   expect(agsScore({ status: 'failed', updatedAt: at }, 'u')).toMatchObject({ scoreGiven: 0, gradingProgress: 'FullyGraded' });
 });
 
+it('creates line items out of 100, labelled with the activity title, or its id when the title is blank', () => {
+  const binding = {
+    version: '1.3',
+    platformId: 'p',
+    sub: 's',
+    scopes: [],
+    lineitems: 'https://lms.example/li',
+    resourceLinkId: 'rl-1',
+  } as const;
+  expect(lineItemSpec({ id: 'act-7', title: 'Fire safety' }, binding)).toEqual({
+    resourceId: 'act-7',
+    label: 'Fire safety',
+    scoreMaximum: 100,
+    resourceLinkId: 'rl-1',
+  });
+  expect(lineItemSpec({ id: 'act-7', title: '  ' }, { ...binding, resourceLinkId: undefined })).toEqual({
+    resourceId: 'act-7',
+    label: 'act-7',
+    scoreMaximum: 100,
+  });
+});
+
 it('posts a score to the launch line item, and a second one with the same access token', async () => {
   const lineitem = lineItemIn('course-1');
   const { userId, sub } = await launchLearner({
@@ -210,6 +232,42 @@ it('creates the activity line item in the launch container when the launch gave 
   expect(lms.scores.filter((s) => s.body.userId === second.sub).map((s) => s.body.scoreGiven)).toEqual([100]);
 });
 
+it('looks the line item up once per delivery, so that a column deleted at the platform is created again, not posted to from memory', async () => {
+  // Blackboard Learn's launch from a content item without a grade column carries only `lineitems`
+  // (docs.anthology.com, Blackboard LTI 1.3 "Sample JWT content"; "Authenticating to the LTI Subsystems":
+  // `lineitem` only "if the item that is performing the request has a grading column attached").
+  const context = 'bb-course';
+  const blackboardClaim = {
+    lineitems: lms.lineItemsUrl(context),
+    scope: [agsScope.lineitem, agsScope.resultReadonly, agsScope.score, agsScope.lineitemReadonly],
+  };
+  const { userId, sub } = await launchLearner(blackboardClaim);
+  const requests = () => lms.lineItemRequests.filter((r) => r.url.startsWith(lms.lineItemsUrl(context))).map((r) => r.method);
+
+  await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 80 });
+  await until(userId, (p) => p.state === 'delivered');
+  expect(requests()).toEqual(['GET', 'POST']);
+  const first = lms.lineItems.get(context)![0]!.id;
+
+  // The instructor deletes the column; the next delivery finds none and creates it again.
+  lms.lineItems.set(context, []);
+  await server.admin.request('PUT', progressPath(userId), { status: 'passed', score: 90 });
+  await until(userId, (p) => p.state === 'delivered' && lms.scores.filter((s) => s.body.userId === sub).length === 2);
+  expect(requests()).toEqual(['GET', 'POST', 'GET', 'POST']);
+  expect(lms.lineItems.get(context)).toEqual([expect.objectContaining({ resourceId: activityId, label: 'Fire safety' })]);
+
+  // A column the platform still has is found (one GET, no POST) and gets the score.
+  await server.admin.request('PUT', progressPath(userId), { status: 'passed', score: 95 });
+  await until(userId, (p) => p.state === 'delivered' && lms.scores.filter((s) => s.body.userId === sub).length === 3);
+  expect(requests()).toEqual(['GET', 'POST', 'GET', 'POST', 'GET']);
+  const created = lms.lineItems.get(context)![0]!.id;
+  expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => [s.lineItemUrl, s.body.scoreGiven])).toEqual([
+    [first, 80],
+    [created, 90],
+    [created, 95],
+  ]);
+});
+
 it('retries while the platform is down, then delivers', async () => {
   const lineitem = lineItemIn('course-3');
   const { userId, sub } = await launchLearner({ scope: [agsScope.score], lineitem });
@@ -220,6 +278,22 @@ it('retries while the platform is down, then delivers', async () => {
   const delivered = await until(userId, (p) => p.state === 'delivered');
   expect(delivered.attempts).toBe(2);
   expect(lms.scores.filter((s) => s.body.userId === sub).map((s) => s.body.scoreGiven)).toEqual([70]);
+});
+
+it("fails at once, with the platform's answer, when the platform refuses the score (422): no retry", async () => {
+  const lineitem = lineItemIn('course-422');
+  const { userId, sub } = await launchLearner({ scope: [agsScope.score], lineitem });
+  lms.scoreFailures.push({ status: 422, body: { error: 'invalid_score', error_description: 'scoreGiven must not exceed scoreMaximum' } });
+  await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 70 });
+  const failed = await until(userId, (p) => p.state === 'failed');
+  expect(failed).toMatchObject({
+    attempts: 1,
+    lastError: `the platform's scores endpoint answered HTTP 422: {"error":"invalid_score","error_description":"scoreGiven must not exceed scoreMaximum"}`,
+  });
+  // Nothing else is sent: give a (wrong) retry time to come.
+  await new Promise((resolve) => setTimeout(resolve, 2600));
+  expect((await until(userId, () => true)).attempts).toBe(1);
+  expect(lms.scores.filter((s) => s.body.userId === sub)).toEqual([]);
 });
 
 it('records a failed passback when the platform is deactivated, and none without the AGS claim', async () => {
@@ -240,4 +314,49 @@ it('records a failed passback when the platform is deactivated, and none without
   await server.admin.request('PUT', progressPath(plain.userId), { status: 'completed' });
   const view = await server.admin.request('GET', progressPath(plain.userId));
   expect(view.json.passbacks).toEqual([]);
+});
+
+it("passes back to a platform with a fixed token audience once its registration names it (Brightspace's OAuth 2 Audience)", async () => {
+  // Brightspace gives, next to its access token URL, a "Brightspace OAuth 2 Audience" that client
+  // assertions must be addressed to (D2L Community, "Tool registration, deployment and links", article 23662).
+  const audience = 'https://api.brightspace.com/auth/token';
+  const brightspace = await TestPlatform.start();
+  try {
+    brightspace.redirectUris = lms.redirectUris;
+    brightspace.toolJwksUrl = lms.toolJwksUrl;
+    brightspace.tokenAudience = audience;
+    const registered = await server.admin.request('POST', `/admin/environments/${env}/platforms`, brightspace.registration());
+    expect(registered.status).toBe(201);
+    const lineitem = `${brightspace.url}/contexts/d2l/lineitems/1/lineitem`;
+    brightspace.lineItems.set('d2l', [{ id: lineitem, label: 'Fire safety', scoreMaximum: 100 }]);
+    const sub = 'd2l-learner';
+    const launched = await launchFromPlatform(brightspace, {
+      loginUrl,
+      targetLinkUri: resourceUrl,
+      loginHint: sub,
+      scenario: { claims: (claims) => ({ ...claims, [agsClaim]: { scope: [agsScope.score], lineitem } }) },
+    });
+    const code = new URL(launched.launch!.location!).searchParams.get('code');
+    const userId = (await server.admin.request('POST', `/admin/environments/${env}/sso/exchange`, { code })).json.user.id as string;
+
+    // Addressed to the token URL, the assertion is refused: failed at once, saying what to check.
+    await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 64 });
+    const refused = await until(userId, (p) => p.state === 'failed');
+    expect(refused).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringContaining('HTTP 400: invalid_client: client_assertion: jwt audience'),
+    });
+    expect(brightspace.tokenErrors.at(-1)).toContain('jwt audience invalid');
+
+    const patched = await server.admin.request('PATCH', `/admin/environments/${env}/platforms/${registered.json.id}`, {
+      tokenAudience: audience,
+    });
+    expect(patched.status).toBe(200);
+    await server.admin.request('PUT', progressPath(userId), { status: 'completed', score: 65 });
+    expect(await until(userId, (p) => p.state === 'delivered')).toMatchObject({ attempts: 1, lastError: null, target: lineitem });
+    expect(brightspace.tokenRequests.map((r) => r.assertion.aud)).toEqual([audience]);
+    expect(brightspace.scores.map((s) => [s.body.userId, s.body.scoreGiven])).toEqual([[sub, 65]]);
+  } finally {
+    await brightspace.close();
+  }
 });

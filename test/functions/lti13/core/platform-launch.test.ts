@@ -224,6 +224,26 @@ describe('authorization endpoint: a launch', () => {
     expect(login.browser.cookieNames).toEqual([]);
   });
 
+  it('signs iat and exp as whole seconds, whatever the milliseconds of the clock (RFC 7519 §2 NumericDate)', async () => {
+    // Blackboard Learn's token endpoint answers `400 {"error":"invalid_jwt_token","error_description":"iat missing"}`
+    // to a JWT whose iat has a fraction (oat-sa/lib-lti1p3-core issue #153, fixed by PR #189 "stripping off the
+    // microseconds"); tools built on such libraries judge an id_token as strictly. Half a second into the second:
+    const clock = jest.spyOn(server.runtime.clock, 'now').mockImplementation(() => Math.floor(Date.now() / 1000) * 1000 - 500);
+    try {
+      const login = await startLogin();
+      const { fields } = await formPost(await authorizeGet(login, authParams(login)));
+      const payload = JSON.parse(Buffer.from(fields.id_token!.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      expect(clock).toHaveBeenCalled();
+      for (const claim of ['iat', 'exp', 'nbf'].filter((name) => name in payload)) {
+        expect([claim, Number.isInteger(payload[claim])]).toEqual([claim, true]);
+      }
+      expect(payload).toHaveProperty('iat');
+      expect(payload).toHaveProperty('exp');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('accepts the authentication request as a POST too, and without prompt or state', async () => {
     const login = await startLogin();
     const response = await login.browser.postForm(authorizeUrl(), authParams(login, { prompt: undefined, state: undefined }));
