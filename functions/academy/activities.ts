@@ -15,6 +15,7 @@ import {
   type Activity,
   type Environment,
   type ExternalLti,
+  type LmsLti12Credential,
   type Lti12Credential,
   type LtiAccess,
 } from './model';
@@ -100,20 +101,82 @@ export interface ActivityDeps {
 export function ltiAccess(publicUrl: string, activity: Activity): LtiAccess | undefined {
   if (!activity.availableForLti || !activity.lti12Credentials) return undefined;
   const base = `${publicUrl}/${encodeURIComponent(activity.environmentId)}`;
+  const credentials = (activity.lmsCredentials ?? []).map(({ key, name, createdAt }) => ({ key, name, createdAt }));
   return {
-    lti12: { ...activity.lti12Credentials, launchUrl: `${base}/lti12/launch/${encodeURIComponent(activity.id)}` },
+    lti12: { ...activity.lti12Credentials, launchUrl: lti12LaunchUrl(publicUrl, activity), credentials },
     lti13: { resourceUrl: `${base}/lti13/activities/${encodeURIComponent(activity.id)}` },
   };
 }
 
-/** Every LTI 1.2 credential that may sign launches into an activity offered over LTI. */
-export function lti12CredentialsOf(activity: Activity): readonly Lti12Credential[] {
-  return activity.lti12Credentials ? [activity.lti12Credentials] : [];
+/** Every LTI 1.2 credential that may sign launches into an activity offered over LTI: its own, and each LMS's. */
+export function lti12CredentialsOf(activity: Activity): readonly (Lti12Credential | LmsLti12Credential)[] {
+  return [...(activity.lti12Credentials ? [activity.lti12Credentials] : []), ...(activity.lmsCredentials ?? [])];
+}
+
+function lti12LaunchUrl(publicUrl: string, activity: Activity): string {
+  return `${publicUrl}/${encodeURIComponent(activity.environmentId)}/lti12/launch/${encodeURIComponent(activity.id)}`;
+}
+
+/** At most this many LMS credentials per activity: the activity item stays far below DynamoDB's 400 KB. */
+const maxLmsCredentials = 50;
+
+const credentialBody = z.strictObject({ name: nonEmpty('name', 200) });
+
+/**
+ * Replaces `current` with `next` (checked by `check` first), conditional on it not having changed
+ * since it was read.
+ */
+async function replaceActivity(
+  deps: ActivityDeps,
+  current: Activity,
+  changed: Activity,
+  check: (next: Activity) => Promise<void> = async () => {},
+): Promise<Activity> {
+  const next: Activity = { ...changed, updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString() };
+  await check(next);
+  try {
+    await deps.activities.replace(next, current.updatedAt);
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw new HttpError(409, 'conflict', 'the activity was changed at the same time; retry');
+    throw error;
+  }
+  return next;
+}
+
+/**
+ * `POST …/activities/{id}/lti12-credentials {name}`: a key and secret for one LMS. Its learners'
+ * external ids are keyed by this key, so two LMSs given one activity never share learners; the
+ * answer is the only one that holds the secret besides the activity's own.
+ */
+export async function issueLti12Credential(
+  deps: ActivityDeps,
+  environmentId: string,
+  id: string,
+  body: unknown,
+): Promise<LmsLti12Credential & { launchUrl: string }> {
+  const current = await getActivity(deps, environmentId, id);
+  const { name } = parse(credentialBody, body);
+  if (!current.availableForLti) throw conflict('the activity is not available for LTI: make it available first', 'availableForLti');
+  const existing = current.lmsCredentials ?? [];
+  if (existing.length >= maxLmsCredentials) {
+    throw conflict(`an activity holds at most ${maxLmsCredentials} LMS credentials: revoke one first`, 'name');
+  }
+  const credential: LmsLti12Credential = { ...newLti12Credentials(), name, createdAt: new Date(deps.clock.now()).toISOString() };
+  const next = await replaceActivity(deps, current, { ...current, lmsCredentials: [...existing, credential] });
+  return { ...credential, launchUrl: lti12LaunchUrl(deps.publicUrl, next) };
+}
+
+/** `DELETE …/activities/{id}/lti12-credentials/{key}`: that LMS's launches are refused from now on; the others keep working. */
+export async function revokeLti12Credential(deps: ActivityDeps, environmentId: string, id: string, key: string): Promise<void> {
+  const current = await getActivity(deps, environmentId, id);
+  const existing = current.lmsCredentials ?? [];
+  if (!existing.some((credential) => credential.key === key)) throw notFound(`LTI 1.2 credential ${key}`);
+  await replaceActivity(deps, current, { ...current, lmsCredentials: existing.filter((credential) => credential.key !== key) });
 }
 
 /** The admin API's view of an activity: `ltiAccess` when offered; an external tool's secret is never answered. */
 export function activityView(publicUrl: string, activity: Activity): Record<string, unknown> {
-  const { lti12Credentials: _credentials, lti, ...rest } = activity;
+  const { lti12Credentials: _credentials, lmsCredentials: _lmsCredentials, lti, ...rest } = activity;
   const access = ltiAccess(publicUrl, activity);
   let ltiView: Record<string, unknown> | undefined;
   if (lti?.version === '1.2') {
@@ -216,20 +279,12 @@ export async function patchActivity(deps: ActivityDeps, environmentId: string, i
     }
   }
   const { accountLinking: _cleared, ...kept } = current;
-  const next = withCredentials({
+  const changed = withCredentials({
     ...(input.accountLinking === null ? kept : current),
     ...Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== null)),
     lti,
-    updatedAt: new Date(Math.max(deps.clock.now(), Date.parse(current.updatedAt) + 1)).toISOString(),
   } as Activity);
-  await checkActivity(deps, environment, next);
-  try {
-    await deps.activities.replace(next, current.updatedAt);
-  } catch (error) {
-    if (error instanceof ConditionFailedError) throw new HttpError(409, 'conflict', 'the activity was changed at the same time; retry');
-    throw error;
-  }
-  return next;
+  return replaceActivity(deps, current, changed, (next) => checkActivity(deps, environment, next));
 }
 
 export async function deleteActivity(

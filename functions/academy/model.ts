@@ -42,7 +42,13 @@ export const externalTypes: readonly ActivityType[] = ['e-learning', 'exam'];
 
 /** How other LMSs reach an academy-made activity that is available for LTI. */
 export interface LtiAccess {
-  readonly lti12: { readonly key: string; readonly secret: string; readonly launchUrl: string };
+  readonly lti12: {
+    readonly key: string;
+    readonly secret: string;
+    readonly launchUrl: string;
+    /** The keys issued for one LMS each (their secrets are shown once, when issued). */
+    readonly credentials: readonly { readonly key: string; readonly name: string; readonly createdAt: string }[];
+  };
   readonly lti13: { readonly resourceUrl: string };
 }
 
@@ -70,6 +76,13 @@ export interface Lti12Credential {
   readonly secret: string;
 }
 
+/** A key and secret issued for one LMS (docs/product.md "Who is who"): its learners are its own, and it is revoked on its own. */
+export interface LmsLti12Credential extends Lti12Credential {
+  /** The LMS, as the administrator named it; shown to its learners when a link is refused. */
+  readonly name: string;
+  readonly createdAt: string;
+}
+
 export interface Activity {
   readonly id: string;
   readonly environmentId: string;
@@ -81,7 +94,9 @@ export interface Activity {
   readonly minScore?: number;
   readonly availableForLti: boolean;
   /** Credentials other LMSs use; kept once generated, so turning LTI off and on again keeps them. */
-  readonly lti12Credentials?: { readonly key: string; readonly secret: string };
+  readonly lti12Credentials?: Lti12Credential;
+  /** Keys and secrets issued for one LMS each, besides the activity's own. */
+  readonly lmsCredentials?: readonly LmsLti12Credential[];
   /** Set when the activity's content is hosted by an external LTI tool. */
   readonly lti?: ExternalLti;
   /** LTI 1.2 launches into this activity: overrides the environment's account linking. */

@@ -1,5 +1,14 @@
 /** The admin API's activity routes: request in, JSON out (the work is in `../academy/activities.ts`). */
-import { activityView, createActivity, deleteActivity, getActivity, listActivities, patchActivity } from '../academy/activities';
+import {
+  activityView,
+  createActivity,
+  deleteActivity,
+  getActivity,
+  issueLti12Credential,
+  listActivities,
+  patchActivity,
+  revokeLti12Credential,
+} from '../academy/activities';
 import type { Activity } from '../academy/model';
 import type { Runtime } from '../app/runtime';
 import { jsonBody, pathParam } from '../http/request';
@@ -25,6 +34,12 @@ export function activityRoutes(rt: () => Runtime): Record<string, RouteHandler> 
       json(200, view(await patchActivity(deps(), pathParam(event, 'env'), pathParam(event, 'id'), jsonBody(event)))),
     'DELETE /admin/environments/{env}/activities/{id}': async (event) => {
       await deleteActivity(rt(), pathParam(event, 'env'), pathParam(event, 'id'));
+      return noContent();
+    },
+    'POST /admin/environments/{env}/activities/{id}/lti12-credentials': async (event) =>
+      json(201, await issueLti12Credential(deps(), pathParam(event, 'env'), pathParam(event, 'id'), jsonBody(event))),
+    'DELETE /admin/environments/{env}/activities/{id}/lti12-credentials/{key}': async (event) => {
+      await revokeLti12Credential(deps(), pathParam(event, 'env'), pathParam(event, 'id'), pathParam(event, 'key'));
       return noContent();
     },
   };

@@ -8,7 +8,8 @@
  * launch is then completed like every other (`academy/launch.ts`).
  */
 import { passes, type Check as PhaseCheck } from '../lti/pipeline';
-import type { Activity, Environment } from '../academy/model';
+import type { Activity, Environment, LmsLti12Credential, Lti12Credential } from '../academy/model';
+import { lti12CredentialsOf } from '../academy/activities';
 import { validId } from '../academy/validation';
 import { completeLaunch, type LaunchDeps, type ValidatedLaunch } from '../academy/launch';
 import type { Config } from '../config';
@@ -74,7 +75,7 @@ export interface Lti12LaunchInEnvironment extends Lti12LaunchRequest {
   readonly environment: Environment;
 }
 
-type Lti12Credentials = NonNullable<Activity['lti12Credentials']>;
+type Lti12Credentials = Lti12Credential | LmsLti12Credential;
 
 /** The signed request: its OAuth parameters, and the activity whose LTI 1.2 key signed it. */
 export interface SignedLti12Launch extends Lti12LaunchInEnvironment {
@@ -133,12 +134,15 @@ function inEnvironment(request: Lti12LaunchRequest, reads: LaunchReads): Lti12La
 /** An activity without an LTI 1.2 key is not offered over LTI 1.2, and is answered as unknown. */
 const withLti12Key = (activity: Activity | undefined) => (activity?.lti12Credentials ? activity : undefined);
 
-/** LTI 1.1 IG §4: `oauth_consumer_key` is the activity's LTI 1.2 key, which says which secret signed the launch. */
+/**
+ * LTI 1.1 IG §4: `oauth_consumer_key` is one of the activity's LTI 1.2 keys (its own, or one issued
+ * for an LMS), which says which secret signed the launch.
+ */
 function credentialsOfTheKey(activity: Activity, key: string): Lti12Credentials {
-  const credentials = activity.lti12Credentials;
-  if (credentials?.key !== key) {
+  const credentials = lti12CredentialsOf(activity).find((credential) => credential.key === key);
+  if (!credentials) {
     throw unauthorized(
-      'The oauth_consumer_key is not the LTI 1.2 key of this activity.',
+      'The oauth_consumer_key is not an LTI 1.2 key of this activity (or it was revoked).',
       'oauth_consumer_key',
       purposes.oauth_consumer_key,
     );
@@ -276,7 +280,7 @@ async function launchParameters(launch: VerifiedLti12Launch, deps: Lti12LaunchDe
     identity: { ...external, aliases: [{ key: externalKeys.legacyLti12(oauth.oauth_consumer_key), userId: external.userId }] },
     knownUserId: launch.knownUserId,
     accountLinking: effectiveAccountLinking(launch.activity.accountLinking, launch.environment.accountLinking),
-    lmsName: launchValue(p.tool_consumer_instance_name) ?? 'your LMS',
+    lmsName: ('name' in launch.credentials ? launch.credentials.name : launchValue(p.tool_consumer_instance_name)) ?? 'your LMS',
     emailParameter,
     person,
     roles: parseRoles(p.roles),

@@ -3,6 +3,7 @@
  * LMS"): a Basic Outcomes `replaceResult` to the launch's `lis_outcome_service_url` for its
  * `lis_result_sourcedid`, signed with the activity's LTI 1.2 key and secret (LTI 1.1 IG §6).
  */
+import { lti12CredentialsOf } from '../academy/activities';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ToolOutcomeError, sendReplaceResult } from './tool-outcomes-client';
 import type { Lti12Binding } from '../ports';
@@ -33,14 +34,11 @@ export const lti12Deliverer: Deliverer<Lti12Binding> = {
   carries: (progress) => lti12Score(progress) !== undefined,
 
   async deliver({ binding, progress, activity }, deps) {
-    const credentials = activity.lti12Credentials;
+    // The LMS verifies the result with the secret of the key it launched with: the activity's own or one issued for it.
+    const credentials = lti12CredentialsOf(activity).find((credential) => credential.key === binding.consumerKey);
     if (!credentials) {
-      throw new DeliveryError('the activity has no LTI 1.2 key and secret any more, so the result cannot be signed', false);
-    }
-    // The LMS verifies the result with the secret of the key it launched with: the activity's key.
-    if (binding.consumerKey !== credentials.key) {
       throw new DeliveryError(
-        `the LMS launched with the LTI 1.2 key ${binding.consumerKey}, which is no longer this activity's key (${credentials.key}); the learner must launch again`,
+        `the LMS launched with the LTI 1.2 key ${binding.consumerKey}, which is no longer a key of this activity (revoked, or LTI turned off), so the result cannot be signed; the learner must launch again`,
         false,
       );
     }

@@ -242,6 +242,58 @@ describe('account linking by email (LTI 1.2)', () => {
   });
 });
 
+describe('LTI 1.2 credentials per LMS', () => {
+  const credentials = `/admin/environments/${env}/activities`;
+
+  it('issues a key and secret for one LMS: its learners are its own, and it is revoked on its own', async () => {
+    const issued = await server.admin.request('POST', `${credentials}/${activity.id}/lti12-credentials`, { name: 'Moodle of A' });
+    expect(issued.status).toBe(201);
+    expect(issued.json).toMatchObject({ name: 'Moodle of A', launchUrl: activity.launchUrl });
+    expect(issued.json.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const lms = { key: issued.json.key as string, secret: issued.json.secret as string, launchUrl: activity.launchUrl };
+    const listed = (await server.admin.request('GET', `${credentials}/${activity.id}`)).json.ltiAccess.lti12.credentials;
+    expect(listed).toContainEqual({ key: lms.key, name: 'Moodle of A', createdAt: issued.json.createdAt });
+    expect(JSON.stringify(listed)).not.toContain(lms.secret);
+
+    // The same user_id through the activity's own key and through the LMS's key: two learners.
+    const id = unique('7');
+    const own = await signedOnAs(await launch(activity, learnerParams({ user_id: id })));
+    const viaLms = await signedOnAs(await launch(lms, learnerParams({ user_id: id })));
+    expect(viaLms.user.id).not.toBe(own.user.id);
+    expect(viaLms.user.externalIds).toEqual({ [lti12Key(lms.key)]: id });
+    // A refused link names the LMS as the administrator named it.
+    const refused = await launch(
+      lms,
+      learnerParams({
+        user_id: unique('other'),
+        lis_person_contact_email_primary: viaLms.user.email,
+        launch_presentation_return_url: undefined,
+      }),
+    );
+    expect(await expectLinkRefused(refused)).toContain('from Moodle of A');
+
+    const revoked = await server.admin.request('DELETE', `${credentials}/${activity.id}/lti12-credentials/${encodeURIComponent(lms.key)}`);
+    expect(revoked.status).toBe(204);
+    const after = await launch(lms, learnerParams({ user_id: id, launch_presentation_return_url: undefined }));
+    expect(after.status).toBe(401);
+    expect(await after.text()).toContain('oauth_consumer_key');
+    await signedOnAs(await launch(activity, learnerParams({ user_id: id })));
+    expect(
+      (await server.admin.request('DELETE', `${credentials}/${activity.id}/lti12-credentials/${encodeURIComponent(lms.key)}`)).status,
+    ).toBe(404);
+  });
+
+  it('refuses a credential without a name, or for an activity not offered over LTI', async () => {
+    const unnamed = await server.admin.request('POST', `${credentials}/${activity.id}/lti12-credentials`, { name: ' ' });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.json.field).toBe('name');
+    const offline = await server.admin.request('POST', credentials, { type: 'e-learning', title: 'Not offered' });
+    const refused = await server.admin.request('POST', `${credentials}/${offline.json.id}/lti12-credentials`, { name: 'Canvas' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.field).toBe('availableForLti');
+  });
+});
+
 describe('platforms (LTI 1.3)', () => {
   const platforms: TestPlatform[] = [];
   afterAll(async () => Promise.all(platforms.map((platform) => platform.close())));

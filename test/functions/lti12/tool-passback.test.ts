@@ -106,7 +106,7 @@ describe('lti12Deliverer', () => {
     );
     expect(error.retryable).toBe(false);
     expect(error.message).toBe(
-      "the LMS launched with the LTI 1.2 key old-key, which is no longer this activity's key (key-1); the learner must launch again",
+      'the LMS launched with the LTI 1.2 key old-key, which is no longer a key of this activity (revoked, or LTI turned off), so the result cannot be signed; the learner must launch again',
     );
     expect(error.message).not.toContain('s3cret');
     expect(receiver.received.length).toBe(before);
@@ -117,10 +117,23 @@ describe('lti12Deliverer', () => {
     const error = await deliveryError(
       lti12Deliverer.deliver({ binding: binding(), progress: progress('completed', 50), activity: bare }, deps()),
     );
-    expect(error).toMatchObject({
-      retryable: false,
-      message: 'the activity has no LTI 1.2 key and secret any more, so the result cannot be signed',
-    });
+    expect(error).toMatchObject({ retryable: false, message: expect.stringContaining('no longer a key of this activity') });
+  });
+
+  it('signs with the credential issued for the LMS that launched, when it was one of those', async () => {
+    const issued = { key: 'lms-key', secret: 'lms-s3cret', name: 'Moodle', createdAt: '2026-01-01T00:00:00.000Z' };
+    receiver.secrets.set('lms-key', 'lms-s3cret');
+    const before = receiver.received.length;
+    await lti12Deliverer.deliver(
+      {
+        binding: binding({ consumerKey: 'lms-key' }),
+        progress: progress('completed', 40),
+        activity: { ...activity, lmsCredentials: [issued] },
+      },
+      deps(),
+    );
+    const [sent] = receiver.received.slice(before);
+    expect(sent).toMatchObject({ signatureValid: true, oauth: { oauth_consumer_key: 'lms-key' } });
   });
 
   it('turns the outcome service’s answer into a DeliveryError that says whether to retry', async () => {
