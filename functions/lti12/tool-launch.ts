@@ -21,6 +21,7 @@ import type { EnvironmentStore, LaunchPrefetch, LaunchStore, SingleUseStore } fr
 import { availableActivity, checkLtiEnvironment, requiredParameter } from '../lti/checks';
 import { badParameter, missing, unauthorized } from '../lti/errors';
 import { launchedPerson, launchValue } from '../lti/person';
+import { checkedReturnUrl } from '../lti/return-url';
 import { effectiveAccountLinking, externalKeys, type ExternalId } from '../academy/identity';
 import { oauthSignature, signatureMethods, signaturesMatch, type SignatureMethod } from './oauth1';
 import {
@@ -52,7 +53,7 @@ export const purposes = {
 } as const;
 
 export interface Lti12LaunchDeps extends LaunchDeps {
-  readonly config: Pick<Config, 'publicUrl'>;
+  readonly config: Pick<Config, 'publicUrl' | 'localMode'>;
   readonly environments: Pick<EnvironmentStore, 'get'>;
   readonly launches: LaunchStore;
   readonly singleUse: SingleUseStore;
@@ -91,6 +92,8 @@ export interface SignedLti12Launch extends Lti12LaunchInEnvironment {
 export interface VerifiedLti12Launch extends SignedLti12Launch {
   /** Only a verified request has it: its launch parameters cannot be read before. */
   readonly verified: true;
+  /** The LMS's return URL, when it may be followed (`lti/return-url.ts`). */
+  readonly returnUrl?: string;
 }
 
 type Check<Phase> = PhaseCheck<Phase, Lti12LaunchDeps>;
@@ -220,7 +223,9 @@ const nonceUsedOnce: Check<SignedLti12Launch> = async ({ oauth }, deps) => {
 export const signedLaunchChecks: readonly Check<SignedLti12Launch>[] = [oauthVersion, validSignature, freshTimestamp, nonceUsedOnce];
 
 async function verifiedLaunch(launch: SignedLti12Launch, deps: Lti12LaunchDeps): Promise<VerifiedLti12Launch> {
-  return { ...(await passes(launch, signedLaunchChecks, deps)), verified: true };
+  const verified = await passes(launch, signedLaunchChecks, deps);
+  const returnUrl = checkedReturnUrl(launchValue(verified.params.launch_presentation_return_url), deps.config.localMode);
+  return { ...verified, verified: true, ...(returnUrl ? { returnUrl } : {}) };
 }
 
 // --- The verified request -> the launch ---
@@ -284,7 +289,7 @@ async function launchParameters(launch: VerifiedLti12Launch, deps: Lti12LaunchDe
     emailParameter,
     person,
     roles: parseRoles(p.roles),
-    returnUrl: launchValue(p.launch_presentation_return_url),
+    returnUrl: launch.returnUrl,
     binding: serviceUrl && sourcedId ? { version: '1.2', consumerKey: oauth.oauth_consumer_key, serviceUrl, sourcedId } : undefined,
   };
 }
@@ -308,11 +313,12 @@ export function readLaunch(event: ApiEvent, publicUrl: string): Lti12LaunchReque
  */
 export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readLaunch(event, deps.config.publicUrl);
-  let verified: VerifiedLti12Launch | undefined;
-  renderErrorsWith(event, () => ({ returnUrl: verified?.params.launch_presentation_return_url }));
+  let returnUrl: string | undefined;
+  renderErrorsWith(event, () => ({ returnUrl }));
   const reads = await readLaunchContext(request, deps);
   const signed = signedLaunch(inEnvironment(request, reads), reads);
-  verified = await verifiedLaunch(signed, deps);
+  const verified = await verifiedLaunch(signed, deps);
+  returnUrl = verified.returnUrl;
   const launch = await launchParameters(verified, deps);
   const { location } = await completeLaunch(deps, launch);
   return redirect(location, 303);

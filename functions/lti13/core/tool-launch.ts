@@ -34,6 +34,7 @@ import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
 import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../../academy/identity';
 import { lti12CredentialsOf } from '../../academy/activities';
 import { launchedPerson, launchValue } from '../../lti/person';
+import { checkedReturnUrl } from '../../lti/return-url';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
 
 /** What each launch parameter and claim is for, shown when it is missing or wrong. */
@@ -52,7 +53,7 @@ export const purposes = {
 } as const;
 
 export interface Lti13LaunchDeps extends LaunchDeps {
-  readonly config: Pick<Config, 'publicUrl' | 'jwtClockToleranceSeconds'>;
+  readonly config: Pick<Config, 'publicUrl' | 'jwtClockToleranceSeconds' | 'localMode'>;
   readonly environments: EnvironmentStore;
   readonly lti13Launches: Lti13LaunchStore;
   readonly singleUse: SingleUseStore;
@@ -421,7 +422,7 @@ async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunc
       emailParameter,
     ),
     roles: normalizeRoles(claimSet[claims.roles] as string[]),
-    returnUrl: launchValue(presentation?.return_url),
+    returnUrl: checkedReturnUrl(launchValue(presentation?.return_url), deps.config.localMode),
     binding: agsBinding(platform, claimSet),
   });
   return redirect(location, 303);
