@@ -151,7 +151,7 @@ export function isGlobalUnicast(address: string): boolean {
 }
 
 function internalAddress(host: string): OutboundError {
-  return new OutboundError('blocked_url', `${host} is an internal address: only global unicast addresses may be called`);
+  return new OutboundError('blocked_url', `${host} is an internal address`);
 }
 
 /** Checks a URL before any connection: the scheme, credentials, a `localhost` name and an IP literal. */
