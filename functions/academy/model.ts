@@ -66,6 +66,20 @@ export interface ExternalLti13 {
   readonly toolId: string;
   readonly resourceUrl: string;
   readonly customParameters?: Readonly<Record<string, string>>;
+  /**
+   * The line item the tool declared with the link (Deep Linking 2.0 §3.2 `lineItem`): the activity's
+   * own AGS line item takes its label, maximum, resourceId and tag.
+   */
+  readonly lineItem?: ExternalLineItem;
+}
+
+/** A line item declared with an external link (Deep Linking 2.0 §3.2; AGS 2.0 §3.2.7-3.2.10). */
+export interface ExternalLineItem {
+  readonly label: string;
+  /** Strictly greater than 0. */
+  readonly scoreMaximum: number;
+  readonly resourceId?: string;
+  readonly tag?: string;
 }
 
 export type ExternalLti = ExternalLti12 | ExternalLti13;
@@ -189,6 +203,11 @@ export interface Tool {
   readonly jwksUrl: string;
   /** Where id_tokens may be posted; without any, exactly the resource URL of the activity being launched. */
   readonly redirectUris?: readonly string[];
+  /**
+   * The target link URI of its deep linking requests (Deep Linking 2.0 §4.4); without it, the first
+   * redirect URI.
+   */
+  readonly deepLinkingUrl?: string;
   /** A deactivated tool cannot be launched nor obtain access tokens. */
   readonly activated: boolean;
   /** Generated: the id_token's `aud` and `azp`, the client assertion's `iss` and `sub`; equal to `id`. */

@@ -206,16 +206,18 @@ export class DynamoLti13LaunchStore implements Lti13LaunchStore {
   async launchContext(
     environmentId: string,
     platformId: string,
-    activityId: string,
+    activityId: string | undefined,
     externalIds: readonly ExternalId[],
     deploymentId: string,
   ): Promise<Lti13LaunchPrefetch> {
-    const [platform, activity, deployment, ...external] = await batchGetAll(this.db, this.table, [
+    const [platform, deployment, ...rest] = await batchGetAll(this.db, this.table, [
       keys.platform(environmentId, platformId),
-      keys.activity(environmentId, activityId),
       keys.deployment(environmentId, platformId, deploymentId),
       ...externalIds.map((id) => keys.externalId(environmentId, id.key, id.userId)),
+      ...(activityId === undefined ? [] : [keys.activity(environmentId, activityId)]),
     ]);
+    const external = rest.slice(0, externalIds.length);
+    const activity = activityId === undefined ? undefined : rest[externalIds.length];
     return {
       platform: platformRecord(platform),
       activity: record<Activity>(activity),

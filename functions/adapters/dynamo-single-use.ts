@@ -23,6 +23,7 @@ const addresses: { readonly [K in SingleUseKind]: (scope: string, key: string) =
   'launch-ticket': keys.ticket,
   'sso-code': keys.sso,
   'pending-login': keys.pendingLogin,
+  'deep-linking-picker': keys.deepLinkingPicker,
 };
 
 const seconds = (now: number) => Math.floor(now / 1000);

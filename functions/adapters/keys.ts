@@ -13,6 +13,8 @@
  * - LTI 1.3 tool (listed by Query; the id     ENV#{env}                              TOOL#{id}
  *   is the client id: one GetItem finds it)
  * - LTI 1.3 platform (listed by Query)        ENV#{env}                              PLATFORM#{id}
+ * - deep link (academy as platform: a deep    ENV#{env}                              DEEPLINK#{id}
+ *   linking request to a tool and its result)
  * - (issuer, client id) of a platform         ENV#{env}#ISS#{issuer}                 CLIENT#{clientId}
  * - a deployment that launched from a         ENV#{env}#PLATFORM#{id}                DEPLOYMENT#{enc(deployment id)}
  *   platform (listed by Query)
@@ -35,6 +37,8 @@
  * - launch-ticket (academy as platform)       TICKET#{env}#{sha256(ticket)}          TICKET
  * - pending-login (academy as LTI 1.3         LOGIN#{env}#{sha256(login_hint)}       LOGIN
  *   platform)
+ * - deep-linking-picker (academy as LTI 1.3   PICKER#{env}#{sha256(token)}           PICKER
+ *   tool: a deep linking request's picker)
  * and, looked up until it expires, never used up:
  * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
  */
@@ -86,4 +90,6 @@ export const keys = {
   accessToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
   tool: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `TOOL#${id}` }),
   pendingLogin: (env: string, loginHintHash: string) => ({ pk: `LOGIN#${env}#${loginHintHash}`, sk: 'LOGIN' }),
+  deepLinkingPicker: (env: string, tokenHash: string) => ({ pk: `PICKER#${env}#${tokenHash}`, sk: 'PICKER' }),
+  deepLink: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `DEEPLINK#${id}` }),
 };

@@ -1,15 +1,18 @@
 /**
- * The launcher of each LTI version of an external activity (academy as platform), registered here
- * so that the version-independent launch (`../lti/platform-launch.ts`) imports no protocol.
+ * The launcher of each LTI version of an external activity, and of a deep linking request (academy
+ * as platform), registered here so that the version-independent launch (`../lti/platform-launch.ts`)
+ * imports no protocol.
  */
 import type { ExternalLaunchers } from '../lti/platform-launch';
 import { lti12PlatformLaunch } from '../lti12/platform-launch';
 import { lti13LoginInitiation } from '../lti13/core/platform-login-initiation';
+import { deepLinkingInitiation } from '../lti13/deep-linking/platform-request';
 import type { Runtime } from './runtime';
 
 export function externalLaunchers(rt: Runtime): ExternalLaunchers {
   return {
     '1.2': (launch) => lti12PlatformLaunch(rt, launch),
     '1.3': (launch) => lti13LoginInitiation(rt, launch),
+    deepLinking: (launch) => deepLinkingInitiation(rt, launch),
   };
 }

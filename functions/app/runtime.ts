@@ -22,6 +22,7 @@ import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
 import { DynamoToolStore } from '../adapters/dynamo-tools';
+import { DynamoDeepLinkStore } from '../adapters/dynamo-deep-links';
 import { createHttpClient } from '../http/outbound';
 import type { HttpClient } from '../ports';
 import {
@@ -30,6 +31,7 @@ import {
   type AgsStore,
   type ActivityStore,
   type Clock,
+  type DeepLinkStore,
   type EnvironmentStore,
   type ToolStore,
   type LaunchStore,
@@ -62,6 +64,8 @@ export interface Runtime {
   readonly lti13Launches: Lti13LaunchStore;
   /** Academy as LTI 1.3 platform: tool registrations. */
   readonly tools: ToolStore;
+  /** Academy as LTI 1.3 platform: the deep linking requests sent to tools, and what they added. */
+  readonly deepLinks: DeepLinkStore;
   /** Every nonce, OIDC state, launch ticket, sign-on code and pending login: used once. */
   readonly singleUse: SingleUseStore;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -99,6 +103,7 @@ export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, o
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables.data),
     tools: new DynamoToolStore(dynamo, tables.data),
+    deepLinks: new DynamoDeepLinkStore(dynamo, tables.data),
     singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
     ...overrides,

@@ -3,7 +3,8 @@
  * "Launch an external activity"). The ticket is consumed once, the environment, activity and user
  * are read in one round trip, and the launch continues by the activity's LTI version: each version
  * is one launcher, registered by the composition root (`../app/launchers.ts`), so that this file
- * imports no version of the protocol.
+ * imports no version of the protocol. A deep linking request's ticket (`POST …/deep-links`) takes
+ * the same URL and continues with the deep linking launcher, which has no activity to read.
  */
 import type { Activity, Environment, ExternalLti, User } from '../academy/model';
 import type { Config } from '../config';
@@ -11,7 +12,7 @@ import { HttpError } from '../errors';
 import { pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { ltiDisabled } from './errors';
-import type { Clock, LaunchTicket, PlatformStore, ResultSourcedId, SingleUseStore } from '../ports';
+import type { Clock, DeepLinkTicket, LaunchTicket, PlatformStore, ResultSourcedId, SingleUseStore } from '../ports';
 import { consumeLaunchTicket } from './platform-tickets';
 
 export interface PlatformLaunchDeps {
@@ -35,13 +36,22 @@ export interface ExternalLaunch<L extends ExternalLti = ExternalLti> {
 /** Continues a launch in one LTI version: answers the page the browser gets. */
 export type ExternalLauncher<L extends ExternalLti> = (launch: ExternalLaunch<L>) => Promise<ApiResult>;
 
-/** One launcher per LTI version of the activity. */
-export type ExternalLaunchers = { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> };
+/** A consumed deep linking ticket with its environment and user, checked to exist. */
+export interface DeepLinkLaunch {
+  readonly ticket: DeepLinkTicket;
+  readonly environment: Environment;
+  readonly user: User;
+}
+
+/** One launcher per LTI version of the activity, and the deep linking request's (LTI 1.3 only). */
+export type ExternalLaunchers = { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> } & {
+  readonly deepLinking: (launch: DeepLinkLaunch) => Promise<ApiResult>;
+};
 
 /** Consumes the ticket and answers the launch page of the activity's LTI version. */
 export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const environmentId = pathParam(event, 'env');
-  let ticket: LaunchTicket;
+  let ticket: LaunchTicket | DeepLinkTicket;
   try {
     ticket = await consumeLaunchTicket(deps, environmentId, pathParam(event, 'ticket'));
   } catch (error) {
@@ -50,14 +60,28 @@ export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent):
     if (environment && !environment.ltiEnabled) throw ltiDisabled();
     throw error;
   }
+  if ('deepLinkId' in ticket) {
+    const { environment, user } = await deps.platform.context(environmentId, undefined, ticket.userId);
+    return deps.launchers.deepLinking({ ticket, environment: ltiOn(environment), user: existing(user) });
+  }
   const { environment, activity, user, sourcedId } = await deps.platform.context(environmentId, ticket.activityId, ticket.userId);
-  if (!environment) throw new HttpError(404, 'not_found', 'There is no such environment.');
-  if (!environment.ltiEnabled) throw ltiDisabled();
+  ltiOn(environment);
   if (!activity?.lti) throw new HttpError(404, 'not_found', 'This activity no longer exists or is no longer an external LTI activity.');
-  if (!user) throw new HttpError(404, 'not_found', 'This learner no longer exists in the academy.');
-  const launch = { ticket, environment, user, sourcedId };
+  existing(user);
+  const launch = { ticket, environment: ltiOn(environment), user: existing(user), sourcedId };
   const { lti } = activity;
   return lti.version === '1.2'
     ? deps.launchers['1.2']({ ...launch, activity: { ...activity, lti } })
     : deps.launchers['1.3']({ ...launch, activity: { ...activity, lti } });
+}
+
+function ltiOn(environment: Environment | undefined): Environment {
+  if (!environment) throw new HttpError(404, 'not_found', 'There is no such environment.');
+  if (!environment.ltiEnabled) throw ltiDisabled();
+  return environment;
+}
+
+function existing(user: User | undefined): User {
+  if (!user) throw new HttpError(404, 'not_found', 'This user no longer exists in the academy.');
+  return user;
 }

@@ -90,34 +90,49 @@ export interface ToolStore {
 
 /**
  * The LTI message types the academy as platform sends (the values of `messageTypes` in
- * `lti13/core/claims.ts`, which a port may not import; the id_token builder's map is checked against
- * this type). Deep Linking's `LtiDeepLinkingRequest` is the next one.
+ * `lti13/core/claims.ts` and `deepLinkingMessageTypes` in `lti13/deep-linking/vocabulary.ts`, which a
+ * port may not import; the id_token builder's map is checked against this type).
  */
-export type PlatformMessageType = 'LtiResourceLinkRequest';
+export type PlatformMessageType = PendingLogin['messageType'];
 
 /**
  * A launch of an LTI 1.3 tool between the login initiation and the authorization request (Security
  * 1.0 §5.1.1): a `pending-login` of the single-use store under the hash of its `login_hint`, bound to the browser by a cookie whose
  * value's hash it keeps, and to the `lti_message_hint` by that hint's hash; consumed once. It keeps
- * the message it will send and what the id_token says about the learner and the activity, as the
- * ticket's launch read it.
+ * the message it will send and what the id_token says about the learner and what is launched, as
+ * the ticket's launch read it.
  */
-export interface PendingLogin {
-  /** The id_token's `message_type` (Core 1.3 §5.3.1), chosen when the login starts. */
-  readonly messageType: PlatformMessageType;
+export type PendingLogin = ResourceLinkPendingLogin | DeepLinkingPendingLogin;
+
+/** What every pending login keeps, whatever its message. */
+export interface PendingLoginBase {
   readonly environmentId: string;
   readonly toolId: string;
-  readonly activityId: string;
   readonly userId: string;
-  /** The login's `target_link_uri` (the activity's resource URL); the id_token's claim equals it. */
+  /** The login's `target_link_uri`; the id_token's claim equals it. */
   readonly targetLinkUri: string;
   readonly messageHintHash: string;
   readonly browserHash: string;
   readonly user: { readonly email: string; readonly givenName: string; readonly familyName: string };
-  readonly activity: { readonly title: string; readonly customParameters?: Readonly<Record<string, string>> };
   readonly environmentName: string;
   /** `launch_presentation.return_url`: the ticket's return URL, else the academy URL. */
   readonly returnUrl: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
+}
+
+/** A resource link launch of an external activity (Core 1.3 §5.3.1 `LtiResourceLinkRequest`). */
+export interface ResourceLinkPendingLogin extends PendingLoginBase {
+  /** The id_token's `message_type` (Core 1.3 §5.3.1), chosen when the login starts. */
+  readonly messageType: 'LtiResourceLinkRequest';
+  readonly activityId: string;
+  readonly activity: { readonly title: string; readonly customParameters?: Readonly<Record<string, string>> };
+}
+
+/** A deep linking request (Deep Linking 2.0 §4.4 `LtiDeepLinkingRequest`) of a deep link (`POST …/deep-links`). */
+export interface DeepLinkingPendingLogin extends PendingLoginBase {
+  readonly messageType: 'LtiDeepLinkingRequest';
+  readonly deepLinkId: string;
+  /** The `data` of the deep linking settings (§4.4.1), which the response echoes. */
+  readonly data: string;
 }

@@ -6,6 +6,7 @@
  * everywhere (DynamoDB's TTL deletes lazily; the local store never does).
  */
 import type { SsoGrant } from './academy';
+import type { DeepLinkingPicker, DeepLinkTicket } from './deep-linking';
 import type { LaunchTicket, PendingLogin } from './platform';
 import type { OidcState } from './tool';
 
@@ -15,12 +16,17 @@ export interface SingleUseValues {
   readonly nonce: Readonly<Record<string, never>>;
   /** Academy as LTI 1.3 tool: a login's state, under the hash of `state`, from login to launch. */
   readonly 'oidc-state': OidcState;
-  /** Academy as platform: a launch ticket, under the ticket's hash, from the admin API to the browser. */
-  readonly 'launch-ticket': LaunchTicket;
+  /**
+   * Academy as platform: a launch ticket, under the ticket's hash, from the admin API to the browser:
+   * of an external activity, or of a deep linking request (`POST …/deep-links`).
+   */
+  readonly 'launch-ticket': LaunchTicket | DeepLinkTicket;
   /** A single sign-on code, under the code's hash, from a launch to `…/sso/exchange`. */
   readonly 'sso-code': SsoGrant;
   /** Academy as LTI 1.3 platform: a login, under the hash of its `login_hint`, from initiation to authorization. */
   readonly 'pending-login': PendingLogin;
+  /** Academy as LTI 1.3 tool: a validated deep linking request, under the hash of the picker form's token, until the choice is signed. */
+  readonly 'deep-linking-picker': DeepLinkingPicker;
 }
 
 export type SingleUseKind = keyof SingleUseValues;

@@ -39,7 +39,8 @@ export interface OidcState {
   readonly platformId: string;
   /** The key of the platform registration's ids of its learners (`externalKeys.lti13`), as the login found it. */
   readonly externalKey: string;
-  readonly activityId: string;
+  /** The activity a resource link launch opens; a deep linking request (DL 2.0 §4.4) opens none. */
+  readonly activityId?: string;
   /** The message type the launch must carry (Core 1.3 §5.3.1), as the login's target said. */
   readonly messageType: string;
   /** The login's `target_link_uri`; the id_token's claim must equal it (Core 1.3 §5.3.4). */
@@ -63,11 +64,14 @@ export interface Lti13LaunchPrefetch extends Omit<LaunchPrefetch, 'environment'>
 export interface Lti13LaunchStore {
   /** One read (BatchGetItem): the environment and the activity of a login. */
   loginContext(environmentId: string, activityId: string): Promise<Pick<LaunchPrefetch, 'environment' | 'activity'>>;
-  /** One read (BatchGetItem): the platform, the activity, the users of the external ids, the deployment as remembered. */
+  /**
+   * One read (BatchGetItem): the platform, the activity (when the launch opens one), the users of the
+   * external ids, the deployment as remembered.
+   */
   launchContext(
     environmentId: string,
     platformId: string,
-    activityId: string,
+    activityId: string | undefined,
     externalIds: readonly ExternalId[],
     deploymentId: string,
   ): Promise<Lti13LaunchPrefetch>;

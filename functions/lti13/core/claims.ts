@@ -50,6 +50,21 @@ export function contextRole(name: ContextRoleName): string {
   return `${lis}membership#${name}`;
 }
 
+/** The URI of a LIS context sub-role (Core Appendix A.2.3.1): `…/membership/Instructor#TeachingAssistant`. */
+export function contextSubRolePrefix(principal: ContextRoleName): string {
+  return `${lis}membership/${principal}#`;
+}
+
+/** The URI of a LIS institution role (Core Appendix A.2.2): `…/institution/person#Faculty`. */
+export function institutionRole(name: string): string {
+  return `${lis}institution/person#${name}`;
+}
+
+/** The URI of a LIS system role (Core Appendix A.2.1): `…/system/person#Administrator`. */
+export function systemRole(name: string): string {
+  return `${lis}system/person#${name}`;
+}
+
 /** LIS context types (Core Appendix A.1). */
 export const contextTypes = { courseOffering: `${lis}course#CourseOffering` } as const;
 

@@ -31,6 +31,7 @@ import type { ApiEvent, ApiResult } from '../../http/types';
 import { checkLtiEnvironment, settled } from '../../lti/checks';
 import type { Clock, EnvironmentStore, PendingLogin, PlatformStore, Signer, SingleUseStore, ToolStore } from '../../ports';
 import { formPostPage } from '../../http/renderers/form-post';
+import { messageTypes } from './claims';
 import { idTokenClaims } from './platform-id-token';
 import { loginCookie, loginCookieName } from './platform-login-initiation';
 
@@ -320,10 +321,15 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
 
   const now = deps.clock.now();
   const { login, tool } = launch;
-  const learner = { environmentId: login.environmentId, activityId: login.activityId, userId: login.userId, toolId: tool.id };
   const [idToken] = await Promise.all([
     deps.signer.signJwt(idTokenClaims({ publicUrl: deps.config.publicUrl, tool, login, nonce: launch.nonce, now }), { typ: 'JWT' }),
-    deps.platform.recordLaunchedLearner(learner, now),
+    // A deep linking request launches no activity, and so no learner its AGS may score.
+    login.messageType === messageTypes.resourceLink
+      ? deps.platform.recordLaunchedLearner(
+          { environmentId: login.environmentId, activityId: login.activityId, userId: login.userId, toolId: tool.id },
+          now,
+        )
+      : undefined,
   ]);
   const { state } = request.params;
   const done = loginCookie(deps.config.publicUrl, request.envId, loginCookieName(launch.loginHint), '', 0);

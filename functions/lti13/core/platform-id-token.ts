@@ -2,12 +2,13 @@
  * The claims of the id_token the academy as platform sends when it launches an LTI 1.3 tool: the
  * OpenID Connect ID Token claims (Security 1.0 §5.1.2), the LTI claims every message carries (Core
  * 1.3 §5.3 required, §5.4 optional), and those of the pending login's message type: for a resource
- * link launch, the link and the AGS endpoint claim (AGS 2.0 §3.1). Pure: the caller signs them (one
+ * link launch, the link, its context and the AGS endpoint claim (AGS 2.0 §3.1); for a deep linking
+ * request, its settings (`../deep-linking/platform-claims.ts`). Pure: the caller signs them (one
  * KMS `Sign`).
  *
  * What the academy's records become:
  * - `sub` is the academy user id (stable, never reassigned); the learner's names and email follow.
- * - The context is the activity: each external activity has its own line item container
+ * - The context of a resource link launch is the activity: each external activity has its own line item container
  *   (`…/ags/{activityId}/lineitems`, "the line item container for the current context", AGS §3.1),
  *   so the context id, and the resource link id, is the activity id.
  * - `tool_platform.guid` is the environment (one academy), as in LTI 1.2 launches.
@@ -16,7 +17,9 @@ import type { Tool } from '../../academy/model';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { productFamilyCode } from '../../lti/product';
 import { claims, contextRole, contextTypes, ltiVersion, messageTypes } from './claims';
-import type { PendingLogin } from '../../ports';
+import type { PendingLogin, PlatformMessageType, ResourceLinkPendingLogin } from '../../ports';
+import { deepLinkingRequestClaims } from '../deep-linking/platform-claims';
+import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { agsEndpoints, platformIssuer } from './platform-urls';
 
 /** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
@@ -53,27 +56,46 @@ export function platformInstanceGuid(publicUrl: string, environmentId: string): 
   return `${environmentId}.${new URL(publicUrl).host}`;
 }
 
-/** The claims one message type adds to those every message carries. */
-type MessageClaims = (input: IdTokenInput) => Record<string, unknown>;
+/** The claims one message type adds to those every message carries, from its own kind of pending login. */
+export type MessageClaims<L extends PendingLogin = PendingLogin> = (input: IdTokenInput & { readonly login: L }) => Record<string, unknown>;
 
 /**
  * `LtiResourceLinkRequest` (Core 1.3 §5.3.3-5.3.4, §5.4.1): the link launched is the activity, at its
- * resource URL, with the activity's AGS endpoints (AGS 2.0 §3.1).
+ * resource URL, in the activity as context, with its custom parameters (§5.4.6) and its AGS
+ * endpoints (AGS 2.0 §3.1).
  */
-const resourceLinkClaims: MessageClaims = ({ login, publicUrl }) => ({
-  [claims.targetLinkUri]: login.targetLinkUri,
-  [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
-  [agsEndpointClaim]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, login.environmentId, login.activityId) },
-});
+const resourceLinkClaims: MessageClaims<ResourceLinkPendingLogin> = ({ login, publicUrl }) => {
+  const custom = login.activity.customParameters;
+  return {
+    [claims.targetLinkUri]: login.targetLinkUri,
+    [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
+    [claims.context]: {
+      id: login.activityId,
+      label: login.activity.title,
+      title: login.activity.title,
+      type: [contextTypes.courseOffering],
+    },
+    ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
+    [agsEndpointClaim]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, login.environmentId, login.activityId) },
+  };
+};
 
 /**
- * The claims of each message type the academy sends, by the pending login's `messageType`: a new
- * message type (Deep Linking's `LtiDeepLinkingRequest`) is one more entry, and the compiler asks for
- * it once the port's `PlatformMessageType` names it.
+ * The claims of each message type the academy sends, by the pending login's `messageType`; the
+ * compiler asks for an entry for each message type the port's `PlatformMessageType` names.
  */
-export const messageClaims = {
+export const messageClaims: { readonly [T in PlatformMessageType]: MessageClaims<Extract<PendingLogin, { messageType: T }>> } = {
   [messageTypes.resourceLink]: resourceLinkClaims,
-} as const satisfies Record<PendingLogin['messageType'], MessageClaims>;
+  [deepLinkingMessageTypes.request]: deepLinkingRequestClaims,
+};
+
+/** The claims of the pending login's own message type. */
+function ownClaims(input: IdTokenInput): Record<string, unknown> {
+  const { login } = input;
+  return login.messageType === messageTypes.resourceLink
+    ? messageClaims[login.messageType]({ ...input, login })
+    : messageClaims[login.messageType]({ ...input, login });
+}
 
 /**
  * The id_token payload of the pending login's message: the OIDC claims and the LTI claims every
@@ -84,7 +106,6 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
   const env = login.environmentId;
   const iat = Math.floor(input.now / 1000);
   const { givenName, familyName, email } = login.user;
-  const custom = login.activity.customParameters;
   return withoutStrayWhitespace({
     iss: platformIssuer(publicUrl, env),
     aud: tool.clientId,
@@ -101,19 +122,12 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
     [claims.version]: ltiVersion,
     [claims.deploymentId]: tool.deploymentId,
     [claims.roles]: [contextRole('Learner')],
-    [claims.context]: {
-      id: login.activityId,
-      label: login.activity.title,
-      title: login.activity.title,
-      type: [contextTypes.courseOffering],
-    },
     [claims.toolPlatform]: {
       guid: platformInstanceGuid(publicUrl, env),
       name: login.environmentName,
       product_family_code: productFamilyCode,
     },
     [claims.launchPresentation]: { document_target: 'window', return_url: login.returnUrl },
-    ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
-    ...messageClaims[login.messageType](input),
+    ...ownClaims(input),
   });
 }

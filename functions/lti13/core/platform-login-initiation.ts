@@ -14,7 +14,7 @@
  *   unpartitioned third-party cookies.
  * Each login has its own cookie name (from its hint), so two launches in two tabs do not collide.
  */
-import type { Activity, Environment, ExternalLti13, User } from '../../academy/model';
+import type { Activity, Environment, ExternalLti13, Tool, User } from '../../academy/model';
 import type { Config } from '../../config';
 import { randomToken, sha256Base64url } from '../../crypto';
 import { HttpError } from '../../errors';
@@ -57,32 +57,80 @@ export function loginCookie(publicUrl: string, environmentId: string, name: stri
   return `${name}=${value}; Path=${loginCookiePath(publicUrl, environmentId)}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=None; Partitioned`;
 }
 
-/**
- * Starts the LTI 1.3 launch of a consumed ticket: stores the pending login, whose message is a
- * resource link launch (`LtiResourceLinkRequest`, Core 1.3 §5.3.1), and answers the 302 to the tool's
- * login initiation URL (keeping that URL's own query parameters), with the browser cookie.
- */
-export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: PlatformLti13Launch): Promise<ApiResult> {
-  const { environment, activity, user, ticket } = launch;
-  const tool = await deps.tools.get(environment.id, activity.lti.toolId);
+/** The tool a launch goes to: registered in the environment and activated, else the page that says why not. */
+export function launchableTool(tool: Tool | undefined, what = 'this activity'): Tool {
   if (!tool) {
     throw new HttpError(
       404,
       'tool_unavailable',
-      'The LTI 1.3 tool of this activity is no longer registered in the academy. Please tell the academy administrator.',
+      `The LTI 1.3 tool of ${what} is no longer registered in the academy. Please tell the academy administrator.`,
     );
   }
   if (!tool.activated) {
-    throw new HttpError(
-      403,
-      'tool_deactivated',
-      'The LTI 1.3 tool of this activity is deactivated. Please tell the academy administrator.',
-    );
+    throw new HttpError(403, 'tool_deactivated', `The LTI 1.3 tool of ${what} is deactivated. Please tell the academy administrator.`);
   }
-  const loginHint = randomToken();
-  const messageHint = randomToken();
-  const browserSecret = randomToken();
-  const targetLinkUri = activity.lti.resourceUrl;
+  return tool;
+}
+
+/** The random values of one login: its `login_hint`, its `lti_message_hint` and the browser's secret. */
+export interface LoginSecrets {
+  readonly loginHint: string;
+  readonly messageHint: string;
+  readonly browserSecret: string;
+}
+
+export function loginSecrets(): LoginSecrets {
+  return { loginHint: randomToken(), messageHint: randomToken(), browserSecret: randomToken() };
+}
+
+/** What every pending login keeps of its browser binding and lifetime, by the login's secrets. */
+export function pendingLoginBinding(secrets: LoginSecrets, now: number) {
+  return {
+    messageHintHash: sha256Base64url(secrets.messageHint),
+    browserHash: sha256Base64url(secrets.browserSecret),
+    expiresAt: Math.floor(now / 1000) + pendingLoginLifetimeSeconds,
+  };
+}
+
+/**
+ * Stores the pending login (one conditional write) and answers the 302 to the tool's login
+ * initiation URL (keeping that URL's own query parameters), with the browser cookie.
+ */
+export async function initiateLogin(
+  deps: PlatformLoginDeps,
+  tool: Tool,
+  login: PendingLogin,
+  secrets: LoginSecrets,
+  now: number,
+): Promise<ApiResult> {
+  const { loginHint, messageHint, browserSecret } = secrets;
+  await deps.singleUse.create('pending-login', login.environmentId, sha256Base64url(loginHint), login, login.expiresAt, now);
+  const location = new URL(tool.oidcUrl);
+  location.searchParams.set('iss', platformIssuer(deps.config.publicUrl, login.environmentId));
+  location.searchParams.set('login_hint', loginHint);
+  location.searchParams.set('target_link_uri', login.targetLinkUri);
+  location.searchParams.set('lti_message_hint', messageHint);
+  location.searchParams.set('client_id', tool.clientId);
+  location.searchParams.set('lti_deployment_id', tool.deploymentId);
+  const cookie = loginCookie(
+    deps.config.publicUrl,
+    login.environmentId,
+    loginCookieName(loginHint),
+    browserSecret,
+    pendingLoginLifetimeSeconds,
+  );
+  return redirect(location.toString(), 302, {}, [cookie]);
+}
+
+/**
+ * Starts the LTI 1.3 launch of a consumed ticket: stores the pending login, whose message is a
+ * resource link launch (`LtiResourceLinkRequest`, Core 1.3 §5.3.1), and answers the 302 to the tool's
+ * login initiation URL, with the browser cookie.
+ */
+export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: PlatformLti13Launch): Promise<ApiResult> {
+  const { environment, activity, user, ticket } = launch;
+  const tool = launchableTool(await deps.tools.get(environment.id, activity.lti.toolId));
+  const secrets = loginSecrets();
   const now = deps.clock.now();
   const login: PendingLogin = {
     messageType: messageTypes.resourceLink,
@@ -90,24 +138,12 @@ export async function lti13LoginInitiation(deps: PlatformLoginDeps, launch: Plat
     toolId: tool.id,
     activityId: activity.id,
     userId: user.id,
-    targetLinkUri,
-    messageHintHash: sha256Base64url(messageHint),
-    browserHash: sha256Base64url(browserSecret),
+    targetLinkUri: activity.lti.resourceUrl,
     user: { email: user.email, givenName: user.givenName, familyName: user.familyName },
     activity: { title: activity.title, ...(activity.lti.customParameters ? { customParameters: activity.lti.customParameters } : {}) },
     environmentName: environment.name,
     returnUrl: ticket.returnUrl ?? environment.academyUrl,
-    expiresAt: Math.floor(now / 1000) + pendingLoginLifetimeSeconds,
+    ...pendingLoginBinding(secrets, now),
   };
-  await deps.singleUse.create('pending-login', environment.id, sha256Base64url(loginHint), login, login.expiresAt, now);
-
-  const location = new URL(tool.oidcUrl);
-  location.searchParams.set('iss', platformIssuer(deps.config.publicUrl, environment.id));
-  location.searchParams.set('login_hint', loginHint);
-  location.searchParams.set('target_link_uri', targetLinkUri);
-  location.searchParams.set('lti_message_hint', messageHint);
-  location.searchParams.set('client_id', tool.clientId);
-  location.searchParams.set('lti_deployment_id', tool.deploymentId);
-  const cookie = loginCookie(deps.config.publicUrl, environment.id, loginCookieName(loginHint), browserSecret, pendingLoginLifetimeSeconds);
-  return redirect(location.toString(), 302, {}, [cookie]);
+  return initiateLogin(deps, tool, login, secrets, now);
 }

@@ -20,7 +20,8 @@ import { badParameter } from '../../lti/errors';
 import type { Clock, EnvironmentStore, Lti13LaunchStore, OidcState, PlatformRegistrationStore, SingleUseStore } from '../../ports';
 import { messageTypes } from './claims';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
-import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
+import { activityOfTargetLink, isDeepLinkingTarget, toolLaunchUrl } from './tool-urls';
+import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
 import { externalKeys } from '../../academy/identity';
 
@@ -28,7 +29,8 @@ import { externalKeys } from '../../academy/identity';
 export const loginPurposes = {
   iss: "the platform's issuer identifier, by which the academy finds the platform registration",
   login_hint: "the platform's hint of who is logging in; the academy hands it back to the platform unchanged",
-  target_link_uri: "the LTI 1.3 resource URL of the activity to open (shown in the activity's LTI settings)",
+  target_link_uri:
+    "the LTI 1.3 resource URL of the activity to open (shown in the activity's LTI settings), or the deep linking URL to choose activities",
   client_id: "the academy's client id at the platform, when one issuer has several registrations",
   lti_deployment_id: 'the deployment the launch will come from',
 } as const;
@@ -51,12 +53,12 @@ export interface LoginRequest {
 /**
  * What the login is for, read from its `target_link_uri` (Core 1.3 §4.1): the message the launch
  * must carry and what it opens. Each message type the tool accepts has one entry in
- * `./tool-launch.ts`'s `messageSteps`; today the resource link of an activity.
+ * `./tool-launch.ts`'s `messageSteps`: the resource link of an activity, and the deep linking
+ * request at the environment's deep linking URL (Deep Linking 2.0 §2.1), which opens the picker.
  */
-export interface LoginTarget {
-  readonly messageType: typeof messageTypes.resourceLink;
-  readonly activityId: string;
-}
+export type LoginTarget =
+  | { readonly messageType: typeof messageTypes.resourceLink; readonly activityId: string }
+  | { readonly messageType: typeof deepLinkingMessageTypes.request };
 
 /** Phase 2: the environment (LTI on), the required parameters, the target, and what they name. */
 export interface TargetedLogin extends LoginRequest {
@@ -64,7 +66,8 @@ export interface TargetedLogin extends LoginRequest {
   readonly issuer: string;
   readonly targetLinkUri: string;
   readonly target: LoginTarget;
-  readonly activity: Activity;
+  /** The activity a resource link opens, available for LTI; a deep linking request opens none. */
+  readonly activity?: Activity;
   /** The platforms registered for the issuer (and `client_id`, when sent). */
   readonly candidates: readonly Platform[];
 }
@@ -79,6 +82,7 @@ type Check<Phase> = PhaseCheck<Phase, ToolLoginDeps>;
 /** The target of a target link URI of this environment, or undefined (an unknown or foreign URI). */
 function loginTarget(publicUrl: string, login: LoginRequest): LoginTarget | undefined {
   const uri = login.params.target_link_uri?.trim();
+  if (uri && isDeepLinkingTarget(publicUrl, login.envId, uri)) return { messageType: deepLinkingMessageTypes.request };
   const activityId = uri ? activityOfTargetLink(publicUrl, login.envId, uri) : undefined;
   return activityId === undefined ? undefined : { messageType: messageTypes.resourceLink, activityId };
 }
@@ -93,7 +97,7 @@ async function readContext(deps: ToolLoginDeps, login: LoginRequest) {
   const issuer = login.params.iss?.trim();
   const clientId = login.params.client_id?.trim() || undefined;
   const [context, candidates] = await Promise.all([
-    target
+    target && 'activityId' in target
       ? deps.lti13Launches.loginContext(login.envId, target.activityId)
       : validId(login.envId)
         ? deps.environments.get(login.envId).then((environment) => ({ environment, activity: undefined }))
@@ -111,12 +115,21 @@ function targetedLogin(login: LoginRequest, read: Awaited<ReturnType<typeof read
   if (!read.target) {
     throw badParameter(
       'target_link_uri',
-      `The target_link_uri ${login.params.target_link_uri} is not an LTI 1.3 resource URL of this environment.`,
+      `The target_link_uri ${login.params.target_link_uri} is not an LTI 1.3 resource URL, nor the deep linking URL, of this environment.`,
       loginPurposes.target_link_uri,
     );
   }
-  const activity = availableActivity(read.activity);
-  return { ...login, environment: read.environment, issuer, targetLinkUri, target: read.target, activity, candidates: read.candidates };
+  const { target } = read;
+  const activity = 'activityId' in target ? availableActivity(read.activity) : undefined;
+  return {
+    ...login,
+    environment: read.environment,
+    issuer,
+    targetLinkUri,
+    target,
+    ...(activity ? { activity } : {}),
+    candidates: read.candidates,
+  };
 }
 
 /** The one activated platform of this issuer (and client id, when sent). */
@@ -215,7 +228,7 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
     environmentId: login.envId,
     platformId: login.platform.id,
     externalKey: externalKeys.lti13(login.platform.issuer, login.platform.clientId),
-    activityId: login.target.activityId,
+    ...('activityId' in login.target ? { activityId: login.target.activityId } : {}),
     messageType: login.target.messageType,
     targetLinkUri: login.targetLinkUri,
     nonce,

@@ -12,6 +12,14 @@ export function toolLaunchUrl(publicUrl: string, environmentId: string): string 
 }
 
 /**
+ * The deep linking URL of an environment (Deep Linking 2.0 §2.1): the target link URI of the
+ * platform's deep linking requests, and where the picker's form posts the choice.
+ */
+export function toolDeepLinkingUrl(publicUrl: string, environmentId: string): string {
+  return `${envBase(publicUrl, environmentId)}/deep-linking`;
+}
+
+/**
  * What the platform's administrator enters for the academy's tool. The target link URI is per
  * activity: each activity available for LTI shows its own as `ltiAccess.lti13.resourceUrl`.
  */
@@ -22,6 +30,7 @@ export function toolConfiguration(publicUrl: string, environmentId: string) {
     redirectUrl: toolLaunchUrl(publicUrl, environmentId),
     jwksUrl: `${publicUrl}/.well-known/jwks.json`,
     targetLinkUri: `${base}/activities/{activityId}`,
+    deepLinkingUrl: toolDeepLinkingUrl(publicUrl, environmentId),
     targetLinkUriHelp:
       'one per activity: replace {activityId} with the id of an activity that is available for LTI (its ltiAccess.lti13.resourceUrl); ' +
       'a platform that asks for a single tool URL can be given that of the activity the link opens',
@@ -51,5 +60,16 @@ export function activityOfTargetLink(publicUrl: string, environmentId: string, t
     return decodeURIComponent(rest);
   } catch {
     return undefined;
+  }
+}
+
+/** Whether a target link URI is the deep linking URL of this environment (a query string is allowed and ignored). */
+export function isDeepLinkingTarget(publicUrl: string, environmentId: string, targetLinkUri: string): boolean {
+  try {
+    const target = new URL(targetLinkUri);
+    const expected = new URL(toolDeepLinkingUrl(publicUrl, environmentId));
+    return target.origin === expected.origin && target.pathname === expected.pathname;
+  } catch {
+    return false;
   }
 }

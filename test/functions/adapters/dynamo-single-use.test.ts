@@ -13,7 +13,7 @@ import { DynamoSingleUseStore, singleUseItem } from '../../../functions/adapters
 import { keys } from '../../../functions/adapters/keys';
 import { ConditionFailedError } from '../../../functions/errors';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../../functions/local/embedded-dynamo';
-import type { LaunchTicket, OidcState, PendingLogin } from '../../../functions/ports';
+import type { LaunchTicket, OidcState, ResourceLinkPendingLogin } from '../../../functions/ports';
 
 const env = 'single-use';
 /** Epoch milliseconds; items below expire `lifetime` seconds after it. */
@@ -69,7 +69,7 @@ function oidcState(overrides: Partial<OidcState> = {}): OidcState {
   };
 }
 
-function pendingLogin(overrides: Partial<PendingLogin> = {}): PendingLogin {
+function pendingLogin(overrides: Partial<ResourceLinkPendingLogin> = {}): ResourceLinkPendingLogin {
   return {
     messageType: 'LtiResourceLinkRequest',
     environmentId: env,

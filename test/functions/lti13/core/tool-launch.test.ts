@@ -178,7 +178,7 @@ describe('OIDC login initiation (Security 1.0 §5.1.1)', () => {
   it('refuses a target link of another environment, of an unknown activity, and of another host', async () => {
     const other = await run('other-env', { targetLinkUri: otherEnvResourceUrl });
     expect(other.login.status).toBe(400);
-    expect(other.login.text).toContain('is not an LTI 1.3 resource URL of this environment');
+    expect(other.login.text).toContain('is not an LTI 1.3 resource URL, nor the deep linking URL, of this environment');
     const unknown = await run('unknown-activity', { targetLinkUri: resourceUrl.replace(activityId, 'no-such-activity') });
     expect(unknown.login.status).toBe(404);
     const host = await run('other-host', { targetLinkUri: resourceUrl.replace(server.baseUrl, 'https://evil.example') });
