@@ -53,6 +53,13 @@ export const functions = {
     // No KMS: a launch verifies with the platform's keys and signs nothing.
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
+  lti13DeepLinking: {
+    entry: 'lti13-deep-linking',
+    description: "The academy as LTI 1.3 tool: the Deep Linking picker's choice, signed as an LtiDeepLinkingResponse (KMS)",
+    // ephemeral:write uses the picker's token once; kms:sign signs the response. Apart from lti13Tool,
+    // which opens the picker, so that the launch bundles no KMS client.
+    permissions: ['data:read', 'ephemeral:write', 'kms:sign'],
+  },
   passbackWorker: {
     entry: 'passback-worker',
     description: 'Passes progress back to LMSs (Basic Outcomes, AGS): one attempt per passback queue message',
@@ -148,6 +155,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/launch', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },

@@ -22,7 +22,17 @@ import { cookie, formFields, pathParam } from '../../http/request';
 import { redirect } from '../../http/responses';
 import type { ApiEvent, ApiResult } from '../../http/types';
 import { availableActivity, ltiEnvironment, requiredParameter } from '../../lti/checks';
-import type { DeploymentSeen, EnvironmentStore, Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
+import type {
+  ActivityStore,
+  DeploymentSeen,
+  EnvironmentStore,
+  Lti13Binding,
+  Lti13LaunchStore,
+  OidcState,
+  SingleUseStore,
+} from '../../ports';
+import { deepLinkingRequestChecks, openPicker } from '../deep-linking/tool-request';
+import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
 import { claims, ltiVersion, messageTypes } from './claims';
 import type { UnverifiedJwt } from './jwt';
@@ -41,7 +51,8 @@ import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSecond
 export const purposes = {
   id_token: idTokenPurpose,
   state: 'the value that ties the launch to the login the platform started in this browser',
-  [claims.messageType]: 'the kind of LTI message; it must be LtiResourceLinkRequest',
+  [claims.messageType]:
+    'the kind of LTI message; it must be the one the login was for: LtiResourceLinkRequest for an activity, LtiDeepLinkingRequest at the deep linking URL',
   [claims.version]: 'the LTI version; it must be 1.3.0',
   [claims.deploymentId]: "the platform's deployment of the academy's tool; it must be the one registered in the academy",
   [claims.resourceLink]: 'identifies the link in the platform that the learner clicked (its "id")',
@@ -58,6 +69,8 @@ export interface Lti13LaunchDeps extends LaunchDeps {
   readonly lti13Launches: Lti13LaunchStore;
   readonly singleUse: SingleUseStore;
   readonly keySets: RemoteKeySets;
+  /** The activities a deep linking request's picker offers. */
+  readonly activities: Pick<ActivityStore, 'list'>;
 }
 
 /** Phase 1: the authentication response as the browser posted it (Security 1.0 §5.1.1.3). */
@@ -80,10 +93,10 @@ export interface LoginLaunch extends AnsweredLaunch {
   readonly token: UnverifiedJwt;
 }
 
-/** Phase 4: the platform (activated), the activity (available), the learner's account if known. */
+/** Phase 4: the platform (activated), the activity (available; none for a deep linking request), the learner's account if known. */
 export interface LaunchContext extends LoginLaunch {
   readonly platform: Platform;
-  readonly activity: Activity;
+  readonly activity?: Activity;
   /** The account this registration's `sub` maps to. */
   readonly knownUserId?: string;
   /** The account the `lti1p1` claim's LTI 1.1 id maps to: used only once that claim's signature is verified. */
@@ -190,12 +203,12 @@ async function launchContext(deps: Lti13LaunchDeps, launch: LoginLaunch): Promis
   if (!found.platform.activated) {
     throw new LaunchError(401, 'platform_deactivated', 'The platform of this launch is deactivated in this environment.', 'iss');
   }
-  const activity = availableActivity(found.activity);
+  const activity = launch.login.activityId === undefined ? undefined : availableActivity(found.activity);
   checkHeader(launch.token.header);
   return {
     ...launch,
     platform: found.platform,
-    activity,
+    ...(activity ? { activity } : {}),
     ...(knownUserId ? { knownUserId } : {}),
     ...(lti1p1UserId ? { lti1p1UserId } : {}),
     ...(found.deployment ? { deployment: found.deployment } : {}),
@@ -365,12 +378,17 @@ interface MessageSteps {
 /**
  * The message-type matrix (Core 1.3 §5.3.1): the steps of each message the tool accepts, by the
  * type its login's target asked for. A message type the tool does not accept has no row, and a
- * login never asks for it. Deep Linking (`LtiDeepLinkingRequest`) is the next row.
+ * login never asks for it. A deep linking request (DL 2.0 §4.4) has no resource link, and opens
+ * the picker instead of the academy (`../deep-linking/tool-request.ts`).
  */
 export const messageSteps: Readonly<Record<OidcState['messageType'], MessageSteps>> = {
   [messageTypes.resourceLink]: {
     checks: [resourceLinkPresent, rolesPresent, subjectPresent, targetLinkOfThisLogin],
     complete: completeResourceLink,
+  },
+  [deepLinkingMessageTypes.request]: {
+    checks: [targetLinkOfThisLogin, ...deepLinkingRequestChecks],
+    complete: openPicker,
   },
 };
 
@@ -380,11 +398,11 @@ export const messageSteps: Readonly<Record<OidcState['messageType'], MessageStep
  * ids of a valid `lti1p1` claim. The account is the one `sub` maps to, else the one the LTI 1.1 id
  * maps to (so accounts survive an LMS's move from 1.1 to 1.3), else found by email or created.
  */
-function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; knownUserId?: string } {
+function launchIdentity(launch: VerifiedLaunch, activity: Activity): { identity: LaunchIdentity; knownUserId?: string } {
   const { claims: claimSet, platform } = launch;
   const sub = String(claimSet.sub);
   const migrated = lti1p1Identity(claimSet);
-  const verified = migrated && lti1p1Verified(claimSet, migrated, platform.clientId, lti12CredentialsOf(launch.activity));
+  const verified = migrated && lti1p1Verified(claimSet, migrated, platform.clientId, lti12CredentialsOf(activity));
   const aliases = [
     { key: externalKeys.legacyLti13(platform.issuer), userId: sub },
     ...(verified ? lti1p1ExternalIds(claimSet, migrated) : []),
@@ -400,11 +418,13 @@ function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; kno
 async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
   const { claims: claimSet, platform, environment } = launch;
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
-  const { identity, knownUserId } = launchIdentity(launch);
+  // Read in the launch's context (phase 4): a resource link login always names its activity.
+  const activity = availableActivity(launch.activity);
+  const { identity, knownUserId } = launchIdentity(launch, activity);
   const emailParameter = { name: 'email', purpose: purposes.email, kind: 'claim' } as const;
   const { location } = await completeLaunch(deps, {
     environment,
-    activity: launch.activity,
+    activity,
     version: '1.3',
     identity,
     knownUserId,

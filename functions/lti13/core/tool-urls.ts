@@ -11,6 +11,11 @@ export function toolLaunchUrl(publicUrl: string, environmentId: string): string 
   return `${envBase(publicUrl, environmentId)}/launch`;
 }
 
+/** The LTI 1.3 resource URL (target link URI) of an activity, as `ltiAccess.lti13.resourceUrl` answers it. */
+export function toolResourceUrl(publicUrl: string, environmentId: string, activityId: string): string {
+  return `${envBase(publicUrl, environmentId)}/activities/${encodeURIComponent(activityId)}`;
+}
+
 /**
  * The deep linking URL of an environment (Deep Linking 2.0 §2.1): the target link URI of the
  * platform's deep linking requests, and where the picker's form posts the choice.

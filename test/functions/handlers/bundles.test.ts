@@ -47,8 +47,14 @@ it('no function bundles local-mode code (functions/local/)', () => {
 });
 
 it('only the functions that sign bundle the KMS client, and only those that queue the SQS client', () => {
-  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'passbackWorker']);
+  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'lti13DeepLinking', 'passbackWorker']);
   expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
+});
+
+it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS client, no response code', () => {
+  expect(uses('lti13Tool', 'functions/lti13/deep-linking/tool-request.ts')).toBe(true);
+  expect(uses('lti13Tool', 'functions/lti13/deep-linking/tool-response.ts')).toBe(false);
+  expect(uses('lti13Tool', 'node_modules/@aws-sdk/client-kms/')).toBe(false);
 });
 
 it('the JWKS function bundles no store and no AWS SDK client', () => {

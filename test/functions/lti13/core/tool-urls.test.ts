@@ -2,7 +2,7 @@
 import { normalizeRoles } from '../../../../functions/lti13/core/tool-roles';
 import { sha256Base64url } from '../../../../functions/crypto';
 import { clearedStateCookie, cookieMatches, stateCookie, stateCookieName } from '../../../../functions/lti13/core/tool-state';
-import { activityOfTargetLink, toolConfiguration } from '../../../../functions/lti13/core/tool-urls';
+import { activityOfTargetLink, isDeepLinkingTarget, toolConfiguration } from '../../../../functions/lti13/core/tool-urls';
 
 describe('activityOfTargetLink', () => {
   it.each([
@@ -61,4 +61,22 @@ it('normalises simple context role names and drops blanks, keeping unknown roles
     'Wizard',
     'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty',
   ]);
+});
+
+describe('the deep linking URL (Deep Linking 2.0 §2.1)', () => {
+  it('is in the tool configuration, and only it (any query) is a deep linking target of its environment', () => {
+    const { deepLinkingUrl } = toolConfiguration('https://api.example/prod', 'demo');
+    expect(deepLinkingUrl).toBe('https://api.example/prod/demo/lti13/deep-linking');
+    expect(isDeepLinkingTarget('https://api.example/prod', 'demo', deepLinkingUrl)).toBe(true);
+    expect(isDeepLinkingTarget('https://api.example/prod', 'demo', `${deepLinkingUrl}?course=1`)).toBe(true);
+    for (const other of [
+      'https://api.example/prod/other/lti13/deep-linking',
+      'https://evil.example/prod/demo/lti13/deep-linking',
+      'https://api.example/prod/demo/lti13/deep-linking/return',
+      'https://api.example/demo/lti13/deep-linking',
+      'not a url',
+    ]) {
+      expect(isDeepLinkingTarget('https://api.example/prod', 'demo', other)).toBe(false);
+    }
+  });
 });
