@@ -79,7 +79,10 @@ export const functions = {
   },
   platformLaunch: {
     entry: 'platform-launch',
-    description: 'The academy as platform: one-time launch tickets become signed launches of external activities',
+    description:
+      'The academy as platform: one-time launch tickets become signed launches of external activities; deep linking responses become activities',
+    // data:write creates the activities of a deep linking response; ephemeral:write uses tickets and
+    // the response's nonce once. It verifies the tool's JWT and signs nothing.
     permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
   lti13Authorize: {
@@ -149,6 +152,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
   { method: 'PATCH', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/deep-links', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/deep-links/{id}', fn: 'admin', auth: 'iam' },
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
@@ -157,6 +162,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/deep-linking/return', fn: 'platformLaunch', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/token', fn: 'lti13Token', auth: 'public' },

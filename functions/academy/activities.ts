@@ -37,11 +37,22 @@ const lti12Body = z.strictObject({
   customParameters: customParameters.optional(),
 });
 
+/** The line item an LTI 1.3 tool declared with a link (Deep Linking 2.0 §3.2), which the activity's own AGS line item takes. */
+const lineItemBody = z.strictObject({
+  label: nonEmpty('lti.lineItem.label', 500),
+  scoreMaximum: z
+    .number({ error: 'lti.lineItem.scoreMaximum must be a number' })
+    .positive({ error: 'lti.lineItem.scoreMaximum must be greater than 0' }),
+  resourceId: nonEmpty('lti.lineItem.resourceId', 255).optional(),
+  tag: nonEmpty('lti.lineItem.tag', 255).optional(),
+});
+
 const lti13Body = z.strictObject({
   version: z.literal('1.3'),
   toolId: nonEmpty('lti.toolId', 64),
   resourceUrl: absoluteUrl('lti.resourceUrl'),
   customParameters: customParameters.optional(),
+  lineItem: lineItemBody.optional(),
 });
 
 const ltiBody = z.discriminatedUnion('version', [lti12Body, lti13Body], {

@@ -5,6 +5,7 @@
 import type { PassbackRuntime } from '../app/runtime';
 import type { RouteHandler } from '../http/types';
 import { activityRoutes } from './activities';
+import { deepLinkRoutes } from './deep-links';
 import { environmentRoutes } from './environments';
 import { platformAdminRoutes } from './launches';
 import { platformRegistrationRoutes } from './platforms';
@@ -22,5 +23,6 @@ export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHand
     ...platformAdminRoutes(rt),
     ...platformRegistrationRoutes(rt),
     ...toolRoutes(rt),
+    ...deepLinkRoutes(rt),
   };
 }

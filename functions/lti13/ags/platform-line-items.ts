@@ -5,8 +5,9 @@
  *
  * Every activity has one line item of its own, `default` (the `lineitem` of its launches): the
  * declarative, coupled line item of §4.3.1, whose lifecycle the academy owns. It always exists,
- * its label is the activity's title, its maximum 100 (percent, what progress records) and its
- * resource link the activity; its scores become the learner's progress. A tool may set its
+ * its label is the activity's title, its maximum 100 (percent, what progress records), unless the
+ * tool declared a line item with the link it deep-linked (`lti.lineItem`), and its resource link the
+ * activity; its scores become the learner's progress. A tool may set its
  * `resourceId`, `tag`, dates and `gradesReleased` with a PUT; changes to its label and maximum are
  * ignored (§3.2.6: "A platform may ignore changes to other attributes … MUST return the line item
  * definition as applied"), and it cannot be deleted (405, `Allow: GET, PUT`).
@@ -72,16 +73,23 @@ function toolAttributes(
   };
 }
 
-/** The activity's own line item: implicit, with what a tool stored on it. */
+/**
+ * The activity's own line item: implicit, with what a tool stored on it. A line item the tool
+ * declared with the link (Deep Linking 2.0 §3.2 `lineItem`, kept as `lti.lineItem`) gives its
+ * label, maximum, resourceId and tag ("must be exposed in a subsequent line item service call").
+ */
 export function defaultLineItem(ctx: AgsContext, stored: LineItem | undefined): LineItem {
   const { activity } = ctx;
+  const declared = activity.lti?.version === '1.3' ? activity.lti.lineItem : undefined;
   return {
     environmentId: ctx.environmentId,
     activityId: activity.id,
     id: defaultLineItemId,
-    label: activity.title,
-    scoreMaximum: defaultScoreMaximum,
+    label: declared?.label ?? activity.title,
+    scoreMaximum: declared?.scoreMaximum ?? defaultScoreMaximum,
     resourceLinkId: activity.id,
+    ...(declared?.resourceId ? { resourceId: declared.resourceId } : {}),
+    ...(declared?.tag ? { tag: declared.tag } : {}),
     ...toolAttributes(stored ?? {}),
     createdAt: stored?.createdAt ?? activity.createdAt,
     updatedAt: stored?.updatedAt ?? activity.updatedAt,

@@ -5,6 +5,7 @@
  * login asks the authorization endpoint for an `LtiDeepLinkingRequest` (`./platform-claims.ts`).
  */
 import type { Tool } from '../../academy/model';
+import { validId } from '../../academy/validation';
 import { HttpError } from '../../errors';
 import type { ApiResult } from '../../http/types';
 import type { DeepLinkLaunch } from '../../lti/platform-launch';
@@ -17,6 +18,18 @@ import {
   type PlatformLoginDeps,
 } from '../core/platform-login-initiation';
 import { deepLinkingMessageTypes } from './vocabulary';
+
+/** The `data` of a deep link's request: its id, then the secret (`.` never occurs in a UUID nor in base64url). */
+export function deepLinkData(deepLinkId: string, secret: string): string {
+  return `${deepLinkId}.${secret}`;
+}
+
+/** The deep link a response's `data` names, when it has the shape `deepLinkData` gives. */
+export function deepLinkIdOf(data: unknown): string | undefined {
+  if (typeof data !== 'string') return undefined;
+  const [id, secret, ...rest] = data.split('.');
+  return id && secret && rest.length === 0 && validId(id) ? id : undefined;
+}
 
 /**
  * The target link URI of a tool's deep linking requests: its `deepLinkingUrl`, else its first
