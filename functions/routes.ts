@@ -160,6 +160,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/launch', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/deep-linking/return', fn: 'platformLaunch', auth: 'public' },

@@ -445,3 +445,15 @@ describe('tampered choices send nothing', () => {
     }
   });
 });
+
+describe('the deep linking URL opened directly', () => {
+  it('answers a page that says what it is and what to enter in the LMS', async () => {
+    const page = await fetch(deepLinkingUrl);
+    const text = await page.text();
+    expect(page.status).toBe(200);
+    expect(text).toContain('LTI 1.3 deep linking URL');
+    expect(text).toContain(`<code>${deepLinkingUrl}</code>`);
+    expect(text).toContain(`<code>${loginUrl}</code>`);
+    expect((await fetch(`${server.baseUrl}/no-such-env/lti13/deep-linking`)).status).toBe(404);
+  });
+});
