@@ -9,8 +9,9 @@ import { DataTables } from './data-tables';
 import { LtiHttpApi } from './http-api';
 import { LtiFunction } from './lti-function';
 import { pascalCase } from './names';
-import { SigningKey } from './signing-key';
 import { PassbackQueue } from './passback-queue';
+import { SigningKey } from './signing-key';
+import { SigningKeyAlarm } from './signing-key-alarm';
 
 export interface LtiBridgeStackProps extends StackProps {
   /**
@@ -18,6 +19,12 @@ export interface LtiBridgeStackProps extends StackProps {
    * @default the HTTP API's own endpoint
    */
   readonly publicUrl?: string;
+  /**
+   * The role that administers the signing key (docs/security.md "The signing key's policy"); the
+   * role CloudFormation deploys with is added to it.
+   * @default any principal of the account whose IAM policies allow the key's administrative actions
+   */
+  readonly keyAdminRoleArn?: string;
 }
 
 /**
@@ -34,13 +41,15 @@ export class LtiBridgeStack extends Stack {
   readonly publicUrl: string;
   /** Passback deliveries (progress back to LMSs) and their dead-letter queue. */
   readonly passbackQueue: PassbackQueue;
+  /** The alarm on signatures by anyone but the signing functions, and its topic. */
+  readonly signingKeyAlarm: SigningKeyAlarm;
 
   constructor(scope: Construct, id: string, props: LtiBridgeStackProps = {}) {
     super(scope, id, props);
     const rootDir = path.resolve(__dirname, '..');
 
     this.tables = new DataTables(this, 'Tables').tables;
-    this.signingKey = new SigningKey(this, 'SigningKey');
+    this.signingKey = new SigningKey(this, 'SigningKey', { adminRoleArn: props.keyAdminRoleArn });
     const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger !== undefined);
     this.passbackQueue = new PassbackQueue(this, 'Passback', {
       consumerTimeout: Duration.seconds(Math.max(10, ...queueConsumers.map((spec: FunctionSpec) => spec.timeoutSeconds ?? 10))),
@@ -61,7 +70,7 @@ export class LtiBridgeStack extends Stack {
         rootDir,
         publicUrl: this.publicUrl,
         tables: this.tables,
-        signingKey: this.signingKey.key,
+        signingKey: this.signingKey,
         passbackQueue: this.passbackQueue.queue,
       });
       handlers[name] = created[name].function;
@@ -73,6 +82,7 @@ export class LtiBridgeStack extends Stack {
       if (trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function);
       else if (trigger === 'passback-dead-letters') this.passbackQueue.addDeadLetterConsumer(created[name].function);
     }
+    this.signingKeyAlarm = new SigningKeyAlarm(this, 'SigningKeyAlarm', { signingKey: this.signingKey });
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
     new CfnOutput(this, 'PublicUrl', { value: this.publicUrl, description: 'Base of every LTI and admin URL' });
@@ -81,6 +91,10 @@ export class LtiBridgeStack extends Stack {
       description: 'The JWKS URL to enter in LMSs and tools',
     });
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The KMS key that signs LTI 1.3 messages' });
+    new CfnOutput(this, 'SecurityAlertsTopicArn', {
+      value: this.signingKeyAlarm.topic.topicArn,
+      description: 'Alarms on signatures by anyone but the signing functions; subscribe to hear of them (needs a CloudTrail trail)',
+    });
     new CfnOutput(this, 'PassbackDeadLetterQueueUrl', {
       value: this.passbackQueue.deadLetterQueue.queueUrl,
       description:

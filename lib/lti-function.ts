@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,6 +9,7 @@ import { Construct } from 'constructs';
 import type { FunctionSpec, Permission } from '../functions/routes';
 import { tableEnvVar, tables, type TableName } from '../functions/tables';
 import { bundlingOptions, handlerEntry, lambdaNodeOptions } from './bundling';
+import type { SigningKey } from './signing-key';
 
 export interface LtiFunctionProps {
   /** The function's name in `functions/routes.ts`; used in error messages. */
@@ -20,7 +20,8 @@ export interface LtiFunctionProps {
   /** Base URL that LMSs see (custom domain or the API's endpoint). */
   readonly publicUrl: string;
   readonly tables: Readonly<Record<TableName, ITable>>;
-  readonly signingKey: IKey;
+  /** The signing key: its policy names this function's role for what the spec lists ('kms:sign', 'kms:publicKey'). */
+  readonly signingKey: SigningKey;
   /** The passback queue; required when the spec lists 'queue:send'. */
   readonly passbackQueue?: IQueue;
 }
@@ -73,7 +74,7 @@ export class LtiFunction extends Construct {
         PUBLIC_URL: props.publicUrl,
         [tableEnvVar.data]: props.tables.data.tableName,
         [tableEnvVar.ephemeral]: props.tables.ephemeral.tableName,
-        SIGNING_KEY_IDS: props.signingKey.keyArn,
+        SIGNING_KEY_IDS: props.signingKey.key.keyArn,
         ...(lambdaNodeOptions ? { NODE_OPTIONS: lambdaNodeOptions } : {}),
         ...(permissions.has('queue:send') && props.passbackQueue ? { PASSBACK_QUEUE_URL: props.passbackQueue.queueUrl } : {}),
       },
@@ -106,8 +107,8 @@ export class LtiFunction extends Construct {
     if (permissions.has('ephemeral:write')) this.grantTable('ephemeral', props.tables.ephemeral, 'readWrite');
     else if (permissions.has('ephemeral:read')) this.grantTable('ephemeral', props.tables.ephemeral, 'read');
 
-    if (permissions.has('kms:sign')) props.signingKey.grant(this.role, 'kms:Sign', 'kms:GetPublicKey');
-    else if (permissions.has('kms:publicKey')) props.signingKey.grant(this.role, 'kms:GetPublicKey');
+    if (permissions.has('kms:sign')) props.signingKey.grantSign(this.role);
+    else if (permissions.has('kms:publicKey')) props.signingKey.grantPublicKey(this.role);
 
     // Sending only: the queue's consumer gets receive and delete from its event source.
     if (permissions.has('queue:send') && props.passbackQueue) props.passbackQueue.grant(this.role, 'sqs:SendMessage');

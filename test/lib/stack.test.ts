@@ -174,7 +174,7 @@ describe('Lambda functions', () => {
         rootDir: join(__dirname, '..', '..'),
         publicUrl: 'https://lti.example.edu',
         tables: new DataTables(scope, 'Tables').tables,
-        signingKey: new SigningKey(scope, 'SigningKey').key,
+        signingKey: new SigningKey(scope, 'SigningKey'),
       });
     expect(build).toThrow(/"sender" asks for 'queue:send', but no passback queue was given/);
   });
