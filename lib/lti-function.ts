@@ -24,6 +24,11 @@ export interface LtiFunctionProps {
   readonly signingKey: SigningKey;
   /** The passback queue; required when the spec lists 'queue:send'. */
   readonly passbackQueue?: IQueue;
+  /**
+   * Concurrent executions reserved for this function: always available to it, and its ceiling.
+   * @default none (the function shares the account's unreserved concurrency)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** Defaults a function spec may override. */
@@ -45,6 +50,11 @@ export class LtiFunction extends Construct {
     const permissions = new Set(props.spec.permissions);
     if (permissions.has('queue:send') && !props.passbackQueue) {
       throw new Error(`function "${props.name}" asks for 'queue:send', but no passback queue was given`);
+    }
+    const reserved = props.reservedConcurrency;
+    if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
+      // 0 is valid for Lambda, and means the function never runs.
+      throw new Error(`function "${props.name}": reserved concurrency must be a whole number of at least 1, got ${reserved}`);
     }
 
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -70,6 +80,7 @@ export class LtiFunction extends Construct {
       timeout: Duration.seconds(props.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       role: this.role,
       logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         PUBLIC_URL: props.publicUrl,
         [tableEnvVar.data]: props.tables.data.tableName,
