@@ -6,11 +6,13 @@ import { Construct } from 'constructs';
 import { functions, routes, type FunctionName, type FunctionSpec } from '../functions/routes';
 import { tables, type TableName } from '../functions/tables';
 import { DataTables } from './data-tables';
-import { LtiHttpApi } from './http-api';
+import { Edge, type EdgeRateLimits } from './edge';
+import { type ApiThrottling, DEFAULT_THROTTLING, LtiHttpApi } from './http-api';
 import { LtiFunction } from './lti-function';
 import { pascalCase } from './names';
-import { SigningKey } from './signing-key';
 import { PassbackQueue } from './passback-queue';
+import { SigningKey } from './signing-key';
+import { SigningKeyAlarm } from './signing-key-alarm';
 
 export interface LtiBridgeStackProps extends StackProps {
   /**
@@ -18,7 +20,46 @@ export interface LtiBridgeStackProps extends StackProps {
    * @default the HTTP API's own endpoint
    */
   readonly publicUrl?: string;
+  /**
+   * The role that administers the signing key (docs/security.md "The signing key's policy"); the
+   * role CloudFormation deploys with is added to it.
+   * @default any principal of the account whose IAM policies allow the key's administrative actions
+   */
+  readonly keyAdminRoleArn?: string;
+  /**
+   * The API stage's throttling, each limit per route; what is given replaces that default.
+   * @default DEFAULT_THROTTLING of lib/http-api.ts
+   */
+  readonly throttling?: Partial<ApiThrottling>;
+  /**
+   * Concurrent executions reserved for functions of the route table, so that a flood of public
+   * requests cannot starve them. Lambda keeps at least 100 executions of an account unreserved, so
+   * an account whose concurrency limit is below 100 plus these (new accounts may start at 10)
+   * cannot deploy them: give `{}` there.
+   * @default DEFAULT_RESERVED_CONCURRENCY
+   */
+  readonly reservedConcurrency?: Readonly<Partial<Record<FunctionName, number>>>;
+  /**
+   * A CloudFront distribution with an AWS WAF web ACL of rate-based rules in front of the API, and
+   * PUBLIC_URL on it (docs/security.md "Throttling"). `true` takes the defaults.
+   * @default false
+   */
+  readonly waf?: boolean | WafSettings;
 }
+
+/** The WAF's settings: the rate limits, and what a stack outside us-east-1 or with a custom domain needs. */
+export interface WafSettings extends Partial<EdgeRateLimits> {
+  /** An existing web ACL (scope CLOUDFRONT, in us-east-1); required when the stack is in another region. */
+  readonly webAclArn?: string;
+  /** The ACM certificate (in us-east-1) of `publicUrl`'s host, which the distribution then answers for; required with `publicUrl`. */
+  readonly certificateArn?: string;
+}
+
+/**
+ * The admin API (the academy's own calls: single sign-on, launches, progress) and the passback
+ * worker (progress back to LMSs) keep this much concurrency whatever the public routes take.
+ */
+export const DEFAULT_RESERVED_CONCURRENCY: Readonly<Partial<Record<FunctionName, number>>> = { admin: 20, passbackWorker: 5 };
 
 /**
  * lti-bridge on AWS: the HTTP API, one Lambda per function of the route table, the data and
@@ -34,13 +75,17 @@ export class LtiBridgeStack extends Stack {
   readonly publicUrl: string;
   /** Passback deliveries (progress back to LMSs) and their dead-letter queue. */
   readonly passbackQueue: PassbackQueue;
+  /** The alarm on signatures by anyone but the signing functions, and its topic. */
+  readonly signingKeyAlarm: SigningKeyAlarm;
+  /** The CloudFront distribution and web ACL, with `waf`. */
+  readonly edge?: Edge;
 
   constructor(scope: Construct, id: string, props: LtiBridgeStackProps = {}) {
     super(scope, id, props);
     const rootDir = path.resolve(__dirname, '..');
 
     this.tables = new DataTables(this, 'Tables').tables;
-    this.signingKey = new SigningKey(this, 'SigningKey');
+    this.signingKey = new SigningKey(this, 'SigningKey', { adminRoleArn: props.keyAdminRoleArn });
     const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger !== undefined);
     this.passbackQueue = new PassbackQueue(this, 'Passback', {
       consumerTimeout: Duration.seconds(Math.max(10, ...queueConsumers.map((spec: FunctionSpec) => spec.timeoutSeconds ?? 10))),
@@ -49,8 +94,11 @@ export class LtiBridgeStack extends Stack {
     // The functions refer to the API (its endpoint is their PUBLIC_URL) and the routes refer to the
     // functions; the API itself refers to neither, so creating it first, the functions next and the
     // routes last keeps the template free of cycles.
-    this.httpApi = new LtiHttpApi(this, 'Http');
-    this.publicUrl = props.publicUrl ? normalizePublicUrl(props.publicUrl) : this.httpApi.api.apiEndpoint;
+    this.httpApi = new LtiHttpApi(this, 'Http', { throttling: { ...DEFAULT_THROTTLING, ...props.throttling } });
+    const publicUrl = props.publicUrl ? normalizePublicUrl(props.publicUrl) : undefined;
+    if (props.waf) this.edge = this.createEdge(props.waf === true ? {} : props.waf, publicUrl);
+    this.publicUrl = publicUrl ?? this.edge?.url ?? this.httpApi.api.apiEndpoint;
+    const reserved = reservedConcurrency(props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY);
 
     const created = {} as Record<FunctionName, LtiFunction>;
     const handlers = {} as Record<FunctionName, IFunction>;
@@ -61,8 +109,9 @@ export class LtiBridgeStack extends Stack {
         rootDir,
         publicUrl: this.publicUrl,
         tables: this.tables,
-        signingKey: this.signingKey.key,
+        signingKey: this.signingKey,
         passbackQueue: this.passbackQueue.queue,
+        reservedConcurrency: reserved[name],
       });
       handlers[name] = created[name].function;
     }
@@ -70,9 +119,10 @@ export class LtiBridgeStack extends Stack {
     this.httpApi.addRouteTable(routes, handlers);
     for (const name of Object.keys(functions) as FunctionName[]) {
       const trigger = (functions[name] as FunctionSpec).trigger;
-      if (trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function);
+      if (trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function, reserved[name]);
       else if (trigger === 'passback-dead-letters') this.passbackQueue.addDeadLetterConsumer(created[name].function);
     }
+    this.signingKeyAlarm = new SigningKeyAlarm(this, 'SigningKeyAlarm', { signingKey: this.signingKey });
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
     new CfnOutput(this, 'PublicUrl', { value: this.publicUrl, description: 'Base of every LTI and admin URL' });
@@ -81,6 +131,16 @@ export class LtiBridgeStack extends Stack {
       description: 'The JWKS URL to enter in LMSs and tools',
     });
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The KMS key that signs LTI 1.3 messages' });
+    new CfnOutput(this, 'SecurityAlertsTopicArn', {
+      value: this.signingKeyAlarm.topic.topicArn,
+      description: 'Alarms on signatures by anyone but the signing functions; subscribe to hear of them (needs a CloudTrail trail)',
+    });
+    if (this.edge) {
+      new CfnOutput(this, 'DistributionDomainName', {
+        value: this.edge.distribution.distributionDomainName,
+        description: 'The CloudFront distribution (with the WAF) in front of the API; a custom domain points here',
+      });
+    }
     new CfnOutput(this, 'PassbackDeadLetterQueueUrl', {
       value: this.passbackQueue.deadLetterQueue.queueUrl,
       description:
@@ -90,6 +150,31 @@ export class LtiBridgeStack extends Stack {
       new CfnOutput(this, `${pascalCase(name)}TableName`, { value: this.tables[name].tableName, description: `The ${name} table` });
     }
   }
+
+  private createEdge(settings: WafSettings, publicUrl: string | undefined): Edge {
+    const { webAclArn, certificateArn, ...limits } = settings;
+    let domain: { name: string; certificateArn: string } | undefined;
+    if (publicUrl) {
+      const url = new URL(publicUrl);
+      if (url.pathname !== '/')
+        throw new Error(`waf: publicUrl must have no path, as the distribution forwards paths unchanged; got "${publicUrl}"`);
+      if (!certificateArn) {
+        throw new Error(
+          'waf: with publicUrl, give waf.certificateArn (an ACM certificate in us-east-1 for its host), or LMSs would reach the API without the WAF',
+        );
+      }
+      domain = { name: url.hostname, certificateArn };
+    }
+    return new Edge(this, 'Edge', { api: this.httpApi.api, webAclArn, domain, ...limits });
+  }
+}
+
+/** Refuses a reservation for a function that is not in the route table. */
+function reservedConcurrency(values: Readonly<Partial<Record<FunctionName, number>>>): Readonly<Partial<Record<FunctionName, number>>> {
+  for (const name of Object.keys(values)) {
+    if (!(name in functions)) throw new Error(`reservedConcurrency names "${name}", which is no function of functions/routes.ts`);
+  }
+  return values;
 }
 
 /** Accepts only an absolute https URL with no query or fragment; drops trailing slashes. */

@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,6 +9,7 @@ import { Construct } from 'constructs';
 import type { FunctionSpec, Permission } from '../functions/routes';
 import { tableEnvVar, tables, type TableName } from '../functions/tables';
 import { bundlingOptions, handlerEntry, lambdaNodeOptions } from './bundling';
+import type { SigningKey } from './signing-key';
 
 export interface LtiFunctionProps {
   /** The function's name in `functions/routes.ts`; used in error messages. */
@@ -20,9 +20,15 @@ export interface LtiFunctionProps {
   /** Base URL that LMSs see (custom domain or the API's endpoint). */
   readonly publicUrl: string;
   readonly tables: Readonly<Record<TableName, ITable>>;
-  readonly signingKey: IKey;
+  /** The signing key: its policy names this function's role for what the spec lists ('kms:sign', 'kms:publicKey'). */
+  readonly signingKey: SigningKey;
   /** The passback queue; required when the spec lists 'queue:send'. */
   readonly passbackQueue?: IQueue;
+  /**
+   * Concurrent executions reserved for this function: always available to it, and its ceiling.
+   * @default none (the function shares the account's unreserved concurrency)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** Defaults a function spec may override. */
@@ -44,6 +50,11 @@ export class LtiFunction extends Construct {
     const permissions = new Set(props.spec.permissions);
     if (permissions.has('queue:send') && !props.passbackQueue) {
       throw new Error(`function "${props.name}" asks for 'queue:send', but no passback queue was given`);
+    }
+    const reserved = props.reservedConcurrency;
+    if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
+      // 0 is valid for Lambda, and means the function never runs.
+      throw new Error(`function "${props.name}": reserved concurrency must be a whole number of at least 1, got ${reserved}`);
     }
 
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -69,11 +80,12 @@ export class LtiFunction extends Construct {
       timeout: Duration.seconds(props.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       role: this.role,
       logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         PUBLIC_URL: props.publicUrl,
         [tableEnvVar.data]: props.tables.data.tableName,
         [tableEnvVar.ephemeral]: props.tables.ephemeral.tableName,
-        SIGNING_KEY_IDS: props.signingKey.keyArn,
+        SIGNING_KEY_IDS: props.signingKey.key.keyArn,
         ...(lambdaNodeOptions ? { NODE_OPTIONS: lambdaNodeOptions } : {}),
         ...(permissions.has('queue:send') && props.passbackQueue ? { PASSBACK_QUEUE_URL: props.passbackQueue.queueUrl } : {}),
       },
@@ -106,8 +118,8 @@ export class LtiFunction extends Construct {
     if (permissions.has('ephemeral:write')) this.grantTable('ephemeral', props.tables.ephemeral, 'readWrite');
     else if (permissions.has('ephemeral:read')) this.grantTable('ephemeral', props.tables.ephemeral, 'read');
 
-    if (permissions.has('kms:sign')) props.signingKey.grant(this.role, 'kms:Sign', 'kms:GetPublicKey');
-    else if (permissions.has('kms:publicKey')) props.signingKey.grant(this.role, 'kms:GetPublicKey');
+    if (permissions.has('kms:sign')) props.signingKey.grantSign(this.role);
+    else if (permissions.has('kms:publicKey')) props.signingKey.grantPublicKey(this.role);
 
     // Sending only: the queue's consumer gets receive and delete from its event source.
     if (permissions.has('queue:send') && props.passbackQueue) props.passbackQueue.grant(this.role, 'sqs:SendMessage');

@@ -49,9 +49,21 @@ export class PassbackQueue extends Construct {
     });
   }
 
-  /** Makes `fn` the queue's worker: batches of up to 10 messages, failures reported per message. */
-  addWorker(fn: IFunction): void {
-    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+  /**
+   * Makes `fn` the queue's worker: batches of up to 10 messages, failures reported per message.
+   *
+   * @param maxConcurrency the worker's reserved concurrency, when it has one: the event source then
+   *   invokes it no more often than that at once. Otherwise Lambda's SQS poller may invoke it beyond
+   *   its reservation, and each throttled batch returns to the queue with one more receive counted
+   *   towards the dead-letter queue.
+   */
+  addWorker(fn: IFunction, maxConcurrency?: number): void {
+    if (maxConcurrency !== undefined && maxConcurrency < 2) {
+      throw new Error(
+        `the passback worker's concurrency must be at least 2 (the SQS event source's smallest maximum), got ${maxConcurrency}`,
+      );
+    }
+    fn.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency }));
   }
 
   /**

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { functions, routeKey, routes, type FunctionName, type Permission } from '../../functions/routes';
 import { tables, type TableName } from '../../functions/tables';
 import { DataTables } from '../../lib/data-tables';
-import { LtiBridgeStack } from '../../lib/lti-bridge-stack';
+import { DEFAULT_RESERVED_CONCURRENCY, LtiBridgeStack } from '../../lib/lti-bridge-stack';
 import { LtiFunction } from '../../lib/lti-function';
 import { SigningKey } from '../../lib/signing-key';
 
@@ -165,6 +165,46 @@ describe('Lambda functions', () => {
     }
   });
 
+  it('reserves concurrency for the admin API and the passback worker, whose event source stays within it', () => {
+    expect(DEFAULT_RESERVED_CONCURRENCY).toEqual({ admin: 20, passbackWorker: 5 });
+    for (const name of functionNames) {
+      const fn = template.findResources('AWS::Lambda::Function')[logicalId(stack.functions[name].function)];
+      expect({ name, reserved: fn?.Properties.ReservedConcurrentExecutions }).toEqual({
+        name,
+        reserved: DEFAULT_RESERVED_CONCURRENCY[name],
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.functions.passbackWorker.function) },
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('takes reservations as a setting: {} reserves none, for accounts below 100 executions plus the reservations', () => {
+    const none = Template.fromStack(new LtiBridgeStack(newApp(SKIP_BUNDLING), 'Unreserved', { reservedConcurrency: {} }));
+    for (const fn of Object.values(none.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+    for (const mapping of Object.values(none.findResources('AWS::Lambda::EventSourceMapping'))) {
+      expect(mapping.Properties.ScalingConfig).toBeUndefined();
+    }
+    const more = Template.fromStack(new LtiBridgeStack(newApp(SKIP_BUNDLING), 'Reserved', { reservedConcurrency: { lti13Tool: 50 } }));
+    expect(Object.values(more.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.ReservedConcurrentExecutions ?? 0)).toEqual(
+      expect.arrayContaining([50, 0]),
+    );
+  });
+
+  it.each([
+    [{ admin: 0 }, /reserved concurrency must be a whole number of at least 1, got 0/],
+    [{ admin: 2.5 }, /reserved concurrency must be a whole number of at least 1/],
+    [{ passbackWorker: 1 }, /the passback worker's concurrency must be at least 2/],
+    [{ adminApi: 5 }, /reservedConcurrency names "adminApi", which is no function/],
+  ])('refuses the reservation %j', (reservedConcurrency, message) => {
+    const build = () =>
+      new LtiBridgeStack(newApp(SKIP_BUNDLING), 'Refused', { reservedConcurrency: reservedConcurrency as Record<FunctionName, number> });
+    expect(build).toThrow(message);
+  });
+
   it('refuses queue:send without a passback queue', () => {
     const scope = new Stack(newApp(SKIP_BUNDLING), 'QueueStack');
     const build = () =>
@@ -174,7 +214,7 @@ describe('Lambda functions', () => {
         rootDir: join(__dirname, '..', '..'),
         publicUrl: 'https://lti.example.edu',
         tables: new DataTables(scope, 'Tables').tables,
-        signingKey: new SigningKey(scope, 'SigningKey').key,
+        signingKey: new SigningKey(scope, 'SigningKey'),
       });
     expect(build).toThrow(/"sender" asks for 'queue:send', but no passback queue was given/);
   });
