@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { randomToken } from '../crypto';
 import { conflict, ConditionFailedError, HttpError, invalid, ltiDisabledMessage, notFound } from '../errors';
-import type { ActivityStore, Clock, EnvironmentStore } from '../ports';
+import type { ActivityStore, Clock, EnvironmentStore, Page, PageRequest } from '../ports';
 import { requireEnvironment } from './environments';
 import {
   activityTypes,
@@ -259,9 +259,14 @@ export async function getActivity(
   return activity;
 }
 
-export async function listActivities(deps: Pick<ActivityDeps, 'environments' | 'activities'>, environmentId: string): Promise<Activity[]> {
+/** One page of the environment's activities, in id order. */
+export async function listActivities(
+  deps: Pick<ActivityDeps, 'environments' | 'activities'>,
+  environmentId: string,
+  request: PageRequest,
+): Promise<Page<Activity>> {
   await requireEnvironment(deps, environmentId);
-  return deps.activities.list(environmentId);
+  return deps.activities.page(environmentId, request);
 }
 
 export async function patchActivity(deps: ActivityDeps, environmentId: string, id: string, body: unknown): Promise<Activity> {

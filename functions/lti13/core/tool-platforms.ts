@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ConditionFailedError, conflict, invalid, notFound } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
-import type { Clock, DeploymentSeen, EnvironmentStore, PlatformRegistrationStore } from '../../ports';
+import type { Clock, DeploymentSeen, EnvironmentStore, Page, PageRequest, PlatformRegistrationStore } from '../../ports';
 import { toolConfiguration } from './tool-urls';
 import { requireEnvironment } from '../../academy/environments';
 import type { Platform } from '../../academy/model';
@@ -155,12 +155,14 @@ export async function getPlatform(
   return platform;
 }
 
+/** One page of the environment's platforms, in id order. */
 export async function listPlatforms(
   deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>,
   environmentId: string,
-): Promise<Platform[]> {
+  request: PageRequest,
+): Promise<Page<Platform>> {
   await requireEnvironment(deps, environmentId);
-  return deps.platformRegistrations.list(environmentId);
+  return deps.platformRegistrations.page(environmentId, request);
 }
 
 /** `current` with the fields of a patch: a field left out stays as it was, one set to `null` is removed. */
