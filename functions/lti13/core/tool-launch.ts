@@ -378,9 +378,10 @@ export const messageSteps: Readonly<Record<OidcState['messageType'], MessageStep
  * The learner of a verified launch (docs/product.md "Who is who"): this registration's `sub`, and the
  * ids that name the same learner: the `sub` as stored before registrations keyed ids, and the LTI 1.1
  * ids of a valid `lti1p1` claim. The account is the one `sub` maps to, else the one the LTI 1.1 id
- * maps to (so accounts survive an LMS's move from 1.1 to 1.3), else found by email or created.
+ * maps to (so accounts survive an LMS's move from 1.1 to 1.3; the `sub` is then linked to it), else
+ * found by email or created.
  */
-function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; knownUserId?: string } {
+function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; knownUserId?: string; knownByAlias?: boolean } {
   const { claims: claimSet, platform } = launch;
   const sub = String(claimSet.sub);
   const migrated = lti1p1Identity(claimSet);
@@ -389,10 +390,12 @@ function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; kno
     { key: externalKeys.legacyLti13(platform.issuer), userId: sub },
     ...(verified ? lti1p1ExternalIds(claimSet, migrated) : []),
   ];
-  const knownUserId = launch.knownUserId ?? (verified ? launch.lti1p1UserId : undefined);
+  const byAlias = launch.knownUserId === undefined && verified ? launch.lti1p1UserId : undefined;
+  const knownUserId = launch.knownUserId ?? byAlias;
   return {
     identity: { key: externalKeys.lti13(platform.issuer, platform.clientId), userId: sub, aliases },
     ...(knownUserId ? { knownUserId } : {}),
+    ...(byAlias ? { knownByAlias: true } : {}),
   };
 }
 
@@ -400,7 +403,7 @@ function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; kno
 async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
   const { claims: claimSet, platform, environment } = launch;
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
-  const { identity, knownUserId } = launchIdentity(launch);
+  const { identity, knownUserId, knownByAlias } = launchIdentity(launch);
   const emailParameter = { name: 'email', purpose: purposes.email, kind: 'claim' } as const;
   const { location } = await completeLaunch(deps, {
     environment,
@@ -408,6 +411,7 @@ async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunc
     version: '1.3',
     identity,
     knownUserId,
+    knownByAlias,
     accountLinking: effectiveAccountLinking(platform.accountLinking, environment.accountLinking),
     lmsName: platform.name,
     emailParameter,
