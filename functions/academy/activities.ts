@@ -16,11 +16,10 @@ import {
   type Environment,
   type ExternalLti,
   type LmsLti12Credential,
-  type Lti12Credential,
   type LtiAccess,
 } from './model';
 import { absoluteUrl, nonEmpty, parse, validId } from './validation';
-import { accountLinkingBody } from './identity';
+import { accountLinkingBody } from './account-linking';
 
 const customParameters = z.record(
   z.string().trim().min(1, { error: 'custom parameter names must not be empty' }).max(200),
@@ -106,11 +105,6 @@ export function ltiAccess(publicUrl: string, activity: Activity): LtiAccess | un
     lti12: { ...activity.lti12Credentials, launchUrl: lti12LaunchUrl(publicUrl, activity), credentials },
     lti13: { resourceUrl: `${base}/lti13/activities/${encodeURIComponent(activity.id)}` },
   };
-}
-
-/** Every LTI 1.2 credential that may sign launches into an activity offered over LTI: its own, and each LMS's. */
-export function lti12CredentialsOf(activity: Activity): readonly (Lti12Credential | LmsLti12Credential)[] {
-  return [...(activity.lti12Credentials ? [activity.lti12Credentials] : []), ...(activity.lmsCredentials ?? [])];
 }
 
 function lti12LaunchUrl(publicUrl: string, activity: Activity): string {

@@ -30,9 +30,9 @@ import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-
 import { KeySetError, type RemoteKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
 import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified } from './tool-lti1p1';
-import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
+import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../../academy/identity';
-import { lti12CredentialsOf } from '../../academy/activities';
+import { lti12CredentialsOf } from '../../academy/credentials';
 import { launchedPerson, launchValue } from '../../lti/person';
 import { checkedReturnUrl } from '../../lti/return-url';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';

@@ -21,7 +21,7 @@ import type { Clock, EnvironmentStore, Lti13LaunchStore, OidcState, PlatformRegi
 import { messageTypes } from './claims';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, toolLaunchUrl } from './tool-urls';
-import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
+import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { externalKeys } from '../../academy/identity';
 
 /** What each login parameter is for, shown when it is missing or wrong. */

@@ -12,7 +12,7 @@ import { toolConfiguration } from './tool-urls';
 import { requireEnvironment } from '../../academy/environments';
 import type { Platform } from '../../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
-import { accountLinkingBody } from '../../academy/identity';
+import { accountLinkingBody } from '../../academy/account-linking';
 
 const fields = {
   name: nonEmpty('name', 200),
@@ -82,19 +82,6 @@ export interface PlatformDeps {
   readonly publicUrl: string;
   /** Local mode accepts `http://` and loopback URLs; the AWS deployment requires public `https://` ones. */
   readonly localMode: boolean;
-}
-
-/** Core 1.3 §5.3.3: a platform with no deployment list accepts every deployment (and remembers it). */
-export function acceptsDeployment(platform: Platform, deploymentId: string): boolean {
-  return platform.deploymentIds.length === 0 || platform.deploymentIds.includes(deploymentId);
-}
-
-/** What an LMS administrator reads when a deployment is not in the platform's list: which id to add, and where. */
-export function unlistedDeployment(platform: Platform, deploymentId: string): string {
-  return (
-    `The deployment ${deploymentId} is not one of those registered for the platform ${platform.name}. ` +
-    `If it is yours, add ${JSON.stringify(deploymentId)} to the platform's deploymentIds in the academy's LTI settings.`
-  );
 }
 
 /** The admin API's view of a platform, with the deployments that launched from it. */

@@ -11,7 +11,10 @@ import { esbuildOptions } from '../../../scripts/bench/build';
 
 const ROOT = `${__dirname}/../../..`;
 
-/** The input files of a function's bundle, relative to the repository (packages as `node_modules/<name>/…`). */
+/**
+ * The input files of a function's bundle that put code in it (tree-shaking may leave a module with
+ * nothing), relative to the repository (packages as `node_modules/<name>/…`).
+ */
 async function bundledInputs(fn: FunctionName): Promise<string[]> {
   const result = await build({
     ...esbuildOptions(ROOT),
@@ -21,7 +24,12 @@ async function bundledInputs(fn: FunctionName): Promise<string[]> {
     metafile: true,
     logLevel: 'silent',
   });
-  return Object.keys(result.metafile.inputs).map((path) => {
+  const contributing = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+  return contributing.map((path) => {
     const at = path.lastIndexOf('node_modules/');
     return at === -1 ? path : path.slice(at);
   });
@@ -49,6 +57,10 @@ it('no function bundles local-mode code (functions/local/)', () => {
 it('only the functions that sign bundle the KMS client, and only those that queue the SQS client', () => {
   expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'passbackWorker']);
   expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
+});
+
+it('only the admin API bundles zod (it validates admin bodies): no launch, passback or service pays for it', () => {
+  expect(bundling('node_modules/zod/')).toEqual(['admin']);
 });
 
 it('the JWKS function bundles no store and no AWS SDK client', () => {
