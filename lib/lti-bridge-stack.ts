@@ -14,6 +14,7 @@ import { PassbackQueue } from './passback-queue';
 import { SigningKey } from './signing-key';
 import { SigningKeyAlarm } from './signing-key-alarm';
 import { CustomDomain, type CustomDomainSettings } from './custom-domain';
+import { Monitoring, type AlarmThresholds } from './monitoring';
 
 export interface LtiBridgeStackProps extends StackProps {
   /**
@@ -52,6 +53,11 @@ export interface LtiBridgeStackProps extends StackProps {
    * (`publicUrl` and `waf.certificateArn`).
    */
   readonly customDomain?: CustomDomainSettings;
+  /**
+   * When the operations alarms fire (docs/operations.md).
+   * @default DEFAULT_ALARM_THRESHOLDS of lib/monitoring.ts
+   */
+  readonly alarmThresholds?: Partial<AlarmThresholds>;
 }
 
 /** The WAF's settings: the rate limits, and what a stack outside us-east-1 or with a custom domain needs. */
@@ -86,6 +92,8 @@ export class LtiBridgeStack extends Stack {
   readonly signingKeyAlarm: SigningKeyAlarm;
   /** The CloudFront distribution and web ACL, with `waf`. */
   readonly edge?: Edge;
+  /** The operations alarms, their topic and the dashboard. */
+  readonly monitoring: Monitoring;
   /** The API Gateway custom domain, with `customDomain`. */
   readonly customDomain?: CustomDomain;
 
@@ -144,6 +152,14 @@ export class LtiBridgeStack extends Stack {
       else if (trigger === 'passback-dead-letters') this.passbackQueue.addDeadLetterConsumer(created[name].function);
     }
     this.signingKeyAlarm = new SigningKeyAlarm(this, 'SigningKeyAlarm', { signingKey: this.signingKey });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.httpApi.api,
+      stage: this.httpApi.stage,
+      functions: handlers,
+      passbackQueue: this.passbackQueue.queue,
+      deadLetterQueue: this.passbackQueue.deadLetterQueue,
+      thresholds: props.alarmThresholds,
+    });
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
     new CfnOutput(this, 'PublicUrl', { value: this.publicUrl, description: 'Base of every LTI and admin URL' });
