@@ -13,6 +13,8 @@ import { pascalCase } from './names';
 import { PassbackQueue } from './passback-queue';
 import { SigningKey } from './signing-key';
 import { SigningKeyAlarm } from './signing-key-alarm';
+import { CustomDomain, type CustomDomainSettings } from './custom-domain';
+import { Monitoring, type AlarmThresholds } from './monitoring';
 
 export interface LtiBridgeStackProps extends StackProps {
   /**
@@ -45,6 +47,17 @@ export interface LtiBridgeStackProps extends StackProps {
    * @default false
    */
   readonly waf?: boolean | WafSettings;
+  /**
+   * The API on the deployment's own domain (an API Gateway custom domain with its certificate), and
+   * PUBLIC_URL on it. Not with `waf`, whose CloudFront distribution carries the domain instead
+   * (`publicUrl` and `waf.certificateArn`).
+   */
+  readonly customDomain?: CustomDomainSettings;
+  /**
+   * When the operations alarms fire (docs/operations.md).
+   * @default DEFAULT_ALARM_THRESHOLDS of lib/monitoring.ts
+   */
+  readonly alarmThresholds?: Partial<AlarmThresholds>;
 }
 
 /** The WAF's settings: the rate limits, and what a stack outside us-east-1 or with a custom domain needs. */
@@ -79,6 +92,10 @@ export class LtiBridgeStack extends Stack {
   readonly signingKeyAlarm: SigningKeyAlarm;
   /** The CloudFront distribution and web ACL, with `waf`. */
   readonly edge?: Edge;
+  /** The operations alarms, their topic and the dashboard. */
+  readonly monitoring: Monitoring;
+  /** The API Gateway custom domain, with `customDomain`. */
+  readonly customDomain?: CustomDomain;
 
   constructor(scope: Construct, id: string, props: LtiBridgeStackProps = {}) {
     super(scope, id, props);
@@ -97,7 +114,19 @@ export class LtiBridgeStack extends Stack {
     this.httpApi = new LtiHttpApi(this, 'Http', { throttling: { ...DEFAULT_THROTTLING, ...props.throttling } });
     const publicUrl = props.publicUrl ? normalizePublicUrl(props.publicUrl) : undefined;
     if (props.waf) this.edge = this.createEdge(props.waf === true ? {} : props.waf, publicUrl);
-    this.publicUrl = publicUrl ?? this.edge?.url ?? this.httpApi.api.apiEndpoint;
+    if (props.customDomain) {
+      if (props.waf)
+        throw new Error('customDomain and waf: the distribution carries the domain; give publicUrl and waf.certificateArn instead');
+      this.customDomain = new CustomDomain(this, 'CustomDomain', {
+        ...props.customDomain,
+        api: this.httpApi.api,
+        stage: this.httpApi.stage,
+      });
+      if (publicUrl && publicUrl !== this.customDomain.url) {
+        throw new Error(`publicUrl ${publicUrl} is not the custom domain's URL ${this.customDomain.url}: leave publicUrl out`);
+      }
+    }
+    this.publicUrl = this.customDomain?.url ?? publicUrl ?? this.edge?.url ?? this.httpApi.api.apiEndpoint;
     const reserved = reservedConcurrency(props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY);
 
     const created = {} as Record<FunctionName, LtiFunction>;
@@ -123,6 +152,14 @@ export class LtiBridgeStack extends Stack {
       else if (trigger === 'passback-dead-letters') this.passbackQueue.addDeadLetterConsumer(created[name].function);
     }
     this.signingKeyAlarm = new SigningKeyAlarm(this, 'SigningKeyAlarm', { signingKey: this.signingKey });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.httpApi.api,
+      stage: this.httpApi.stage,
+      functions: handlers,
+      passbackQueue: this.passbackQueue.queue,
+      deadLetterQueue: this.passbackQueue.deadLetterQueue,
+      thresholds: props.alarmThresholds,
+    });
 
     new CfnOutput(this, 'ApiEndpoint', { value: this.httpApi.api.apiEndpoint, description: 'The HTTP API endpoint' });
     new CfnOutput(this, 'PublicUrl', { value: this.publicUrl, description: 'Base of every LTI and admin URL' });

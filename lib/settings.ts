@@ -2,7 +2,10 @@ import type { Node } from 'constructs';
 import type { LtiBridgeStackProps } from './lti-bridge-stack';
 
 /** The stack's settings that CDK context can give (README "Deploying to AWS", docs/security.md). */
-export type ContextSettings = Pick<LtiBridgeStackProps, 'publicUrl' | 'keyAdminRoleArn' | 'throttling' | 'reservedConcurrency' | 'waf'>;
+export type ContextSettings = Pick<
+  LtiBridgeStackProps,
+  'publicUrl' | 'keyAdminRoleArn' | 'throttling' | 'reservedConcurrency' | 'waf' | 'customDomain'
+>;
 
 /**
  * Reads the stack's settings from CDK context: `cdk deploy -c name=value`, or `"context"` in
@@ -36,6 +39,12 @@ export function settingsFromContext(node: Node): ContextSettings {
       'an object of numbers by function name',
     ),
     waf: optional('waf', read('waf'), isWaf, 'true, false or an object of rateLimit, loginRateLimit, webAclArn, certificateArn'),
+    customDomain: optional(
+      'customDomain',
+      read('customDomain'),
+      isCustomDomain,
+      'an object of domainName, certificateArn (ACM, in the stack region) and optional hostedZone {id, name}',
+    ),
   });
 }
 
@@ -71,6 +80,17 @@ function isWaf(value: unknown): value is NonNullable<ContextSettings['waf']> {
   const strings = ['webAclArn', 'certificateArn'];
   return Object.entries(value).every(
     ([key, entry]) => (numbers.includes(key) && typeof entry === 'number') || (strings.includes(key) && isString(entry)),
+  );
+}
+
+function isCustomDomain(value: unknown): value is NonNullable<ContextSettings['customDomain']> {
+  if (!isRecord(value) || !isString(value.domainName) || !isString(value.certificateArn)) return false;
+  if (!/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/\S+$/.test(value.certificateArn)) return false;
+  const zone = value.hostedZone;
+  const allowed = ['domainName', 'certificateArn', 'hostedZone'];
+  return (
+    Object.keys(value).every((key) => allowed.includes(key)) &&
+    (zone === undefined || (isRecord(zone) && isString(zone.id) && isString(zone.name)))
   );
 }
 

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { randomToken } from '../crypto';
 import { conflict, ConditionFailedError, HttpError, invalid, ltiDisabledMessage, notFound } from '../errors';
-import type { ActivityStore, Clock, EnvironmentStore } from '../ports';
+import type { ActivityStore, Clock, EnvironmentStore, Page, PageRequest } from '../ports';
 import { requireEnvironment } from './environments';
 import {
   activityTypes,
@@ -16,11 +16,10 @@ import {
   type Environment,
   type ExternalLti,
   type LmsLti12Credential,
-  type Lti12Credential,
   type LtiAccess,
 } from './model';
 import { absoluteUrl, nonEmpty, parse, validId } from './validation';
-import { accountLinkingBody } from './identity';
+import { accountLinkingBody } from './account-linking';
 
 const customParameters = z.record(
   z.string().trim().min(1, { error: 'custom parameter names must not be empty' }).max(200),
@@ -117,11 +116,6 @@ export function ltiAccess(publicUrl: string, activity: Activity): LtiAccess | un
     lti12: { ...activity.lti12Credentials, launchUrl: lti12LaunchUrl(publicUrl, activity), credentials },
     lti13: { resourceUrl: `${base}/lti13/activities/${encodeURIComponent(activity.id)}` },
   };
-}
-
-/** Every LTI 1.2 credential that may sign launches into an activity offered over LTI: its own, and each LMS's. */
-export function lti12CredentialsOf(activity: Activity): readonly (Lti12Credential | LmsLti12Credential)[] {
-  return [...(activity.lti12Credentials ? [activity.lti12Credentials] : []), ...(activity.lmsCredentials ?? [])];
 }
 
 function lti12LaunchUrl(publicUrl: string, activity: Activity): string {
@@ -270,9 +264,14 @@ export async function getActivity(
   return activity;
 }
 
-export async function listActivities(deps: Pick<ActivityDeps, 'environments' | 'activities'>, environmentId: string): Promise<Activity[]> {
+/** One page of the environment's activities, in id order. */
+export async function listActivities(
+  deps: Pick<ActivityDeps, 'environments' | 'activities'>,
+  environmentId: string,
+  request: PageRequest,
+): Promise<Page<Activity>> {
   await requireEnvironment(deps, environmentId);
-  return deps.activities.list(environmentId);
+  return deps.activities.page(environmentId, request);
 }
 
 export async function patchActivity(deps: ActivityDeps, environmentId: string, id: string, body: unknown): Promise<Activity> {

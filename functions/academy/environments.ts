@@ -4,7 +4,7 @@ import { invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore } from '../ports';
 import type { Environment } from './model';
 import { absoluteUrl, nonEmpty, parse, validId } from './validation';
-import { accountLinkingBody } from './identity';
+import { accountLinkingBody } from './account-linking';
 
 const environmentBody = z.strictObject({
   name: nonEmpty('name', 200),

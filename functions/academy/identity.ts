@@ -10,8 +10,7 @@
  * percent-encoded (`encodeURIComponent`), so a part never contains the `|` between parts nor the `#`
  * of DynamoDB keys: an issuer or an id holding a separator cannot collide with another.
  */
-import * as z from 'zod';
-import { accountLinkingModes, type AccountLinking, type ExternalId, type User } from './model';
+import type { AccountLinking, ExternalId, User } from './model';
 
 export type { AccountLinking, ExternalId } from './model';
 
@@ -37,23 +36,6 @@ export interface LaunchIdentity extends ExternalId {
 }
 
 export const defaultAccountLinking: AccountLinking = { byEmail: 'always' };
-
-const domain = z
-  .string({ error: 'accountLinking.domains must be a list of domain names' })
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}$/, { error: 'accountLinking.domains must be domain names such as example.edu' });
-
-/** The admin body of `accountLinking`, on an environment, a platform or an LTI 1.2 activity. */
-export const accountLinkingBody = z
-  .strictObject({
-    byEmail: z.enum(accountLinkingModes, { error: `accountLinking.byEmail must be one of ${accountLinkingModes.join(', ')}` }),
-    domains: z.array(domain, { error: 'accountLinking.domains must be a list of domain names' }).max(100).optional(),
-  })
-  .refine((value) => value.byEmail !== 'domains' || (value.domains?.length ?? 0) > 0, {
-    error: 'accountLinking.domains must list at least one domain when byEmail is "domains"',
-    path: ['domains'],
-  });
 
 /** The policy of a launch: the platform's or activity's own, else the environment's, else `always`. */
 export function effectiveAccountLinking(...policies: (AccountLinking | undefined)[]): AccountLinking {

@@ -35,6 +35,12 @@ export interface ValidatedLaunch {
   readonly identity: LaunchIdentity;
   /** The user the identity's ids mapped to before, from the launch's prefetch. */
   readonly knownUserId?: string;
+  /**
+   * Whether that user was found by one of the identity's aliases (the LTI 1.1 id of a verified
+   * `lti1p1` claim) and not by its own id: the launch then links its own id, so that the next launch
+   * finds the account without the alias (an LMS stops sending `lti1p1` once its LTI 1.1 tool is gone).
+   */
+  readonly knownByAlias?: boolean;
   /** Whether an existing account may be linked by email (the platform's or activity's, else the environment's). */
   readonly accountLinking: AccountLinking;
   /** The LMS, as the learner and its administrator know it, for the page that refuses a link. */
@@ -62,6 +68,8 @@ export async function completeLaunch(
     const provisioned = await findOrCreateUser(deps, launch);
     userId = provisioned.user.id;
     created = provisioned.created;
+    await deps.launches.linkExternalId(env, userId, launch.identity);
+  } else if (launch.knownByAlias) {
     await deps.launches.linkExternalId(env, userId, launch.identity);
   }
   const code = randomToken();

@@ -1,7 +1,7 @@
 /** Academy users (docs/product.md "Concepts": user; admin `PUT/GET …/users/{id}`, `GET …/users?email=`). */
 import * as z from 'zod';
 import { conflict, ConditionFailedError, invalid, notFound } from '../errors';
-import type { Clock, EnvironmentStore, UserStore } from '../ports';
+import type { Clock, EnvironmentStore, Page, PageRequest, UserStore } from '../ports';
 import { requireEnvironment } from './environments';
 import type { User } from './model';
 import { nonEmpty, parse, validId } from './validation';
@@ -75,6 +75,16 @@ export async function getUser(deps: Pick<UserDeps, 'environments' | 'users'>, en
   const user = validId(id) ? await deps.users.get(environmentId, id) : undefined;
   if (!user) throw notFound(`user ${id}`);
   return user;
+}
+
+/** `GET …/users`: one page of the environment's users, in id order. */
+export async function listUsers(
+  deps: Pick<UserDeps, 'environments' | 'users'>,
+  environmentId: string,
+  request: PageRequest,
+): Promise<Page<User>> {
+  await requireEnvironment(deps, environmentId);
+  return deps.users.page(environmentId, request);
 }
 
 /** `GET …/users?email=`: the user with that email (compared case-insensitively), or a 404. */

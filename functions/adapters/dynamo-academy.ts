@@ -9,7 +9,8 @@ import type { Activity, Environment, User } from '../academy/model';
 import { conditional, record } from './dynamo-items';
 import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
-import type { ActivityStore, EnvironmentStore, UserStore } from '../ports';
+import type { ActivityStore, EnvironmentStore, Page, PageRequest, UserStore } from '../ports';
+import { readPage } from './dynamo-paging';
 
 type Item = Record<string, unknown>;
 
@@ -46,6 +47,10 @@ export class DynamoActivityStore implements ActivityStore {
     return this.records.list(environmentId);
   }
 
+  page(environmentId: string, request: PageRequest): Promise<Page<Activity>> {
+    return this.records.page(environmentId, request);
+  }
+
   create(activity: Activity): Promise<void> {
     return this.records.create(activity);
   }
@@ -70,6 +75,19 @@ export class DynamoUserStore implements UserStore {
     return record<User>(Item);
   }
 
+  async page(environmentId: string, request: PageRequest): Promise<Page<User>> {
+    const { gsi1pk } = keys.userIndex(environmentId, '');
+    const range = {
+      table: this.table,
+      index: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      partition: gsi1pk,
+      prefix: 'USER#',
+    };
+    const page = await readPage(this.db, range, request);
+    // The index holds the whole user (it projects every attribute): no read of each one.
+    return { items: page.items.map((item) => record<User>(item)!), ...(page.next ? { next: page.next } : {}) };
+  }
+
   async findByEmail(environmentId: string, email: string): Promise<User | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.email(environmentId, email) }));
     if (!Item) return undefined;
@@ -88,7 +106,7 @@ export class DynamoUserStore implements UserStore {
           this.db.send(
             new PutCommand({
               TableName: this.table,
-              Item: { ...keys.user(env, user.id), kind: 'user', ...user },
+              Item: { ...keys.user(env, user.id), ...keys.userIndex(env, user.id), kind: 'user', ...user },
               ...(previous
                 ? { ConditionExpression: 'updatedAt = :expected', ExpressionAttributeValues: { ':expected': previous.updatedAt } }
                 : { ConditionExpression: 'attribute_not_exists(pk)' }),

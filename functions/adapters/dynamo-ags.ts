@@ -18,6 +18,7 @@ import type { AgsResult, AgsStore, LaunchedLearner, LearnerOnLineItem, LineItem,
 import { conditional, record } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { keys } from './keys';
+import { queryPage, rangeQuery } from './dynamo-paging';
 
 type Item = Record<string, unknown>;
 
@@ -62,7 +63,7 @@ export class DynamoAgsStore implements AgsStore {
       {
         ...range,
         FilterExpression: filters.join(' AND '),
-        ExpressionAttributeNames: names,
+        ExpressionAttributeNames: { ...range.ExpressionAttributeNames, ...names },
         ExpressionAttributeValues: { ...range.ExpressionAttributeValues, ...values },
       },
       query.limit,
@@ -187,47 +188,12 @@ export class DynamoAgsStore implements AgsStore {
     }
   }
 
-  /** A key condition for the items of a partition whose sort key starts with `prefix`, after a cursor. */
-  private range(
-    pk: string,
-    prefix: string,
-    after: string | undefined,
-  ): Pick<QueryCommandInput, 'TableName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
-    return after === undefined
-      ? {
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        }
-      : {
-          TableName: this.table,
-          // Every sort key of the partition starts with `prefix`; U+FFFF sorts after every id character.
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': `${prefix}${after}\u0000`, ':to': `${prefix}\uffff` },
-        };
+  private range(partition: string, prefix: string, after: string | undefined): QueryCommandInput {
+    return rangeQuery({ table: this.table, partition, prefix }, after);
   }
 
-  /**
-   * Queries until `limit` matching items are found and one more shows that others follow (a filter
-   * applies after DynamoDB's own `Limit`, so a query page may hold fewer). `next` is the last id.
-   */
-  private async page(input: QueryCommandInput, limit: number): Promise<{ items: Item[]; next?: string }> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const answer = await this.db.send(
-        new QueryCommand({
-          ...input,
-          Limit: limit + 1,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(answer.Items ?? []));
-      startKey = answer.LastEvaluatedKey;
-    } while (startKey && items.length <= limit);
-    if (items.length <= limit) return { items };
-    const kept = items.slice(0, limit);
-    const last = kept[kept.length - 1]!;
-    return { items: kept, next: String(last.sk).slice(String(last.sk).indexOf('#') + 1) };
+  /** `next` is the last item's id (its sort key after the `LINEITEM#`/`RESULT#` prefix). */
+  private page(input: QueryCommandInput, limit: number): Promise<{ items: Item[]; next?: string }> {
+    return queryPage(this.db, input, limit, (item) => String(item.sk).slice(String(item.sk).indexOf('#') + 1));
   }
 }

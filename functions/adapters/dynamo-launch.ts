@@ -15,6 +15,11 @@ import { keys } from './keys';
 
 type Item = Record<string, unknown>;
 
+function indexValues(environmentId: string, userId: string): Record<string, string> {
+  const { gsi1pk, gsi1sk } = keys.userIndex(environmentId, userId);
+  return { ':gpk': gsi1pk, ':gsk': gsi1sk };
+}
+
 export class DynamoLaunchStore implements LaunchStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -48,10 +53,12 @@ export class DynamoLaunchStore implements LaunchStore {
         Key: keys.user(environmentId, userId),
         // Moving `updatedAt` makes an admin PUT that read the user before this link retry (409)
         // instead of silently dropping the external id.
-        UpdateExpression: 'SET externalIds.#k = :v, updatedAt = :now',
+        // Users saved before the users index existed join it here (`keys.userIndex`), as they launch.
+        UpdateExpression:
+          'SET externalIds.#k = :v, updatedAt = :now, gsi1pk = if_not_exists(gsi1pk, :gpk), gsi1sk = if_not_exists(gsi1sk, :gsk)',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#k': externalKey },
-        ExpressionAttributeValues: { ':v': externalUserId, ':now': new Date().toISOString() },
+        ExpressionAttributeValues: { ':v': externalUserId, ':now': new Date().toISOString(), ...indexValues(environmentId, userId) },
       }),
     );
   }

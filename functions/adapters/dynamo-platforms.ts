@@ -11,7 +11,15 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import type { ExternalId } from '../academy/identity';
 import type { Activity, Environment, Platform } from '../academy/model';
 import { ConditionFailedError } from '../errors';
-import type { DeploymentSeen, Lti13LaunchPrefetch, Lti13LaunchStore, LaunchPrefetch, PlatformRegistrationStore } from '../ports';
+import type {
+  Page,
+  PageRequest,
+  DeploymentSeen,
+  Lti13LaunchPrefetch,
+  Lti13LaunchStore,
+  LaunchPrefetch,
+  PlatformRegistrationStore,
+} from '../ports';
 import { conditional, record } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { EnvironmentRecords } from './dynamo-records';
@@ -53,6 +61,11 @@ export class DynamoPlatformRegistrationStore implements PlatformRegistrationStor
 
   async list(environmentId: string): Promise<Platform[]> {
     return (await this.records.list(environmentId)).map((platform) => platformRecord(platform)!);
+  }
+
+  async page(environmentId: string, request: PageRequest): Promise<Page<Platform>> {
+    const page = await this.records.page(environmentId, request);
+    return { ...page, items: page.items.map((platform) => platformRecord(platform)!) };
   }
 
   async deployments(environmentId: string, platformId: string): Promise<DeploymentSeen[]> {

@@ -5,7 +5,9 @@
  * concurrency on `updatedAt`), and deleted answering what was removed.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page, PageRequest } from '../ports';
 import { conditional, record } from './dynamo-items';
+import { readPage } from './dynamo-paging';
 
 type Item = Record<string, unknown>;
 
@@ -31,6 +33,13 @@ export class EnvironmentRecords<T extends EnvironmentRecord> {
   async get(environmentId: string, id: string): Promise<T | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: this.key(environmentId, id) }));
     return record<T>(Item);
+  }
+
+  /** One page of the environment's records, in id order. */
+  async page(environmentId: string, request: PageRequest): Promise<Page<T>> {
+    const { pk, sk: prefix } = this.key(environmentId, '');
+    const page = await readPage(this.db, { table: this.table, partition: pk, prefix }, request);
+    return { items: page.items.map((item) => record<T>(item)!), ...(page.next ? { next: page.next } : {}) };
   }
 
   async list(environmentId: string): Promise<T[]> {

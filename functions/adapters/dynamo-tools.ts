@@ -5,7 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tool } from '../academy/model';
-import type { ToolStore } from '../ports';
+import type { Page, PageRequest, ToolStore } from '../ports';
 import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
 
@@ -22,6 +22,10 @@ export class DynamoToolStore implements ToolStore {
 
   list(environmentId: string): Promise<Tool[]> {
     return this.records.list(environmentId);
+  }
+
+  page(environmentId: string, request: PageRequest): Promise<Page<Tool>> {
+    return this.records.page(environmentId, request);
   }
 
   create(tool: Tool): Promise<void> {

@@ -7,6 +7,7 @@
  * - environment                               ENV#{env}                              ENV
  * - activity (listed by Query)                ENV#{env}                              ACT#{id}
  * - user                                      ENV#{env}#USER#{id}                    USER
+ *   (gsi1: ENV#{env}#USERS / USER#{id} lists an environment's users, a page at a time)
  * - email claim                               ENV#{env}#EMAIL#{lower-case email}     EMAIL
  * - external id (LMS user id → user; the key  ENV#{env}#EXT#{externalKey}#{enc(id)}  EXT
  *   names the registration, academy/identity.ts; parts percent-encoded, so no `#` inside)
@@ -55,6 +56,8 @@ export const keys = {
     pk: `ENV#${env}#ACT#${activityId}#USER#${userId}`,
     sk,
   }),
+  /** gsi1 keys that list an environment's users in id order. */
+  userIndex: (env: string, id: string) => ({ gsi1pk: `ENV#${env}#USERS`, gsi1sk: `USER#${id}` }),
   /** gsi1 keys that list an activity's learners' items. */
   activityIndex: (env: string, activityId: string, userId: string, sk: string) => ({
     gsi1pk: `ENV#${env}#ACT#${activityId}`,

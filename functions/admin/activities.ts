@@ -11,7 +11,8 @@ import {
 } from '../academy/activities';
 import type { Activity } from '../academy/model';
 import type { Runtime } from '../app/runtime';
-import { jsonBody, pathParam } from '../http/request';
+import { jsonBody, pageRequest, pathParam } from '../http/request';
+import { listAnswer } from './lists';
 import { json, noContent } from '../http/responses';
 import type { RouteHandler } from '../http/types';
 import { toolExists } from '../lti13/core/platform-tools';
@@ -27,7 +28,7 @@ export function activityRoutes(rt: () => Runtime): Record<string, RouteHandler> 
     'POST /admin/environments/{env}/activities': async (event) =>
       json(201, view(await createActivity(deps(), pathParam(event, 'env'), jsonBody(event)))),
     'GET /admin/environments/{env}/activities': async (event) =>
-      json(200, { activities: (await listActivities(rt(), pathParam(event, 'env'))).map(view) }),
+      json(200, listAnswer('activities', await listActivities(rt(), pathParam(event, 'env'), pageRequest(event)), view)),
     'GET /admin/environments/{env}/activities/{id}': async (event) =>
       json(200, view(await getActivity(rt(), pathParam(event, 'env'), pathParam(event, 'id')))),
     'PATCH /admin/environments/{env}/activities/{id}': async (event) =>

@@ -3,7 +3,8 @@
  * out; `functions/lti13/core/tool-platforms.ts` does the work.
  */
 import { json, noContent } from '../http/responses';
-import { jsonBody, pathParam } from '../http/request';
+import { jsonBody, pageRequest, pathParam } from '../http/request';
+import { listAnswer } from './lists';
 import type { ApiEvent, RouteHandler } from '../http/types';
 import type { Runtime } from '../app/runtime';
 import {
@@ -27,8 +28,13 @@ export function platformRegistrationRoutes(rt: () => Runtime): Record<string, Ro
   return {
     'POST /admin/environments/{env}/platforms': async (event) =>
       json(201, await view(await createPlatform(deps(), env(event), jsonBody(event)))),
-    'GET /admin/environments/{env}/platforms': async (event) =>
-      json(200, { platforms: await Promise.all((await listPlatforms(deps(), env(event))).map(view)) }),
+    'GET /admin/environments/{env}/platforms': async (event) => {
+      const page = await listPlatforms(deps(), env(event), pageRequest(event));
+      return json(
+        200,
+        listAnswer('platforms', { ...page, items: await Promise.all(page.items.map(view)) }, (platform) => platform),
+      );
+    },
     'GET /admin/environments/{env}/platforms/{id}': async (event) =>
       json(200, await view(await getPlatform(deps(), env(event), id(event)))),
     'PATCH /admin/environments/{env}/platforms/{id}': async (event) =>

@@ -3,7 +3,8 @@
  * out; `./tools.ts` does the work.
  */
 import type { Tool } from '../academy/model';
-import { jsonBody, pathParam } from '../http/request';
+import { jsonBody, pageRequest, pathParam } from '../http/request';
+import { listAnswer } from './lists';
 import { json, noContent } from '../http/responses';
 import type { ApiEvent, RouteHandler } from '../http/types';
 import type { Runtime } from '../app/runtime';
@@ -17,7 +18,8 @@ export function toolRoutes(rt: () => Runtime): Record<string, RouteHandler> {
   const view = (tool: Tool) => toolView(rt().config.publicUrl, tool);
   return {
     'POST /admin/environments/{env}/tools': async (event) => json(201, view(await createTool(deps(), env(event), jsonBody(event)))),
-    'GET /admin/environments/{env}/tools': async (event) => json(200, { tools: (await listTools(deps(), env(event))).map(view) }),
+    'GET /admin/environments/{env}/tools': async (event) =>
+      json(200, listAnswer('tools', await listTools(deps(), env(event), pageRequest(event)), view)),
     'GET /admin/environments/{env}/tools/{id}': async (event) => json(200, view(await getTool(deps(), env(event), id(event)))),
     'PATCH /admin/environments/{env}/tools/{id}': async (event) =>
       json(200, view(await patchTool(deps(), env(event), id(event), jsonBody(event)))),

@@ -4,9 +4,10 @@
  */
 import { requireEnvironment } from '../academy/environments';
 import { exchangeSso } from '../academy/launch';
-import { findUserByEmail, getUser, putUser, userView } from '../academy/users';
+import { findUserByEmail, getUser, listUsers, putUser, userView } from '../academy/users';
 import type { Runtime } from '../app/runtime';
-import { jsonBody, pathParam } from '../http/request';
+import { jsonBody, pageRequest, pathParam } from '../http/request';
+import { listAnswer } from './lists';
 import { json } from '../http/responses';
 import type { RouteHandler } from '../http/types';
 
@@ -18,8 +19,11 @@ export function userRoutes(rt: () => Runtime): Record<string, RouteHandler> {
     },
     'GET /admin/environments/{env}/users/{id}': async (event) =>
       json(200, userView(await getUser(rt(), pathParam(event, 'env'), pathParam(event, 'id')))),
+    // With `?email=` the one user of that email (as before); without, a page of users.
     'GET /admin/environments/{env}/users': async (event) =>
-      json(200, userView(await findUserByEmail(rt(), pathParam(event, 'env'), event.queryStringParameters?.email))),
+      event.queryStringParameters?.email !== undefined
+        ? json(200, userView(await findUserByEmail(rt(), pathParam(event, 'env'), event.queryStringParameters.email)))
+        : json(200, listAnswer('users', await listUsers(rt(), pathParam(event, 'env'), pageRequest(event)), userView)),
     'POST /admin/environments/{env}/sso/exchange': async (event) => {
       const environmentId = pathParam(event, 'env');
       await requireEnvironment(rt(), environmentId);

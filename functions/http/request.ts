@@ -84,3 +84,22 @@ export function cookie(event: ApiEvent, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** How many items an admin list answers per page unless `limit` says otherwise, and at most. */
+export const defaultPageSize = 50;
+export const maxPageSize = 200;
+
+/** `?limit=&cursor=` of an admin list: a 400 names a limit that is not a whole number 1..200, or a cursor that cannot be one. */
+export function pageRequest(event: ApiEvent): { limit: number; after?: string } {
+  const query = event.queryStringParameters ?? {};
+  let limit = defaultPageSize;
+  if (query.limit !== undefined) {
+    limit = /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : 0;
+    if (limit < 1 || limit > maxPageSize) throw invalid('limit', `limit must be a whole number from 1 to ${maxPageSize}`);
+  }
+  const cursor = query.cursor;
+  if (cursor === undefined) return { limit };
+  // A cursor is an id the previous page ended on (ids are at most 64 characters of [A-Za-z0-9_-], tools' a UUID).
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw invalid('cursor', "cursor must be the previous page's next");
+  return { limit, after: cursor };
+}

@@ -9,7 +9,7 @@
  */
 import { passes, type Check as PhaseCheck } from '../lti/pipeline';
 import type { Activity, Environment, LmsLti12Credential, Lti12Credential } from '../academy/model';
-import { lti12CredentialsOf } from '../academy/activities';
+import { lti12CredentialsOf } from '../academy/credentials';
 import { validId } from '../academy/validation';
 import { completeLaunch, type LaunchDeps, type ValidatedLaunch } from '../academy/launch';
 import type { Config } from '../config';

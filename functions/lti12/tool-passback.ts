@@ -3,7 +3,7 @@
  * LMS"): a Basic Outcomes `replaceResult` to the launch's `lis_outcome_service_url` for its
  * `lis_result_sourcedid`, signed with the activity's LTI 1.2 key and secret (LTI 1.1 IG §6).
  */
-import { lti12CredentialsOf } from '../academy/activities';
+import { lti12CredentialsOf } from '../academy/credentials';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ToolOutcomeError, sendReplaceResult } from './tool-outcomes-client';
 import type { Lti12Binding } from '../ports';

@@ -1,6 +1,7 @@
 /** The academy's own records: environments, activities, users, launches into the academy, progress. */
 import type { ExternalId } from '../academy/model';
 import type { Activity, Environment, Progress, User } from '../academy/model';
+import type { Page, PageRequest } from './core';
 import type { PassbackBinding } from './passback';
 
 export interface EnvironmentStore {
@@ -11,6 +12,8 @@ export interface EnvironmentStore {
 export interface ActivityStore {
   get(environmentId: string, id: string): Promise<Activity | undefined>;
   list(environmentId: string): Promise<Activity[]>;
+  /** One page of the environment's activities, in id order (a Query with a limit). */
+  page(environmentId: string, request: PageRequest): Promise<Page<Activity>>;
   /** Creates; throws `ConditionFailedError` if the id exists. */
   create(activity: Activity): Promise<void>;
   /** Replaces; throws `ConditionFailedError` unless the stored `updatedAt` equals `expectedUpdatedAt`. */
@@ -21,6 +24,8 @@ export interface ActivityStore {
 export interface UserStore {
   get(environmentId: string, id: string): Promise<User | undefined>;
   findByEmail(environmentId: string, email: string): Promise<User | undefined>;
+  /** One page of the environment's users, in id order (a Query of the users index with a limit). */
+  page(environmentId: string, request: PageRequest): Promise<Page<User>>;
   /**
    * Creates or replaces a user. The email is unique per environment (case-insensitively), enforced
    * by a conditional write of an email claim; throws `ConditionFailedError` when the email belongs

@@ -30,6 +30,12 @@ export interface Signer {
   signJwt(payload: Readonly<Record<string, unknown>>, options?: { readonly typ?: string }): Promise<string>;
 }
 
+/** Which page of a listing: at most `limit` items, after the cursor `after` (a previous page's `next`). */
+export interface PageRequest {
+  readonly limit: number;
+  readonly after?: string;
+}
+
 /** One page of a listing; `next` is the cursor of the following page when there is one. */
 export interface Page<T> {
   readonly items: T[];

@@ -1,5 +1,6 @@
 /** The academy as platform (LTI 1.2 and 1.3): tools, launch tickets, pending logins, sourcedIds, access tokens. */
 import type { Activity, Environment, Tool, User } from '../academy/model';
+import type { Page, PageRequest } from './core';
 
 /** What an OAuth 2 access token issued to an LTI 1.3 tool grants (academy as platform). */
 export interface AccessTokenGrant {
@@ -81,6 +82,8 @@ export interface ToolStore {
   /** One GetItem: a tool of the environment by its id, which is also its client id. */
   get(environmentId: string, id: string): Promise<Tool | undefined>;
   list(environmentId: string): Promise<Tool[]>;
+  /** One page of the environment's tools, in id order. */
+  page(environmentId: string, request: PageRequest): Promise<Page<Tool>>;
   /** Creates; throws `ConditionFailedError` if the id exists. */
   create(tool: Tool): Promise<void>;
   /** Replaces; throws `ConditionFailedError` unless the stored `updatedAt` equals `expectedUpdatedAt`. */

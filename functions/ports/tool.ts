@@ -1,6 +1,7 @@
 /** The academy as LTI 1.3 tool: the platforms that may launch it, and what its launches read. */
 import type { ExternalId } from '../academy/model';
 import type { Platform } from '../academy/model';
+import type { Page, PageRequest } from './core';
 import type { LaunchPrefetch } from './academy';
 
 /** A deployment of the academy's tool that launched from a platform, remembered (docs/product.md "Who is who"). */
@@ -14,6 +15,8 @@ export interface DeploymentSeen {
 export interface PlatformRegistrationStore {
   get(environmentId: string, id: string): Promise<Platform | undefined>;
   list(environmentId: string): Promise<Platform[]>;
+  /** One page of the environment's platforms, in id order. */
+  page(environmentId: string, request: PageRequest): Promise<Page<Platform>>;
   /** The platforms registered for an issuer (and client id, when given). */
   findByIssuer(environmentId: string, issuer: string, clientId?: string): Promise<Platform[]>;
   /**

@@ -10,7 +10,7 @@ import type { Tool } from '../../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
 import { ConditionFailedError, conflict, HttpError, invalid, notFound } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
-import type { ActivityStore, Clock, EnvironmentStore, ToolStore } from '../../ports';
+import type { ActivityStore, Clock, EnvironmentStore, ToolStore, Page, PageRequest } from '../../ports';
 import { platformConfiguration } from './platform-urls';
 
 /** More than any tool needs (Security 1.0 §5.1.1 leaves the number open), few enough to show. */
@@ -141,9 +141,14 @@ export async function getTool(deps: Pick<ToolDeps, 'environments' | 'tools'>, en
   return tool;
 }
 
-export async function listTools(deps: Pick<ToolDeps, 'environments' | 'tools'>, environmentId: string): Promise<Tool[]> {
+/** One page of the environment's tools, in id order. */
+export async function listTools(
+  deps: Pick<ToolDeps, 'environments' | 'tools'>,
+  environmentId: string,
+  request: PageRequest,
+): Promise<Page<Tool>> {
   await requireEnvironment(deps, environmentId);
-  return deps.tools.list(environmentId);
+  return deps.tools.page(environmentId, request);
 }
 
 export async function patchTool(deps: ToolDeps, environmentId: string, id: string, body: unknown): Promise<Tool> {

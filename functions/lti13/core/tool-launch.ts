@@ -40,9 +40,9 @@ import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-
 import { KeySetError, type RemoteKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
 import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified } from './tool-lti1p1';
-import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
+import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../../academy/identity';
-import { lti12CredentialsOf } from '../../academy/activities';
+import { lti12CredentialsOf } from '../../academy/credentials';
 import { launchedPerson, launchValue } from '../../lti/person';
 import { checkedReturnUrl } from '../../lti/return-url';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
@@ -396,9 +396,13 @@ export const messageSteps: Readonly<Record<OidcState['messageType'], MessageStep
  * The learner of a verified launch (docs/product.md "Who is who"): this registration's `sub`, and the
  * ids that name the same learner: the `sub` as stored before registrations keyed ids, and the LTI 1.1
  * ids of a valid `lti1p1` claim. The account is the one `sub` maps to, else the one the LTI 1.1 id
- * maps to (so accounts survive an LMS's move from 1.1 to 1.3), else found by email or created.
+ * maps to (so accounts survive an LMS's move from 1.1 to 1.3; the `sub` is then linked to it), else
+ * found by email or created.
  */
-function launchIdentity(launch: VerifiedLaunch, activity: Activity): { identity: LaunchIdentity; knownUserId?: string } {
+function launchIdentity(
+  launch: VerifiedLaunch,
+  activity: Activity,
+): { identity: LaunchIdentity; knownUserId?: string; knownByAlias?: boolean } {
   const { claims: claimSet, platform } = launch;
   const sub = String(claimSet.sub);
   const migrated = lti1p1Identity(claimSet);
@@ -407,10 +411,12 @@ function launchIdentity(launch: VerifiedLaunch, activity: Activity): { identity:
     { key: externalKeys.legacyLti13(platform.issuer), userId: sub },
     ...(verified ? lti1p1ExternalIds(claimSet, migrated) : []),
   ];
-  const knownUserId = launch.knownUserId ?? (verified ? launch.lti1p1UserId : undefined);
+  const byAlias = launch.knownUserId === undefined && verified ? launch.lti1p1UserId : undefined;
+  const knownUserId = launch.knownUserId ?? byAlias;
   return {
     identity: { key: externalKeys.lti13(platform.issuer, platform.clientId), userId: sub, aliases },
     ...(knownUserId ? { knownUserId } : {}),
+    ...(byAlias ? { knownByAlias: true } : {}),
   };
 }
 
@@ -420,7 +426,7 @@ async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunc
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
   // Read in the launch's context (phase 4): a resource link login always names its activity.
   const activity = availableActivity(launch.activity);
-  const { identity, knownUserId } = launchIdentity(launch, activity);
+  const { identity, knownUserId, knownByAlias } = launchIdentity(launch, activity);
   const emailParameter = { name: 'email', purpose: purposes.email, kind: 'claim' } as const;
   const { location } = await completeLaunch(deps, {
     environment,
@@ -428,6 +434,7 @@ async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunc
     version: '1.3',
     identity,
     knownUserId,
+    knownByAlias,
     accountLinking: effectiveAccountLinking(platform.accountLinking, environment.accountLinking),
     lmsName: platform.name,
     emailParameter,

@@ -22,7 +22,7 @@ import { messageTypes } from './claims';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
 import { activityOfTargetLink, isDeepLinkingTarget, toolLaunchUrl } from './tool-urls';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
-import { acceptsDeployment, unlistedDeployment } from './tool-platforms';
+import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { externalKeys } from '../../academy/identity';
 
 /** What each login parameter is for, shown when it is missing or wrong. */

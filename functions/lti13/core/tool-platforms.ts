@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { ConditionFailedError, conflict, invalid, notFound } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
-import type { Clock, DeploymentSeen, EnvironmentStore, PlatformRegistrationStore } from '../../ports';
+import type { Clock, DeploymentSeen, EnvironmentStore, Page, PageRequest, PlatformRegistrationStore } from '../../ports';
 import { toolConfiguration } from './tool-urls';
 import { requireEnvironment } from '../../academy/environments';
 import type { Platform } from '../../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
-import { accountLinkingBody } from '../../academy/identity';
+import { accountLinkingBody } from '../../academy/account-linking';
 
 const fields = {
   name: nonEmpty('name', 200),
@@ -84,19 +84,6 @@ export interface PlatformDeps {
   readonly localMode: boolean;
 }
 
-/** Core 1.3 §5.3.3: a platform with no deployment list accepts every deployment (and remembers it). */
-export function acceptsDeployment(platform: Platform, deploymentId: string): boolean {
-  return platform.deploymentIds.length === 0 || platform.deploymentIds.includes(deploymentId);
-}
-
-/** What an LMS administrator reads when a deployment is not in the platform's list: which id to add, and where. */
-export function unlistedDeployment(platform: Platform, deploymentId: string): string {
-  return (
-    `The deployment ${deploymentId} is not one of those registered for the platform ${platform.name}. ` +
-    `If it is yours, add ${JSON.stringify(deploymentId)} to the platform's deploymentIds in the academy's LTI settings.`
-  );
-}
-
 /** The admin API's view of a platform, with the deployments that launched from it. */
 export function platformView(publicUrl: string, platform: Platform, deployments: readonly DeploymentSeen[]): Record<string, unknown> {
   return { ...platform, deployments, toolConfiguration: toolConfiguration(publicUrl, platform.environmentId) };
@@ -155,12 +142,14 @@ export async function getPlatform(
   return platform;
 }
 
+/** One page of the environment's platforms, in id order. */
 export async function listPlatforms(
   deps: Pick<PlatformDeps, 'environments' | 'platformRegistrations'>,
   environmentId: string,
-): Promise<Platform[]> {
+  request: PageRequest,
+): Promise<Page<Platform>> {
   await requireEnvironment(deps, environmentId);
-  return deps.platformRegistrations.list(environmentId);
+  return deps.platformRegistrations.page(environmentId, request);
 }
 
 /** `current` with the fields of a patch: a field left out stays as it was, one set to `null` is removed. */

@@ -153,6 +153,7 @@ describe('tool URLs on an AWS deployment', () => {
     tools: {
       get: async () => undefined,
       list: async () => stored,
+      page: async () => ({ items: stored }),
       create: async (t) => void stored.push(t),
       replace: async () => undefined,
       delete: async () => false,
@@ -160,6 +161,7 @@ describe('tool URLs on an AWS deployment', () => {
     activities: {
       get: async () => undefined,
       list: async () => [],
+      page: async () => ({ items: [] }),
       create: async () => undefined,
       replace: async () => undefined,
       delete: async () => false,

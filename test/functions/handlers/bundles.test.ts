@@ -11,7 +11,10 @@ import { esbuildOptions } from '../../../scripts/bench/build';
 
 const ROOT = `${__dirname}/../../..`;
 
-/** The input files of a function's bundle, relative to the repository (packages as `node_modules/<name>/…`). */
+/**
+ * The input files of a function's bundle that put code in it (tree-shaking may leave a module with
+ * nothing), relative to the repository (packages as `node_modules/<name>/…`).
+ */
 async function bundledInputs(fn: FunctionName): Promise<string[]> {
   const result = await build({
     ...esbuildOptions(ROOT),
@@ -21,7 +24,12 @@ async function bundledInputs(fn: FunctionName): Promise<string[]> {
     metafile: true,
     logLevel: 'silent',
   });
-  return Object.keys(result.metafile.inputs).map((path) => {
+  const contributing = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+  return contributing.map((path) => {
     const at = path.lastIndexOf('node_modules/');
     return at === -1 ? path : path.slice(at);
   });
@@ -55,6 +63,10 @@ it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS
   expect(uses('lti13Tool', 'functions/lti13/deep-linking/tool-request.ts')).toBe(true);
   expect(uses('lti13Tool', 'functions/lti13/deep-linking/tool-response.ts')).toBe(false);
   expect(uses('lti13Tool', 'node_modules/@aws-sdk/client-kms/')).toBe(false);
+});
+
+it('only the admin API bundles zod (it validates admin bodies): no launch, passback or service pays for it', () => {
+  expect(bundling('node_modules/zod/')).toEqual(['admin']);
 });
 
 it('the JWKS function bundles no store and no AWS SDK client', () => {

@@ -1,5 +1,5 @@
 /**
- * Whom a tool's scores may be for (docs/ags.md "Who a score may be for", docs/security-ags.md), as an
+ * Whom a tool's scores may be for (docs/ags.md "Who a score may be for", docs/security.md "AGS scores only for learners the tool launched"), as an
  * attack through the real local server. Two test tools (nothing of lti-bridge's: `jsonwebtoken` and
  * node:crypto) launch learners through the whole LTI 1.3 flow (launch ticket, login initiation, the
  * authorization endpoint, the id_token verified at the tool), get their access tokens from the real

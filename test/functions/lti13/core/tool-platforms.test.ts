@@ -29,6 +29,7 @@ function deps(): PlatformDeps & { written: Platform[] } {
       replace: async (p) => void written.push(p),
       delete: async () => undefined,
       deployments: async () => [],
+      page: async () => ({ items: [] }),
     },
     clock: { now: () => Date.UTC(2026, 0, 1) },
     publicUrl: 'https://bridge.example',
