@@ -149,6 +149,23 @@ export const commands: readonly Command[] = [
     columns: ['launchUrl', 'expiresAt'],
   },
   {
+    resource: 'deep-links',
+    action: 'create',
+    description: 'ask an LTI 1.3 tool for content (Deep Linking) {toolId, userId, returnUrl?, activityType?, minScore?}',
+    method: 'POST',
+    path: `${base}/deep-links`,
+    body: 'required',
+    columns: ['id', 'launchUrl', 'expiresAt'],
+  },
+  {
+    resource: 'deep-links',
+    action: 'get',
+    description: 'what a deep link brought: its state and the activities it created',
+    method: 'GET',
+    path: `${base}/deep-links/{id}`,
+    columns: ['id', 'state', 'activityIds', 'error'],
+  },
+  {
     resource: 'sso',
     action: 'exchange',
     description: 'trade a single sign-on code {code}',
