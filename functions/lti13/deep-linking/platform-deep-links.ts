@@ -111,8 +111,11 @@ export async function createDeepLink(
     ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
     expiresAt,
   };
-  await deps.deepLinks.create(deepLink);
-  await deps.singleUse.create('launch-ticket', environmentId, sha256Base64url(ticket), record, expiresAt, now);
+  // Together (one round trip): a ticket whose deep link failed to be stored leads to a response that is refused.
+  await Promise.all([
+    deps.deepLinks.create(deepLink),
+    deps.singleUse.create('launch-ticket', environmentId, sha256Base64url(ticket), record, expiresAt, now),
+  ]);
   return { id, launchUrl: ticketLaunchUrl(deps.publicUrl, environmentId, ticket), expiresAt: new Date(expiresAt * 1000).toISOString() };
 }
 
