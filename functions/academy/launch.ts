@@ -4,6 +4,7 @@
  * enroll them, remember how to pass progress back, and hand a one-time single sign-on code to the
  * academy.
  */
+import { count, log } from '../observability';
 import { randomToken, sha256Base64url } from '../crypto';
 import { ConditionFailedError, HttpError, invalid, LaunchError } from '../errors';
 import type { Clock, LaunchStore, PassbackBinding, SingleUseStore, SsoGrant, UserStore } from '../ports';
@@ -90,6 +91,7 @@ export async function completeLaunch(
   });
   const location = new URL(launch.environment.academyUrl);
   location.searchParams.set('code', code);
+  count('LaunchAccepted', { side: 'tool', version: launch.version });
   return { location: location.toString(), userId, created };
 }
 
@@ -103,17 +105,14 @@ const refusals: Record<Extract<LinkDecision, { allowed: false }>['reason'], stri
 
 function refuseLink(launch: ValidatedLaunch, user: User, reason: keyof typeof refusals): LaunchError {
   // No email nor name: the reason, the account and the registration are what an administrator needs.
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      message: 'account link refused',
-      code: 'account_link_refused',
-      reason,
-      environmentId: launch.environment.id,
-      userId: user.id,
-      externalKey: launch.identity.key,
-    }),
-  );
+  log.warn('account link refused', {
+    code: 'account_link_refused',
+    reason,
+    environmentId: launch.environment.id,
+    userId: user.id,
+    externalKey: launch.identity.key,
+  });
+
   return new LaunchError(
     403,
     'account_link_refused',

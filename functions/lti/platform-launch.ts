@@ -5,6 +5,7 @@
  * is one launcher, registered by the composition root (`../app/launchers.ts`), so that this file
  * imports no version of the protocol.
  */
+import { count } from '../observability';
 import type { Activity, Environment, ExternalLti, User } from '../academy/model';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
@@ -57,7 +58,10 @@ export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent):
   if (!user) throw new HttpError(404, 'not_found', 'This learner no longer exists in the academy.');
   const launch = { ticket, environment, user, sourcedId };
   const { lti } = activity;
-  return lti.version === '1.2'
-    ? deps.launchers['1.2']({ ...launch, activity: { ...activity, lti } })
-    : deps.launchers['1.3']({ ...launch, activity: { ...activity, lti } });
+  const answer =
+    lti.version === '1.2'
+      ? await deps.launchers['1.2']({ ...launch, activity: { ...activity, lti } })
+      : await deps.launchers['1.3']({ ...launch, activity: { ...activity, lti } });
+  count('LaunchAccepted', { side: 'platform', version: lti.version });
+  return answer;
 }

@@ -77,6 +77,8 @@ export interface PassbackMessage extends DeliveryKey {
    * longer matches the stored delivery is stale (superseded, or a duplicate) and is dropped.
    */
   readonly attempt: number;
+  /** The correlation id of the request that recorded the progress (`observability.ts`), so its attempts' log lines name it. */
+  readonly correlationId?: string;
 }
 
 /** At-least-once delivery of passback attempts: SQS on AWS, an in-process queue locally. */

@@ -41,6 +41,8 @@ it('alarms on a spike of refused launches, the metric the functions write', () =
     Threshold: DEFAULT_ALARM_THRESHOLDS.refusedLaunches,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     TreatMissingData: 'notBreaching',
+    // Powertools adds the service name to every metric it writes (functions/observability.ts).
+    Dimensions: [{ Name: 'service', Value: 'lti-bridge' }],
   });
   notifiesTopic(alarm);
 });
