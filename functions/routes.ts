@@ -79,7 +79,8 @@ export const functions = {
     entry: 'lti13-platform',
     description: 'The academy as LTI 1.3 platform: OIDC authorization endpoint, answering launches with a KMS-signed id_token',
     // ephemeral:write consumes the pending login (a conditional delete); kms:sign signs the id_token;
-    // data:write records the learner launched by the tool (one UpdateItem), whom alone its AGS may score.
+    // data:write records the learner launched by the tool, whom alone its AGS may score, and enrols
+    // the learner in the activity (NRPS memberships): two UpdateItems, sent together.
     permissions: ['data:read', 'data:write', 'ephemeral:write', 'kms:sign'],
   },
   lti13Token: {
@@ -96,7 +97,8 @@ export const functions = {
   },
   lti13Ags: {
     entry: 'lti13-ags',
-    description: 'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results)',
+    description:
+      'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results) and Names and Role Provisioning Services (memberships)',
     // ephemeral:read: access tokens are looked up there; issuing them is the token endpoint's.
     permissions: ['data:read', 'data:write', 'ephemeral:read'],
   },
@@ -161,6 +163,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}', fn: 'lti13Ags', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/scores', fn: 'lti13Ags', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/results', fn: 'lti13Ags', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/nrps/{activityId}/memberships', fn: 'lti13Ags', auth: 'public' },
 ];
 
 /** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */

@@ -1,5 +1,6 @@
 /** The academy as platform (LTI 1.2 and 1.3): tools, launch tickets, pending logins, sourcedIds, access tokens. */
 import type { Activity, Environment, Tool, User } from '../academy/model';
+import type { Page } from './core';
 
 /** What an OAuth 2 access token issued to an LTI 1.3 tool grants (academy as platform). */
 export interface AccessTokenGrant {
@@ -70,11 +71,17 @@ export interface PlatformStore {
    */
   putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean>;
   /**
-   * Records that a tool launched a learner into an activity (one write that never fails on an
-   * existing record: the first launch's time is kept, the latest one's updated). `now` in epoch
-   * milliseconds.
+   * Records that a tool launched a learner into an activity, and enrols the learner in it (two
+   * writes sent together, which never fail on existing records: the first launch's time is kept,
+   * the latest one's updated). `now` in epoch milliseconds.
    */
   recordLaunchedLearner(learner: LaunchedLearner, now: number): Promise<void>;
+  /**
+   * One page of the users enrolled in an activity, in user id order, after the user id `after`;
+   * `next` (the page's last user id) when more follow. A learner present from the first page to the
+   * last is on exactly one page, whoever enrols or leaves meanwhile (NRPS memberships).
+   */
+  enrolledUsers(environmentId: string, activityId: string, page: { readonly limit: number; readonly after?: string }): Promise<Page<User>>;
 }
 
 export interface ToolStore {
