@@ -102,6 +102,17 @@ export const functions = {
     // ephemeral:read: access tokens are looked up there; issuing them is the token endpoint's.
     permissions: ['data:read', 'data:write', 'ephemeral:read'],
   },
+  rosterSync: {
+    entry: 'roster-sync',
+    description:
+      "The academy as LTI 1.3 tool: roster sync (admin API), reading the platforms' NRPS memberships and enrolling their learners",
+    // kms:sign signs the client assertion of each platform's access token request; data:write creates
+    // accounts and enrolls. No ephemeral table: platform tokens are cached in memory.
+    permissions: ['data:read', 'data:write', 'kms:sign'],
+    // 10,000 members in one invocation (docs/nrps.md "How large a roster"): within API Gateway's 30 s.
+    memorySize: 1024,
+    timeoutSeconds: 29,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -125,6 +136,7 @@ export const routes: readonly Route[] = [
   { method: 'PATCH', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities/{id}/roster-sync', fn: 'rosterSync', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },

@@ -2,6 +2,7 @@
 import type { ExternalId } from '../academy/model';
 import type { Activity, Environment, Progress, User } from '../academy/model';
 import type { PassbackBinding } from './passback';
+import type { RosterSource } from './roster';
 
 export interface EnvironmentStore {
   get(id: string): Promise<Environment | undefined>;
@@ -53,12 +54,14 @@ export interface LaunchStore {
   linkExternalId(environmentId: string, userId: string, externalId: ExternalId): Promise<void>;
   /**
    * One write (BatchWriteItem): the enrollment (idempotent), the passback binding (the newest launch
-   * wins) and the single sign-on code, as an `sso-code` of the single-use store under its hash, which
-   * `…/sso/exchange` consumes there.
+   * wins), where the launch's context roster can be read (the newest launch wins) and the single
+   * sign-on code, as an `sso-code` of the single-use store under its hash, which `…/sso/exchange`
+   * consumes there.
    */
   recordLaunch(input: {
     readonly grant: SsoGrant;
     readonly binding?: PassbackBinding;
+    readonly rosterSource?: RosterSource;
     readonly codeHash: string;
     readonly expiresAt: number;
     readonly now: number;
