@@ -8,7 +8,7 @@
  */
 import type { LaunchStore, RosterStore } from '../ports';
 import type { AccountLinking, LaunchIdentity } from './identity';
-import { provisionUser, type LaunchDeps, type LaunchedPerson } from './launch';
+import { newUserId, provisionUser, type LaunchDeps, type LaunchedPerson } from './launch';
 
 /** A learner a platform's roster lists: who the LMS says they are, and what it says of them. */
 export interface RosterLearner {
@@ -38,7 +38,7 @@ export interface RosterEnrolment {
   readonly skipped: readonly SkippedMember[];
 }
 
-/** New accounts are made this many at a time: each is a few round trips, and the table's capacity is shared with launches. */
+/** Learners whose email has an account are found or created this many at a time, as a launch would: a few round trips each. */
 export const provisioningConcurrency = 16;
 
 /** Runs `work` over `items`, at most `limit` at a time, in order of start; the first error stops it. */
@@ -59,8 +59,11 @@ const refusalReasons = {
 
 /**
  * Enrols a roster's learners in an activity. Known learners (by external id, one read per 100) are
- * enrolled as they are; the others are found by email or created (`provisionUser`, a few at a time)
- * and their LMS id linked, or skipped with the reason. Enrolments are read first and written only
+ * enrolled as they are; the others, when no account holds their email (one read per 100), are
+ * created in bulk with their LMS id (`UserStore.createLinked`: one conditional write per email, then
+ * batches); the rest, and any whose email was claimed meanwhile, are found by email or created one
+ * by one as a launch would (`provisionUser`, a few at a time) and their LMS id linked, or skipped with
+ * the reason. Enrolments are read first and written only
  * for those not enrolled yet, so that a sync run twice changes nothing the second time.
  */
 export async function enrolRoster(
@@ -85,18 +88,55 @@ export async function enrolRoster(
     if (userId) userIds.add(userId);
     else unknown.push(learner);
   });
+  // Learners the academy has no account for, by email: created in bulk (each email still claimed by
+  // one conditional write); the others go the way of a launch, one by one.
+  const withoutEmail = unknown.filter(({ person }) => !person.email);
+  for (const { identity } of withoutEmail) {
+    skipped.push({ userId: identity.userId, reason: 'no email address: one is needed to create or link an account' });
+  }
+  const withEmail = unknown.filter(({ person }) => person.email);
+  const claimed = await deps.users.claimedEmails(
+    environmentId,
+    withEmail.map(({ person }) => person.email!),
+  );
+  const fresh = new Map<string, RosterLearner>();
+  const oneByOne: RosterLearner[] = [];
+  for (const learner of withEmail) {
+    const email = learner.person.email!.toLowerCase();
+    if (claimed.has(learner.person.email!) || fresh.has(email)) oneByOne.push(learner);
+    else fresh.set(email, learner);
+  }
+  const now = new Date(deps.clock.now()).toISOString();
+  const newUsers = [...fresh.values()].map(({ identity, person }) => ({
+    user: {
+      id: newUserId(),
+      environmentId,
+      email: person.email!,
+      givenName: person.givenName,
+      familyName: person.familyName,
+      externalIds: { [identity.key]: identity.userId },
+      createdAt: now,
+      updatedAt: now,
+    },
+    externalId: { key: identity.key, userId: identity.userId },
+    learner: { identity, person },
+  }));
+  const { emailTaken } = await deps.users.createLinked(newUsers);
+  const taken = new Set(emailTaken.map((user) => user.id));
   let created = 0;
-  await eachLimited(unknown, provisioningConcurrency, async ({ identity, person }) => {
-    const { email } = person;
-    if (!email) {
-      skipped.push({ userId: identity.userId, reason: 'no email address: one is needed to create or link an account' });
-      return;
+  for (const { user, learner } of newUsers) {
+    if (taken.has(user.id)) oneByOne.push(learner);
+    else {
+      created++;
+      userIds.add(user.id);
     }
+  }
+  await eachLimited(oneByOne, provisioningConcurrency, async ({ identity, person }) => {
     const provisioned = await provisionUser(deps, {
       environmentId,
       identity,
       accountLinking: input.accountLinking,
-      person: { ...person, email },
+      person: { ...person, email: person.email! },
     });
     if (provisioned.refused) {
       skipped.push({ userId: identity.userId, reason: `account link refused: ${refusalReasons[provisioned.refused]}` });

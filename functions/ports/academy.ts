@@ -28,6 +28,16 @@ export interface UserStore {
    * to another user. On failure nothing is left half-written.
    */
   save(user: User, previous: User | undefined): Promise<void>;
+  /** The emails (as given) that some user has claimed already: BatchGetItems of 100. */
+  claimedEmails(environmentId: string, emails: readonly string[]): Promise<Set<string>>;
+  /**
+   * Creates many new users at once, each already holding `externalId` and found by it: each email is
+   * claimed by one conditional write, as `save` does; the users and their external ids are then
+   * written in batches. Answers the users whose email another user claimed first (not created).
+   */
+  createLinked(
+    users: readonly { readonly user: User; readonly externalId: ExternalId }[],
+  ): Promise<{ readonly emailTaken: readonly User[] }>;
 }
 
 /** What a launch tells the academy after single sign-on (`POST …/sso/exchange`). */
