@@ -230,15 +230,22 @@ describe('POST /admin/environments/{env}/activities/{id}/roster-sync', () => {
       (await admin('PUT', '/users/lu-staff', { email: 'lu@school.example', givenName: 'Lu', familyName: 'Staff', ltiLinkable: false }))
         .status,
     ).toBe(201);
-    platform.memberships.set('strict', [member('kim'), member('lu')]);
+    // Two members of the LMS with one email: the first gets the account, the second may not take it over.
+    platform.memberships.set('strict', [
+      member('kim'),
+      member('lu'),
+      member('mo', { email: 'shared@school.example' }),
+      member('max', { email: 'shared@school.example' }),
+    ]);
     const answer = await sync(strict.id);
-    expect(answer.json).toMatchObject({
-      members: 2,
-      created: 0,
-      enrolled: 0,
-      alreadyEnrolled: 1,
-      skipped: [{ userId: 'lu', reason: 'account link refused: the account of this email may not be signed in from another system' }],
-    });
+    expect(answer.json).toMatchObject({ members: 4, created: 1, enrolled: 1, alreadyEnrolled: 1 });
+    expect(answer.json.skipped).toEqual(
+      expect.arrayContaining([
+        { userId: 'lu', reason: 'account link refused: the account of this email may not be signed in from another system' },
+        { userId: 'max', reason: 'account link refused: the account of this email is linked to another user of this LMS' },
+      ]),
+    );
+    expect(answer.json.skipped).toHaveLength(2);
   });
 
   describe('a failing LMS', () => {
@@ -324,6 +331,29 @@ describe('POST /admin/environments/{env}/activities/{id}/roster-sync', () => {
     });
     expect(external.status).toBe(201);
     expectError(await sync(external.json.id), { status: 409, code: 'conflict' });
+  });
+
+  it('creates in bulk only emails no one holds: one claimed meanwhile is left for the one-by-one way, and nothing of it written', async () => {
+    const now = new Date().toISOString();
+    const user = (id: string, email: string) => ({
+      user: { id, environmentId: env, email, givenName: id, familyName: 'Bulk', externalIds: { k: id }, createdAt: now, updatedAt: now },
+      externalId: { key: 'k', userId: id },
+    });
+    expect((await admin('PUT', '/users/taken-first', { email: 'taken@school.example', givenName: 'T', familyName: 'F' })).status).toBe(201);
+    const { emailTaken } = await server.runtime.users.createLinked([
+      user('bulk-1', 'bulk-1@school.example'),
+      user('bulk-2', 'TAKEN@school.example'),
+    ]);
+    expect(emailTaken.map((taken) => taken.id)).toEqual(['bulk-2']);
+    expect(
+      await server.runtime.roster.knownUsers(env, [
+        { key: 'k', userId: 'bulk-1' },
+        { key: 'k', userId: 'bulk-2' },
+      ]),
+    ).toEqual(['bulk-1', undefined]);
+    expect((await admin('GET', '/users/bulk-1')).json).toMatchObject({ email: 'bulk-1@school.example', externalIds: { k: 'bulk-1' } });
+    expect((await admin('GET', '/users/bulk-2')).status).toBe(404);
+    expect((await admin('GET', '/users?email=taken%40school.example')).json.id).toBe('taken-first');
   });
 
   it('answers an activity no context launched with nothing to do', async () => {
