@@ -30,6 +30,9 @@ export const defaultPageSize = 100;
 /** The largest page, whatever `limit` asks: one page is one Query of the store and at most ten BatchGetItems. */
 export const maxPageSize = 1000;
 
+/** The query parameter of a `next` link's cursor: the academy's own, opaque to tools (§2.4.2 leaves the link to the platform). */
+export const cursorParameter = 'cursor';
+
 /** The role every member has: the academy launches everyone as a Learner. */
 const memberRole = contextRole('Learner');
 
@@ -72,7 +75,7 @@ export const encodeCursor = (userId: string): string => Buffer.from(userId, 'utf
 export function decodeCursor(cursor: string): string {
   const userId = /^[A-Za-z0-9_-]{1,100}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   if (!idPattern.test(userId) || encodeCursor(userId) !== cursor) {
-    throw invalid('cursor', 'cursor is not one this service gave: follow the next link as it is');
+    throw invalid(cursorParameter, 'cursor is not one this service gave: follow the next link as it is');
   }
   return userId;
 }

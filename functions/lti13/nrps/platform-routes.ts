@@ -11,7 +11,14 @@ import { json } from '../../http/responses';
 import type { ApiEvent, RouteHandler } from '../../http/types';
 import { nrpsMembershipsUrl } from '../core/platform-urls';
 import { requireAcceptable, requireServiceAccess, type ServiceAccessDeps } from '../core/platform-service-access';
-import { defaultPageSize, listMemberships, maxPageSize, type MembershipsQuery, type PlatformNrpsDeps } from './platform-memberships';
+import {
+  cursorParameter,
+  defaultPageSize,
+  listMemberships,
+  maxPageSize,
+  type MembershipsQuery,
+  type PlatformNrpsDeps,
+} from './platform-memberships';
 import { nrpsMediaType, nrpsQuery, nrpsScope } from './vocabulary';
 
 /** §2.4.2 `limit`: a positive integer, a guide the page never exceeds; at most {@link maxPageSize}. */
@@ -21,10 +28,12 @@ function pageLimit(raw: string | undefined): number {
   return Math.min(Number(raw), maxPageSize);
 }
 
-/** The request's query; API Gateway joins a repeated parameter with commas, which no value here may hold. */
+/** The request's query (API Gateway joins a repeated parameter with commas: such a value matches nothing). */
 function membershipsQuery(event: ApiEvent): MembershipsQuery {
   const query = event.queryStringParameters ?? {};
-  const { role, rlid, cursor } = { role: query[nrpsQuery.role], rlid: query[nrpsQuery.resourceLinkId], cursor: query.cursor };
+  const role = query[nrpsQuery.role];
+  const rlid = query[nrpsQuery.resourceLinkId];
+  const cursor = query[cursorParameter];
   return {
     limit: pageLimit(query[nrpsQuery.limit]),
     ...(role !== undefined ? { role } : {}),
@@ -38,9 +47,9 @@ function nextLink(requestUrl: string, event: ApiEvent, next: string | undefined)
   if (next === undefined) return {};
   const url = new URL(requestUrl);
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-    if (name !== 'cursor' && value !== undefined) url.searchParams.set(name, value);
+    if (name !== cursorParameter && value !== undefined) url.searchParams.set(name, value);
   }
-  url.searchParams.set('cursor', next);
+  url.searchParams.set(cursorParameter, next);
   return { link: `<${url}>; rel="next"` };
 }
 
