@@ -79,7 +79,8 @@ export const functions = {
     entry: 'lti13-platform',
     description: 'The academy as LTI 1.3 platform: OIDC authorization endpoint, answering launches with a KMS-signed id_token',
     // ephemeral:write consumes the pending login (a conditional delete); kms:sign signs the id_token;
-    // data:write records the learner launched by the tool (one UpdateItem), whom alone its AGS may score.
+    // data:write records the learner launched by the tool, whom alone its AGS may score, and enrols
+    // the learner in the activity (NRPS memberships): two UpdateItems, sent together.
     permissions: ['data:read', 'data:write', 'ephemeral:write', 'kms:sign'],
   },
   lti13Token: {
@@ -96,9 +97,21 @@ export const functions = {
   },
   lti13Ags: {
     entry: 'lti13-ags',
-    description: 'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results)',
+    description:
+      'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results) and Names and Role Provisioning Services (memberships)',
     // ephemeral:read: access tokens are looked up there; issuing them is the token endpoint's.
     permissions: ['data:read', 'data:write', 'ephemeral:read'],
+  },
+  rosterSync: {
+    entry: 'roster-sync',
+    description:
+      "The academy as LTI 1.3 tool: roster sync (admin API), reading the platforms' NRPS memberships and enrolling their learners",
+    // kms:sign signs the client assertion of each platform's access token request; data:write creates
+    // accounts and enrolls. No ephemeral table: platform tokens are cached in memory.
+    permissions: ['data:read', 'data:write', 'kms:sign'],
+    // 10,000 members in one invocation (docs/nrps.md "How large a roster"): within API Gateway's 30 s.
+    memorySize: 1024,
+    timeoutSeconds: 29,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -123,6 +136,7 @@ export const routes: readonly Route[] = [
   { method: 'PATCH', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities/{id}/roster-sync', fn: 'rosterSync', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
@@ -161,6 +175,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}', fn: 'lti13Ags', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/scores', fn: 'lti13Ags', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/results', fn: 'lti13Ags', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/nrps/{activityId}/memberships', fn: 'lti13Ags', auth: 'public' },
 ];
 
 /** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */

@@ -22,6 +22,7 @@ import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
 import { DynamoToolStore } from '../adapters/dynamo-tools';
+import { DynamoRosterStore } from '../adapters/dynamo-roster';
 import { createHttpClient } from '../http/outbound';
 import type { HttpClient } from '../ports';
 import {
@@ -37,6 +38,7 @@ import {
   type Lti13LaunchStore,
   type PlatformRegistrationStore,
   type ProgressStore,
+  type RosterStore,
   type SingleUseStore,
   type UserStore,
 } from '../ports';
@@ -62,6 +64,8 @@ export interface Runtime {
   readonly lti13Launches: Lti13LaunchStore;
   /** Academy as LTI 1.3 platform: tool registrations. */
   readonly tools: ToolStore;
+  /** Academy as tool: where its activities' platform rosters are read, and what a roster sync writes. */
+  readonly roster: RosterStore;
   /** Every nonce, OIDC state, launch ticket, sign-on code and pending login: used once. */
   readonly singleUse: SingleUseStore;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -99,6 +103,7 @@ export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, o
     platformRegistrations: new DynamoPlatformRegistrationStore(dynamo, tables.data),
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables.data),
     tools: new DynamoToolStore(dynamo, tables.data),
+    roster: new DynamoRosterStore(dynamo, tables.data),
     singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
     ...overrides,

@@ -10,3 +10,4 @@ export * from './passback';
 export * from './platform';
 export * from './tool';
 export * from './ags';
+export * from './roster';

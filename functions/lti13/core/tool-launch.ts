@@ -24,6 +24,7 @@ import type { ApiEvent, ApiResult } from '../../http/types';
 import { availableActivity, ltiEnvironment, requiredParameter } from '../../lti/checks';
 import type { DeploymentSeen, EnvironmentStore, Lti13Binding, Lti13LaunchStore, OidcState, SingleUseStore } from '../../ports';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
+import { rosterSourceOf } from '../nrps/tool-roster-source';
 import { claims, ltiVersion, messageTypes } from './claims';
 import type { UnverifiedJwt } from './jwt';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-id-token';
@@ -399,7 +400,11 @@ function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; kno
   };
 }
 
-/** A resource link launch: the learner found or created, enrolled, and sent to the academy (`academy/launch.ts`). */
+/**
+ * A resource link launch: the learner found or created, enrolled, and sent to the academy
+ * (`academy/launch.ts`); the context's memberships URL, when the launch has one, is remembered in the
+ * same write (NRPS 2.0 §3.6.1; `../nrps/tool-roster-source.ts`).
+ */
 async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
   const { claims: claimSet, platform, environment } = launch;
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
@@ -428,6 +433,7 @@ async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunc
     roles: normalizeRoles(claimSet[claims.roles] as string[]),
     returnUrl: checkedReturnUrl(launchValue(presentation?.return_url), deps.config.localMode),
     binding: agsBinding(platform, claimSet),
+    rosterSource: rosterSourceOf(platform, claimSet),
   });
   return redirect(location, 303);
 }

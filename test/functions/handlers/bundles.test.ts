@@ -55,7 +55,7 @@ it('no function bundles local-mode code (functions/local/)', () => {
 });
 
 it('only the functions that sign bundle the KMS client, and only those that queue the SQS client', () => {
-  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'passbackWorker']);
+  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'passbackWorker', 'rosterSync']);
   expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
 });
 
