@@ -102,6 +102,15 @@ export const commands: readonly Command[] = [
     method: 'DELETE',
     path: `${base}/activities/{id}/lti12-credentials/{key}`,
   },
+  {
+    resource: 'activities',
+    action: 'roster-sync',
+    description: "enrol the learners of every LMS course that launched the activity, read over NRPS (one request; it may take a while)",
+    method: 'POST',
+    path: `${base}/activities/{id}/roster-sync`,
+    long: true,
+    columns: ['members', 'created', 'enrolled', 'alreadyEnrolled'],
+  },
   ...crud('platforms', 'LTI 1.3 platform', 'platforms', ['id', 'name', 'issuer', 'clientId', 'activated']),
   ...crud('tools', 'LTI 1.3 tool', 'tools', ['id', 'name', 'oidcUrl', 'activated']),
   {
