@@ -105,7 +105,7 @@ export const commands: readonly Command[] = [
   {
     resource: 'activities',
     action: 'roster-sync',
-    description: "enrol the learners of every LMS course that launched the activity, read over NRPS (one request; it may take a while)",
+    description: 'enrol the learners of every LMS course that launched the activity, read over NRPS (one request; it may take a while)',
     method: 'POST',
     path: `${base}/activities/{id}/roster-sync`,
     long: true,
