@@ -294,3 +294,6 @@ export async function deleteActivity(
   await requireEnvironment(deps, environmentId);
   if (!(await deps.activities.delete(environmentId, id))) throw notFound(`activity ${id}`);
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const activitySchemas = { create: createBody, patch: patchBody, credential: credentialBody };
