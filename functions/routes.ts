@@ -124,6 +124,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials', fn: 'admin', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}/rotate', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },

@@ -78,8 +78,15 @@ describe('activities', () => {
     expect(other.json.ltiAccess.lti12.secret).not.toBe(access.lti12.secret);
     expect(other.json.ltiAccess.lti12.key).not.toBe(access.lti12.key);
 
+    // The secret is in the answer that issued it only: a read, a list or another patch never shows it.
+    const { secret: _issued, ...withoutSecret } = access.lti12;
     const reread = await admin().request('GET', `/admin/environments/demo/activities/${created.json.id}`);
-    expect(reread.json.ltiAccess).toEqual(access);
+    expect(reread.json.ltiAccess).toEqual({ ...access, lti12: withoutSecret });
+    const repatched = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, { title: 'Safety 2' });
+    expect(repatched.json.ltiAccess).toEqual({ ...access, lti12: withoutSecret });
+    const listed = await admin().request('GET', '/admin/environments/demo/activities');
+    expect(JSON.stringify(listed.json)).not.toContain(access.lti12.secret);
+    expect(JSON.stringify(listed.json)).not.toContain(other.json.ltiAccess.lti12.secret);
   });
 
   it('refuses availableForLti for an exam and in an environment without LTI (409)', async () => {

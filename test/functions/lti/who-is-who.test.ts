@@ -252,7 +252,12 @@ describe('LTI 1.2 credentials per LMS', () => {
     expect(issued.json.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const lms = { key: issued.json.key as string, secret: issued.json.secret as string, launchUrl: activity.launchUrl };
     const listed = (await server.admin.request('GET', `${credentials}/${activity.id}`)).json.ltiAccess.lti12.credentials;
-    expect(listed).toContainEqual({ key: lms.key, name: 'Moodle of A', createdAt: issued.json.createdAt });
+    expect(listed).toContainEqual({
+      key: lms.key,
+      name: 'Moodle of A',
+      createdAt: issued.json.createdAt,
+      secretIssuedAt: issued.json.secretIssuedAt,
+    });
     expect(JSON.stringify(listed)).not.toContain(lms.secret);
 
     // The same user_id through the activity's own key and through the LMS's key: two learners.
