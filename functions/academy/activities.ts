@@ -249,7 +249,6 @@ export async function rotateLti12Secret(
   const lms = current.lmsCredentials?.find((credential) => credential.key === key);
   const rotating = own ?? lms;
   if (!rotating) throw notFound(`LTI 1.2 credential ${key}`);
-  const now = deps.clock.now();
   const { credential: renewed, secret } = await newSecret(deps, current, key);
   const { sealedSecret, secret: plaintext, secretIssuedAt } = rotating;
   const previousSecret =
@@ -257,7 +256,7 @@ export async function rotateLti12Secret(
       ? {
           ...(sealedSecret !== undefined ? { sealedSecret } : { secret: plaintext }),
           ...(secretIssuedAt ? { issuedAt: secretIssuedAt } : {}),
-          validUntil: new Date(now + overlapHours * 3_600_000).toISOString(),
+          validUntil: new Date(Date.parse(renewed.secretIssuedAt) + overlapHours * 3_600_000).toISOString(),
         }
       : undefined;
   const rotated = <C extends Lti12Credential>(credential: C): C => {

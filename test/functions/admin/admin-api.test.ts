@@ -141,6 +141,19 @@ describe('activities', () => {
     });
     expect(renamed.status).toBe(200);
     expect(renamed.json.lti.resourceLinkId).toBe('rl-2');
+
+    // The stored secret is sealed to its key: a new key needs its secret (docs/security.md "LTI 1.2 secrets at rest").
+    const rekeyed = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, {
+      lti: { ...lti12, secret: undefined, key: 'new-tool-key' },
+    });
+    await expectError(rekeyed, { status: 400, code: 'invalid_request', field: 'lti.secret' });
+    expect(rekeyed.json.message).toBe('lti.secret is required when lti.key changes: a secret is stored for its key');
+    const withSecret = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, {
+      lti: { ...lti12, key: 'new-tool-key', secret: 'new-tool-secret' },
+    });
+    expect(withSecret.status).toBe(200);
+    expect(withSecret.json.lti.key).toBe('new-tool-key');
+    expect(withSecret.text).not.toContain('new-tool-secret');
   });
 
   it.each([
