@@ -97,6 +97,16 @@ export const commands: readonly Command[] = [
   },
   {
     resource: 'activities',
+    action: 'rotate-secret',
+    description:
+      'a new secret for an LTI 1.2 key {overlapHours?}; the old one keeps verifying for the overlap; the new one is shown this once',
+    method: 'POST',
+    path: `${base}/activities/{id}/lti12-credentials/{key}/rotate`,
+    body: 'optional',
+    columns: ['key', 'secret', 'previousSecretValidUntil'],
+  },
+  {
+    resource: 'activities',
     action: 'revoke-credential',
     description: "revoke one LMS's LTI 1.2 key",
     method: 'DELETE',

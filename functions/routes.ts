@@ -13,7 +13,18 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Auth = 'iam' | 'public';
 
 /** What a Lambda function may touch; the stack grants exactly these and nothing else. */
-export type Permission = 'data:read' | 'data:write' | 'ephemeral:read' | 'ephemeral:write' | 'kms:sign' | 'kms:publicKey' | 'queue:send';
+export type Permission =
+  | 'data:read'
+  | 'data:write'
+  | 'ephemeral:read'
+  | 'ephemeral:write'
+  | 'kms:sign'
+  | 'kms:publicKey'
+  | 'queue:send'
+  /** Encrypt LTI 1.2 secrets with the secrets key (docs/security.md "LTI 1.2 secrets at rest"). */
+  | 'secrets:seal'
+  /** Decrypt them: only where an LTI 1.2 message is signed or verified. */
+  | 'secrets:open';
 
 export interface FunctionSpec {
   /** Entry file under `functions/handlers/`, without extension. */
@@ -39,26 +50,29 @@ export const functions = {
   admin: {
     entry: 'admin',
     description: 'Admin API: environments, activities, users, single sign-on exchange',
-    // queue:send: recording progress queues its passback.
-    permissions: ['data:read', 'data:write', 'ephemeral:write', 'queue:send'],
+    // queue:send: recording progress queues its passback. secrets:seal: it stores LTI 1.2 secrets, never opens one.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'queue:send', 'secrets:seal'],
   },
   lti12Tool: {
     entry: 'lti12-tool',
     description: 'The academy as LTI 1.2 tool: basic launches from external LMSs',
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // secrets:open: the launch is verified with the key's LTI 1.2 secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13Tool: {
     entry: 'lti13-tool',
     description: 'The academy as LTI 1.3 tool: OIDC login, validated launches, activity resource URLs',
-    // No KMS: a launch verifies with the platform's keys and signs nothing.
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // No kms:sign: a launch verifies with the platform's keys and signs nothing. secrets:open: the
+    // lti1p1 migration claim is verified with an LTI 1.2 secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   passbackWorker: {
     entry: 'passback-worker',
     description: 'Passes progress back to LMSs (Basic Outcomes, AGS): one attempt per passback queue message',
     // data:write records each attempt's result; queue:send queues the next attempt with a delay;
-    // kms:sign signs the client assertion of an LTI 1.3 platform's access token request.
-    permissions: ['data:read', 'data:write', 'queue:send', 'kms:sign'],
+    // kms:sign signs the client assertion of an LTI 1.3 platform's access token request;
+    // secrets:open: an LTI 1.2 passback is signed with the key's secret.
+    permissions: ['data:read', 'data:write', 'queue:send', 'kms:sign', 'secrets:open'],
     // Outbound calls time out after 10 s each; the queue's visibility timeout is six times this.
     timeoutSeconds: 30,
     trigger: 'passback-queue',
@@ -73,7 +87,8 @@ export const functions = {
   platformLaunch: {
     entry: 'platform-launch',
     description: 'The academy as platform: one-time launch tickets become signed launches of external activities',
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // secrets:open: an LTI 1.2 launch is signed with the tool's secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13Authorize: {
     entry: 'lti13-platform',
@@ -93,7 +108,8 @@ export const functions = {
   lti12Outcomes: {
     entry: 'lti12-outcomes',
     description: 'The academy as platform: LTI 1.2 Basic Outcomes service (scores from external tools)',
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // secrets:open: requests are verified with the tool's secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13Ags: {
     entry: 'lti13-ags',
@@ -138,6 +154,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/activities/{id}/roster-sync', fn: 'rosterSync', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}/rotate', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },

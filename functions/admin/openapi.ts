@@ -19,6 +19,8 @@ import { ssoExchangeBody } from './users';
 interface Operation {
   readonly summary: string;
   readonly body?: z.ZodType;
+  /** The body may be left out (every field has a default). */
+  readonly optionalBody?: boolean;
   /** Query parameters, by name and description. */
   readonly query?: Readonly<Record<string, string>>;
 }
@@ -39,6 +41,11 @@ export const operations: Readonly<Record<string, Operation>> = {
     body: activitySchemas.credential,
   },
   'DELETE /admin/environments/{env}/activities/{id}/lti12-credentials/{key}': { summary: "Revoke one LMS's LTI 1.2 key" },
+  'POST /admin/environments/{env}/activities/{id}/lti12-credentials/{key}/rotate': {
+    summary: 'A new secret for an LTI 1.2 key (answered once); the previous one keeps verifying for overlapHours',
+    body: activitySchemas.rotate,
+    optionalBody: true,
+  },
   'POST /admin/environments/{env}/activities/{id}/roster-sync': {
     summary: 'Enrol the learners of every LMS context that launched the activity, read over NRPS',
   },
@@ -104,7 +111,7 @@ export function openApiDocument(): Record<string, unknown> {
       summary: operation.summary,
       operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/_+$/, ''),
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
+      ...(body ? { requestBody: { required: !operation.optionalBody, content: { 'application/json': { schema: body } } } } : {}),
       responses: {
         '2XX': { description: 'Done: the record, the list page or the answer (docs/product.md "Admin API")' },
         default: {

@@ -4,9 +4,10 @@
  * {@link RuntimeParts} (tests; the local server's signer and in-process passback queue).
  *
  * A Lambda's runtime is `processRuntime`, built from the process's configuration on first use,
- * with the parts only that function builds: the KMS signer (`./signer.ts`) where it signs, the SQS
- * passback queue (`./passback.ts`) where it queues, so that the others bundle neither client and
- * their runtime's type has neither.
+ * with the parts only that function builds: the KMS signer (`./signer.ts`) where it signs, the KMS
+ * secret box (`./secrets.ts`) where it seals or opens LTI 1.2 secrets, the SQS passback queue
+ * (`./passback.ts`) where it queues, so that the others bundle neither client and their runtime's
+ * type has neither.
  */
 import type { PassbackDeps } from '../academy/passback/dispatcher';
 import type { Config } from '../config';
@@ -17,7 +18,7 @@ import { DynamoSingleUseStore } from '../adapters/dynamo-single-use';
 import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
-import type { PassbackQueue, PassbackStore, Signer } from '../ports';
+import type { PassbackQueue, PassbackStore, SecretBox, Signer } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
@@ -78,12 +79,17 @@ export interface RuntimeParts {
   readonly signer: Signer;
   /** Where passback attempts are queued: SQS (`./passback.ts`), or the local server's in-process queue. */
   readonly passbackQueue: PassbackQueue;
+  /** Seals and opens LTI 1.2 secrets: KMS (`./secrets.ts`); the admin API's only seals. */
+  readonly secrets: SecretBox;
 }
 
 export type RuntimeOverrides = Partial<Runtime & RuntimeParts>;
 
-/** A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the passback worker's. */
-export type PassbackRuntime = Runtime & PassbackDeps;
+/**
+ * A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the
+ * passback worker's, with their secret box (the admin API's seals, the worker's opens).
+ */
+export type PassbackRuntime = Runtime & PassbackDeps & Pick<RuntimeParts, 'secrets'>;
 
 export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, overrides: O = {} as O): Runtime & O {
   const dynamo = dynamoDocumentClient(config);

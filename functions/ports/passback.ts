@@ -12,6 +12,12 @@ export interface Lti12Binding {
   readonly serviceUrl: string;
   /** `lis_result_sourcedid` */
   readonly sourcedId: string;
+  /**
+   * Which of the key's secrets the launch was signed with (its `secretIssuedAt`), so that during a
+   * rotation's overlap the passback is signed with the secret the LMS holds. Absent: the key's
+   * secret from before rotation existed, or a binding from before.
+   */
+  readonly secretIssuedAt?: string;
 }
 
 export interface Lti13Binding {

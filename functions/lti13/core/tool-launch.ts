@@ -30,10 +30,9 @@ import type { UnverifiedJwt } from './jwt';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-id-token';
 import { KeySetError, type RemoteKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
-import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified } from './tool-lti1p1';
+import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified, type Lti1p1Deps } from './tool-lti1p1';
 import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../../academy/identity';
-import { lti12CredentialsOf } from '../../academy/credentials';
 import { launchedPerson, launchValue } from '../../lti/person';
 import { checkedReturnUrl } from '../../lti/return-url';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
@@ -53,7 +52,7 @@ export const purposes = {
     "the learner's email address, by which the academy finds the learner's account or creates one at the first launch; in the platform's tool settings, share the launcher's email with the tool",
 } as const;
 
-export interface Lti13LaunchDeps extends LaunchDeps {
+export interface Lti13LaunchDeps extends LaunchDeps, Lti1p1Deps {
   readonly config: Pick<Config, 'publicUrl' | 'jwtClockToleranceSeconds' | 'localMode'>;
   readonly environments: EnvironmentStore;
   readonly lti13Launches: Lti13LaunchStore;
@@ -382,11 +381,14 @@ export const messageSteps: Readonly<Record<OidcState['messageType'], MessageStep
  * maps to (so accounts survive an LMS's move from 1.1 to 1.3; the `sub` is then linked to it), else
  * found by email or created.
  */
-function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; knownUserId?: string; knownByAlias?: boolean } {
+async function launchIdentity(
+  deps: Lti13LaunchDeps,
+  launch: VerifiedLaunch,
+): Promise<{ identity: LaunchIdentity; knownUserId?: string; knownByAlias?: boolean }> {
   const { claims: claimSet, platform } = launch;
   const sub = String(claimSet.sub);
   const migrated = lti1p1Identity(claimSet);
-  const verified = migrated && lti1p1Verified(claimSet, migrated, platform.clientId, lti12CredentialsOf(launch.activity));
+  const verified = migrated && (await lti1p1Verified(deps, claimSet, migrated, platform.clientId, launch.activity));
   const aliases = [
     { key: externalKeys.legacyLti13(platform.issuer), userId: sub },
     ...(verified ? lti1p1ExternalIds(claimSet, migrated) : []),
@@ -408,7 +410,7 @@ function launchIdentity(launch: VerifiedLaunch): { identity: LaunchIdentity; kno
 async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
   const { claims: claimSet, platform, environment } = launch;
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
-  const { identity, knownUserId, knownByAlias } = launchIdentity(launch);
+  const { identity, knownUserId, knownByAlias } = await launchIdentity(deps, launch);
   const emailParameter = { name: 'email', purpose: purposes.email, kind: 'claim' } as const;
   const { location } = await completeLaunch(deps, {
     environment,

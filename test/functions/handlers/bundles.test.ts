@@ -1,8 +1,8 @@
 /**
  * What each Lambda bundles, built as the stack builds it (esbuild with `lib/bundling.ts`'s options,
  * through `scripts/bench/build.ts`): no local-mode code in any function, and AWS SDK clients only in
- * the functions that use them (the KMS client where a function signs, SQS where it queues), so that
- * no cold start pays for a client it never calls. `npm run bench` measures the sizes and times.
+ * the functions that use them (the KMS client where a function signs, seals or opens LTI 1.2
+ * secrets, SQS where it queues), so that no cold start pays for a client it never calls. `npm run bench` measures the sizes and times.
  */
 import { build } from 'esbuild';
 import { handlerEntry } from '../../../lib/bundling';
@@ -54,8 +54,20 @@ it('no function bundles local-mode code (functions/local/)', () => {
   expect(bundling('functions/local/')).toEqual([]);
 });
 
-it('only the functions that sign bundle the KMS client, and only those that queue the SQS client', () => {
-  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'passbackWorker', 'rosterSync']);
+it('only the functions that sign, seal or open secrets bundle the KMS client, and only those that queue the SQS client', () => {
+  // Signing: lti13Authorize, passbackWorker, rosterSync; sealing LTI 1.2 secrets: admin; opening them: the LTI 1.2
+  // tool and outcomes, the LTI 1.3 tool (the lti1p1 claim), the platform launch and the passback worker.
+  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual([
+    'admin',
+    'lti12Outcomes',
+    'lti12Tool',
+    'lti13Authorize',
+    'lti13Tool',
+    'passbackWorker',
+    'platformLaunch',
+    'rosterSync',
+  ]);
+  expect(bundling('functions/adapters/kms-signer.ts')).toEqual(['lti13Authorize', 'passbackWorker', 'rosterSync']);
   expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
 });
 

@@ -29,7 +29,7 @@ import { HttpError } from '../../../../functions/errors';
 import { createHandler as deadLetterHandler } from '../../../../functions/lambdas/passback-dead-letters';
 import { InProcessQueue } from '../../../../functions/local/in-process-queue';
 import { bindingKey, type Delivery, type Lti12Binding, type PassbackMessage, type PassbackQueue } from '../../../../functions/ports';
-import type { Runtime } from '../../../../functions/app/runtime';
+import type { Runtime, RuntimeParts } from '../../../../functions/app/runtime';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { closeSigners, launch, learnerParams, type Lti12Credentials } from '../../../fixtures/lti12-launch';
 import { startOutcomesReceiver, type OutcomesReceiver } from '../../../fixtures/outcomes-receiver';
@@ -40,7 +40,7 @@ let dataDir: string;
 let server: TestServer;
 let receiver: OutcomesReceiver;
 let activity: Lti12Credentials & { id: string };
-let rt: Runtime;
+let rt: Runtime & Pick<RuntimeParts, 'secrets'>;
 let store: DynamoPassbackStore;
 
 interface PassbackView {

@@ -63,6 +63,7 @@ function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps {
     clock: { now: () => now },
     http: { send: () => Promise.reject(new Error('no network in this test')) },
     signer: { publicKeys: () => Promise.reject(new Error('unused')), signJwt: () => Promise.reject(new Error('unused')) },
+    secrets: { open: () => Promise.reject(new Error('unused')) },
     config: {} as PassbackDeps['config'],
     deliverers: { '1.2': fakeDeliverer },
     random: () => 0.5,
