@@ -12,6 +12,11 @@ export interface Config {
   readonly tables: { readonly data: string; readonly ephemeral: string };
   /** KMS key ids (or ARNs/aliases); the first signs, all are published in the JWKS (rotation overlap). */
   readonly signingKeyIds: readonly string[];
+  /**
+   * The symmetric KMS key (id, ARN or alias) that seals LTI 1.2 secrets at rest (`SECRETS_KEY_ID`);
+   * given only to the functions that seal or open them.
+   */
+  readonly secretsKeyId?: string;
   /** Set in local mode only: DynamoDB-compatible endpoint (embedded dynalite). */
   readonly dynamoEndpoint?: string;
   /** Set in local mode only: KMS-compatible endpoint (the local signing service). */
@@ -70,6 +75,7 @@ export function parseConfig(env: Env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
     ),
+    secretsKeyId: env.SECRETS_KEY_ID?.trim() || undefined,
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     kmsEndpoint: env.KMS_ENDPOINT || undefined,
     passbackQueueUrl: env.PASSBACK_QUEUE_URL || undefined,

@@ -105,6 +105,19 @@ export class OutcomeError extends HttpError {
   }
 }
 
+/**
+ * A stored secret that does not open in its record's context (`ports/secrets.ts`): the record was
+ * altered, or the ciphertext was copied from another record or sealed by another key. Nothing the
+ * caller sent can fix it, so it is a 500 whose detail is logged, never shown.
+ */
+export class UnreadableSecretError extends HttpError {
+  override name = 'UnreadableSecretError';
+
+  constructor(message: string, options: Pick<HttpErrorOptions, 'cause'> = {}) {
+    super(500, 'secret_unreadable', message, { ...options, expose: false });
+  }
+}
+
 /** 400: the request is invalid; `field` names what is wrong. */
 export const invalid = (field: string, message: string): HttpError => new HttpError(400, 'invalid_request', message, { field });
 

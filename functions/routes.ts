@@ -13,7 +13,18 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Auth = 'iam' | 'public';
 
 /** What a Lambda function may touch; the stack grants exactly these and nothing else. */
-export type Permission = 'data:read' | 'data:write' | 'ephemeral:read' | 'ephemeral:write' | 'kms:sign' | 'kms:publicKey' | 'queue:send';
+export type Permission =
+  | 'data:read'
+  | 'data:write'
+  | 'ephemeral:read'
+  | 'ephemeral:write'
+  | 'kms:sign'
+  | 'kms:publicKey'
+  | 'queue:send'
+  /** Encrypt LTI 1.2 secrets with the secrets key (docs/security.md "LTI 1.2 secrets at rest"). */
+  | 'secrets:seal'
+  /** Decrypt them: only where an LTI 1.2 message is signed or verified. */
+  | 'secrets:open';
 
 export interface FunctionSpec {
   /** Entry file under `functions/handlers/`, without extension. */
@@ -39,19 +50,21 @@ export const functions = {
   admin: {
     entry: 'admin',
     description: 'Admin API: environments, activities, users, single sign-on exchange',
-    // queue:send: recording progress queues its passback.
-    permissions: ['data:read', 'data:write', 'ephemeral:write', 'queue:send'],
+    // queue:send: recording progress queues its passback. secrets:seal: it stores LTI 1.2 secrets, never opens one.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'queue:send', 'secrets:seal'],
   },
   lti12Tool: {
     entry: 'lti12-tool',
     description: 'The academy as LTI 1.2 tool: basic launches from external LMSs',
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // secrets:open: the launch is verified with the key's LTI 1.2 secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13Tool: {
     entry: 'lti13-tool',
     description: 'The academy as LTI 1.3 tool: OIDC login, validated launches, activity resource URLs',
-    // No KMS: a launch verifies with the platform's keys and signs nothing.
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // No kms:sign: a launch verifies with the platform's keys and signs nothing. secrets:open: the
+    // lti1p1 migration claim is verified with an LTI 1.2 secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13DeepLinking: {
     entry: 'lti13-deep-linking',
@@ -64,8 +77,9 @@ export const functions = {
     entry: 'passback-worker',
     description: 'Passes progress back to LMSs (Basic Outcomes, AGS): one attempt per passback queue message',
     // data:write records each attempt's result; queue:send queues the next attempt with a delay;
-    // kms:sign signs the client assertion of an LTI 1.3 platform's access token request.
-    permissions: ['data:read', 'data:write', 'queue:send', 'kms:sign'],
+    // kms:sign signs the client assertion of an LTI 1.3 platform's access token request;
+    // secrets:open: an LTI 1.2 passback is signed with the key's secret.
+    permissions: ['data:read', 'data:write', 'queue:send', 'kms:sign', 'secrets:open'],
     // Outbound calls time out after 10 s each; the queue's visibility timeout is six times this.
     timeoutSeconds: 30,
     trigger: 'passback-queue',
@@ -82,14 +96,16 @@ export const functions = {
     description:
       'The academy as platform: one-time launch tickets become signed launches of external activities; deep linking responses become activities',
     // data:write creates the activities of a deep linking response; ephemeral:write uses tickets and
-    // the response's nonce once. It verifies the tool's JWT and signs nothing.
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // the response's nonce once; secrets:open: an LTI 1.2 launch is signed with the tool's secret. It
+    // verifies a deep linking response with the tool's key set and signs nothing with KMS.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13Authorize: {
     entry: 'lti13-platform',
     description: 'The academy as LTI 1.3 platform: OIDC authorization endpoint, answering launches with a KMS-signed id_token',
     // ephemeral:write consumes the pending login (a conditional delete); kms:sign signs the id_token;
-    // data:write records the learner launched by the tool (one UpdateItem), whom alone its AGS may score.
+    // data:write records the learner launched by the tool, whom alone its AGS may score, and enrols
+    // the learner in the activity (NRPS memberships): two UpdateItems, sent together.
     permissions: ['data:read', 'data:write', 'ephemeral:write', 'kms:sign'],
   },
   lti13Token: {
@@ -102,13 +118,26 @@ export const functions = {
   lti12Outcomes: {
     entry: 'lti12-outcomes',
     description: 'The academy as platform: LTI 1.2 Basic Outcomes service (scores from external tools)',
-    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    // secrets:open: requests are verified with the tool's secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
   lti13Ags: {
     entry: 'lti13-ags',
-    description: 'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results)',
+    description:
+      'The academy as LTI 1.3 platform: Assignment and Grade Services (line items, scores, results) and Names and Role Provisioning Services (memberships)',
     // ephemeral:read: access tokens are looked up there; issuing them is the token endpoint's.
     permissions: ['data:read', 'data:write', 'ephemeral:read'],
+  },
+  rosterSync: {
+    entry: 'roster-sync',
+    description:
+      "The academy as LTI 1.3 tool: roster sync (admin API), reading the platforms' NRPS memberships and enrolling their learners",
+    // kms:sign signs the client assertion of each platform's access token request; data:write creates
+    // accounts and enrolls. No ephemeral table: platform tokens are cached in memory.
+    permissions: ['data:read', 'data:write', 'kms:sign'],
+    // 10,000 members in one invocation (docs/nrps.md "How large a roster"): within API Gateway's 30 s.
+    memorySize: 1024,
+    timeoutSeconds: 29,
   },
 } as const satisfies Record<string, FunctionSpec>;
 
@@ -133,7 +162,9 @@ export const routes: readonly Route[] = [
   { method: 'PATCH', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities/{id}/roster-sync', fn: 'rosterSync', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/activities/{id}/lti12-credentials/{key}/rotate', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users', fn: 'admin', auth: 'iam' },
   { method: 'PUT', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/users/{id}', fn: 'admin', auth: 'iam' },
@@ -176,6 +207,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}', fn: 'lti13Ags', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/scores', fn: 'lti13Ags', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems/{lineItemId}/results', fn: 'lti13Ags', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/nrps/{activityId}/memberships', fn: 'lti13Ags', auth: 'public' },
 ];
 
 /** The API Gateway route key of a row, e.g. `GET /admin/environments/{env}`; handlers dispatch on it. */

@@ -11,6 +11,7 @@ import { type ApiThrottling, DEFAULT_THROTTLING, LtiHttpApi } from './http-api';
 import { LtiFunction } from './lti-function';
 import { pascalCase } from './names';
 import { PassbackQueue } from './passback-queue';
+import { SecretsKey } from './secrets-key';
 import { SigningKey } from './signing-key';
 import { SigningKeyAlarm } from './signing-key-alarm';
 import { CustomDomain, type CustomDomainSettings } from './custom-domain';
@@ -23,8 +24,8 @@ export interface LtiBridgeStackProps extends StackProps {
    */
   readonly publicUrl?: string;
   /**
-   * The role that administers the signing key (docs/security.md "The signing key's policy"); the
-   * role CloudFormation deploys with is added to it.
+   * The role that administers the signing key and the secrets key (docs/security.md "The signing
+   * key's policy", "LTI 1.2 secrets at rest"); the role CloudFormation deploys with is added to it.
    * @default any principal of the account whose IAM policies allow the key's administrative actions
    */
   readonly keyAdminRoleArn?: string;
@@ -82,6 +83,8 @@ export const DEFAULT_RESERVED_CONCURRENCY: Readonly<Partial<Record<FunctionName,
 export class LtiBridgeStack extends Stack {
   readonly tables: Readonly<Record<TableName, Table>>;
   readonly signingKey: SigningKey;
+  /** Seals LTI 1.2 secrets at rest (docs/security.md "LTI 1.2 secrets at rest"). */
+  readonly secretsKey: SecretsKey;
   readonly httpApi: LtiHttpApi;
   readonly functions: Readonly<Record<FunctionName, LtiFunction>>;
   /** What every function receives as PUBLIC_URL. */
@@ -103,6 +106,7 @@ export class LtiBridgeStack extends Stack {
 
     this.tables = new DataTables(this, 'Tables').tables;
     this.signingKey = new SigningKey(this, 'SigningKey', { adminRoleArn: props.keyAdminRoleArn });
+    this.secretsKey = new SecretsKey(this, 'SecretsKey', { adminRoleArn: props.keyAdminRoleArn });
     const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger !== undefined);
     this.passbackQueue = new PassbackQueue(this, 'Passback', {
       consumerTimeout: Duration.seconds(Math.max(10, ...queueConsumers.map((spec: FunctionSpec) => spec.timeoutSeconds ?? 10))),
@@ -139,6 +143,7 @@ export class LtiBridgeStack extends Stack {
         publicUrl: this.publicUrl,
         tables: this.tables,
         signingKey: this.signingKey,
+        secretsKey: this.secretsKey,
         passbackQueue: this.passbackQueue.queue,
         reservedConcurrency: reserved[name],
       });
@@ -168,6 +173,10 @@ export class LtiBridgeStack extends Stack {
       description: 'The JWKS URL to enter in LMSs and tools',
     });
     new CfnOutput(this, 'SigningKeyArn', { value: this.signingKey.key.keyArn, description: 'The KMS key that signs LTI 1.3 messages' });
+    new CfnOutput(this, 'SecretsKeyArn', {
+      value: this.secretsKey.key.keyArn,
+      description: 'The KMS key that seals LTI 1.2 secrets at rest (retained when the stack is deleted: the secrets need it)',
+    });
     new CfnOutput(this, 'SecurityAlertsTopicArn', {
       value: this.signingKeyAlarm.topic.topicArn,
       description: 'Alarms on signatures by anyone but the signing functions; subscribe to hear of them (needs a CloudTrail trail)',

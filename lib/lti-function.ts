@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { FunctionSpec, Permission } from '../functions/routes';
 import { tableEnvVar, tables, type TableName } from '../functions/tables';
 import { bundlingOptions, handlerEntry, lambdaNodeOptions } from './bundling';
+import type { SecretsKey } from './secrets-key';
 import type { SigningKey } from './signing-key';
 
 export interface LtiFunctionProps {
@@ -24,6 +25,8 @@ export interface LtiFunctionProps {
   readonly signingKey: SigningKey;
   /** The passback queue; required when the spec lists 'queue:send'. */
   readonly passbackQueue?: IQueue;
+  /** The key that seals LTI 1.2 secrets; required when the spec lists 'secrets:seal' or 'secrets:open'. */
+  readonly secretsKey?: SecretsKey;
   /**
    * Concurrent executions reserved for this function: always available to it, and its ceiling.
    * @default none (the function shares the account's unreserved concurrency)
@@ -50,6 +53,10 @@ export class LtiFunction extends Construct {
     const permissions = new Set(props.spec.permissions);
     if (permissions.has('queue:send') && !props.passbackQueue) {
       throw new Error(`function "${props.name}" asks for 'queue:send', but no passback queue was given`);
+    }
+    const secrets = permissions.has('secrets:seal') || permissions.has('secrets:open');
+    if (secrets && !props.secretsKey) {
+      throw new Error(`function "${props.name}" asks for the secrets key ('secrets:seal' or 'secrets:open'), but none was given`);
     }
     const reserved = props.reservedConcurrency;
     if (reserved !== undefined && !(Number.isInteger(reserved) && reserved >= 1)) {
@@ -88,6 +95,7 @@ export class LtiFunction extends Construct {
         SIGNING_KEY_IDS: props.signingKey.key.keyArn,
         ...(lambdaNodeOptions ? { NODE_OPTIONS: lambdaNodeOptions } : {}),
         ...(permissions.has('queue:send') && props.passbackQueue ? { PASSBACK_QUEUE_URL: props.passbackQueue.queueUrl } : {}),
+        ...(secrets && props.secretsKey ? { SECRETS_KEY_ID: props.secretsKey.key.keyArn } : {}),
       },
       bundling: {
         minify: bundlingOptions.minify,
@@ -120,6 +128,10 @@ export class LtiFunction extends Construct {
 
     if (permissions.has('kms:sign')) props.signingKey.grantSign(this.role);
     else if (permissions.has('kms:publicKey')) props.signingKey.grantPublicKey(this.role);
+
+    // Sealing and opening are apart: the function that stores secrets never reads them back.
+    if (permissions.has('secrets:seal')) props.secretsKey?.grantSeal(this.role);
+    if (permissions.has('secrets:open')) props.secretsKey?.grantOpen(this.role);
 
     // Sending only: the queue's consumer gets receive and delete from its event source.
     if (permissions.has('queue:send') && props.passbackQueue) props.passbackQueue.grant(this.role, 'sqs:SendMessage');

@@ -23,6 +23,8 @@ import type { FunctionName } from '../functions/routes';
  * token cache hits. `functions/observability.ts` writes them under this name.
  */
 export const METRICS_NAMESPACE = 'LtiBridge';
+/** Every metric lti-bridge writes has this dimension (Powertools adds the service name to each). */
+export const METRICS_DIMENSIONS = { service: 'lti-bridge' };
 
 /** When an alarm fires, per five minutes (README "Operations"). */
 export interface AlarmThresholds {
@@ -81,7 +83,13 @@ export class Monitoring extends Construct {
       1,
       'Passback messages reached the dead-letter queue: lti-bridge could not process them 5 times (its consumer marks each passback failed; see the worker logs).',
     );
-    const refused = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'LaunchRefused', statistic: 'Sum', period: fiveMinutes });
+    const refused = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'LaunchRefused',
+      dimensionsMap: METRICS_DIMENSIONS,
+      statistic: 'Sum',
+      period: fiveMinutes,
+    });
     alarm(
       'RefusedLaunchSpike',
       refused,
@@ -113,7 +121,8 @@ export class Monitoring extends Construct {
       );
     }
 
-    const custom = (metricName: string) => new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period: fiveMinutes });
+    const custom = (metricName: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: METRICS_DIMENSIONS, statistic: 'Sum', period: fiveMinutes });
     const fns = Object.entries(props.functions) as [FunctionName, IFunction][];
     this.dashboard = new Dashboard(this, 'Dashboard');
     this.dashboard.addWidgets(

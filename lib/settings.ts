@@ -4,7 +4,7 @@ import type { LtiBridgeStackProps } from './lti-bridge-stack';
 /** The stack's settings that CDK context can give (README "Deploying to AWS", docs/security.md). */
 export type ContextSettings = Pick<
   LtiBridgeStackProps,
-  'publicUrl' | 'keyAdminRoleArn' | 'throttling' | 'reservedConcurrency' | 'waf' | 'customDomain'
+  'publicUrl' | 'keyAdminRoleArn' | 'throttling' | 'reservedConcurrency' | 'waf' | 'customDomain' | 'alarmThresholds'
 >;
 
 /**
@@ -39,6 +39,13 @@ export function settingsFromContext(node: Node): ContextSettings {
       'an object of numbers by function name',
     ),
     waf: optional('waf', read('waf'), isWaf, 'true, false or an object of rateLimit, loginRateLimit, webAclArn, certificateArn'),
+    alarmThresholds: optional(
+      'alarmThresholds',
+      read('alarmThresholds'),
+      (value): value is Record<string, number> =>
+        isNumberRecord(value) && Object.keys(value).every((key) => ['refusedLaunches', 'serverErrors'].includes(key)),
+      'an object of numbers: refusedLaunches, serverErrors',
+    ),
     customDomain: optional(
       'customDomain',
       read('customDomain'),

@@ -45,3 +45,6 @@ export async function requireEnvironment(deps: Pick<EnvironmentDeps, 'environmen
   if (!environment) throw notFound(`environment ${id}`);
   return environment;
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const environmentSchemas = { put: environmentBody };

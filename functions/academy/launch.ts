@@ -4,9 +4,10 @@
  * enroll them, remember how to pass progress back, and hand a one-time single sign-on code to the
  * academy.
  */
+import { count, log } from '../observability';
 import { randomToken, sha256Base64url } from '../crypto';
 import { ConditionFailedError, HttpError, invalid, LaunchError } from '../errors';
-import type { Clock, LaunchStore, PassbackBinding, SingleUseStore, SsoGrant, UserStore } from '../ports';
+import type { Clock, LaunchStore, PassbackBinding, RosterSource, SingleUseStore, SsoGrant, UserStore } from '../ports';
 import { linkDecision, type AccountLinking, type LaunchIdentity, type LinkDecision } from './identity';
 import type { Activity, Environment, User } from './model';
 
@@ -51,6 +52,8 @@ export interface ValidatedLaunch {
   readonly roles: readonly string[];
   readonly returnUrl?: string;
   readonly binding?: PassbackBinding;
+  /** Where the roster of the launch's context can be read (LTI 1.3 NRPS), remembered for roster syncs. */
+  readonly rosterSource?: RosterSource;
 }
 
 /**
@@ -84,17 +87,19 @@ export async function completeLaunch(
   await deps.launches.recordLaunch({
     grant,
     binding: launch.binding,
+    ...(launch.rosterSource ? { rosterSource: launch.rosterSource } : {}),
     codeHash: sha256Base64url(code),
     expiresAt: Math.floor(now / 1000) + ssoLifetimeSeconds,
     now,
   });
   const location = new URL(launch.environment.academyUrl);
   location.searchParams.set('code', code);
+  count('LaunchAccepted', { side: 'tool', version: launch.version });
   return { location: location.toString(), userId, created };
 }
 
 /** What the learner reads when the account of their email may not be linked, by reason. */
-const refusals: Record<Extract<LinkDecision, { allowed: false }>['reason'], string> = {
+const refusals: Record<LinkRefusal, string> = {
   'linked-to-another-id': 'that account is already linked to another user of this LMS',
   'not-linkable': 'that account is not allowed to be signed in from another system',
   'policy-never': 'this academy does not link accounts from this LMS by email',
@@ -103,17 +108,14 @@ const refusals: Record<Extract<LinkDecision, { allowed: false }>['reason'], stri
 
 function refuseLink(launch: ValidatedLaunch, user: User, reason: keyof typeof refusals): LaunchError {
   // No email nor name: the reason, the account and the registration are what an administrator needs.
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      message: 'account link refused',
-      code: 'account_link_refused',
-      reason,
-      environmentId: launch.environment.id,
-      userId: user.id,
-      externalKey: launch.identity.key,
-    }),
-  );
+  log.warn('account link refused', {
+    code: 'account_link_refused',
+    reason,
+    environmentId: launch.environment.id,
+    userId: user.id,
+    externalKey: launch.identity.key,
+  });
+
   return new LaunchError(
     403,
     'account_link_refused',
@@ -127,34 +129,36 @@ function refuseLink(launch: ValidatedLaunch, user: User, reason: keyof typeof re
 /** A launch that keeps losing the race for an email gives up after about two seconds. */
 const creationTries = 8;
 
+/** Why an existing account found by email may not be used (`./identity.ts` `linkDecision`). */
+export type LinkRefusal = Extract<LinkDecision, { allowed: false }>['reason'];
+
+/** Who to find or create: a launch's learner, or a roster's (`./roster.ts`). */
+export interface Provisioning {
+  readonly environmentId: string;
+  readonly identity: LaunchIdentity;
+  readonly accountLinking: AccountLinking;
+  readonly person: LaunchedPerson & { readonly email: string };
+}
+
+/** The account, found or created; or the account of the email, which may not be linked, and why. */
+export type Provisioned =
+  | { readonly user: User; readonly created: boolean; readonly refused?: undefined }
+  | { readonly user: User; readonly refused: LinkRefusal };
+
 /**
  * Finds the learner's account by email, when the linking policy allows it (`./identity.ts`), or
- * creates one with a random id; concurrent first launches of one learner create exactly one user,
- * because the email is claimed by one conditional write and the new account already holds the
- * launch's id, so the launch that lost the race recognises it.
+ * creates one with a random id; concurrent first launches (or a launch and a roster sync) of one
+ * learner create exactly one user, because the email is claimed by one conditional write and the
+ * new account already holds the learner's id, so the one that lost the race recognises it.
  */
-export async function findOrCreateUser(
-  deps: Pick<LaunchDeps, 'users' | 'clock'>,
-  launch: ValidatedLaunch,
-): Promise<{ user: User; created: boolean }> {
-  const environmentId = launch.environment.id;
-  const { email, givenName, familyName } = launch.person;
-  if (!email) {
-    const { name, purpose, kind } = launch.emailParameter;
-    throw new LaunchError(
-      400,
-      kind === 'claim' ? 'missing_claim' : 'missing_parameter',
-      `The launch is missing the ${kind} ${name}.`,
-      name,
-      purpose,
-    );
-  }
+export async function provisionUser(deps: Pick<LaunchDeps, 'users' | 'clock'>, request: Provisioning): Promise<Provisioned> {
+  const { environmentId, identity } = request;
+  const { email, givenName, familyName } = request.person;
   for (let attempt = 0; attempt < creationTries; attempt++) {
     const existing = await deps.users.findByEmail(environmentId, email);
     if (existing) {
-      const decision = linkDecision(existing, launch.identity, launch.accountLinking);
-      if (!decision.allowed) throw refuseLink(launch, existing, decision.reason);
-      return { user: existing, created: false };
+      const decision = linkDecision(existing, identity, request.accountLinking);
+      return decision.allowed ? { user: existing, created: false } : { user: existing, refused: decision.reason };
     }
     const now = new Date(deps.clock.now()).toISOString();
     const user: User = {
@@ -163,7 +167,7 @@ export async function findOrCreateUser(
       email,
       givenName,
       familyName,
-      externalIds: { [launch.identity.key]: launch.identity.userId },
+      externalIds: { [identity.key]: identity.userId },
       createdAt: now,
       updatedAt: now,
     };
@@ -177,6 +181,32 @@ export async function findOrCreateUser(
     }
   }
   throw new HttpError(503, 'busy', 'the user could not be provisioned; please launch again', { expose: true });
+}
+
+/** A launch's learner, found or created (`provisionUser`); a launch without an email, or whose account may not be linked, is refused. */
+export async function findOrCreateUser(
+  deps: Pick<LaunchDeps, 'users' | 'clock'>,
+  launch: ValidatedLaunch,
+): Promise<{ user: User; created: boolean }> {
+  const { email } = launch.person;
+  if (!email) {
+    const { name, purpose, kind } = launch.emailParameter;
+    throw new LaunchError(
+      400,
+      kind === 'claim' ? 'missing_claim' : 'missing_parameter',
+      `The launch is missing the ${kind} ${name}.`,
+      name,
+      purpose,
+    );
+  }
+  const provisioned = await provisionUser(deps, {
+    environmentId: launch.environment.id,
+    identity: launch.identity,
+    accountLinking: launch.accountLinking,
+    person: { ...launch.person, email },
+  });
+  if (provisioned.refused) throw refuseLink(launch, provisioned.user, provisioned.refused);
+  return { user: provisioned.user, created: provisioned.created };
 }
 
 /** A new user's id: random, so that it says nothing about the email (unlike an id derived from it). */

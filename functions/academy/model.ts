@@ -40,22 +40,50 @@ export const ltiOfferableTypes: readonly ActivityType[] = ['e-learning', 'microl
 /** Types an external (LTI-hosted) activity may have. */
 export const externalTypes: readonly ActivityType[] = ['e-learning', 'exam'];
 
+/** When an LTI 1.2 secret was issued and, after a rotation, until when the one before still verifies. */
+export interface Lti12SecretDates {
+  readonly secretIssuedAt?: string;
+  readonly previousSecretValidUntil?: string;
+}
+
 /** How other LMSs reach an academy-made activity that is available for LTI. */
 export interface LtiAccess {
-  readonly lti12: {
+  readonly lti12: Lti12SecretDates & {
     readonly key: string;
-    readonly secret: string;
+    /** Only in the answer that issued it (docs/security.md "LTI 1.2 secrets at rest"). */
+    readonly secret?: string;
     readonly launchUrl: string;
     /** The keys issued for one LMS each (their secrets are shown once, when issued). */
-    readonly credentials: readonly { readonly key: string; readonly name: string; readonly createdAt: string }[];
+    readonly credentials: readonly (Lti12SecretDates & { readonly key: string; readonly name: string; readonly createdAt: string })[];
   };
   readonly lti13: { readonly resourceUrl: string };
 }
 
-export interface ExternalLti12 {
+/**
+ * An LTI 1.2 secret as stored (docs/security.md "LTI 1.2 secrets at rest"): sealed by the secrets
+ * key (KMS), bound to its environment, activity and key, so that only the functions that sign or
+ * verify with it can open it, and a ciphertext copied to another record opens nowhere.
+ */
+export interface StoredSecret {
+  /** The ciphertext (`ports/secrets.ts` `SecretBox`), base64. */
+  readonly sealedSecret?: string;
+  /**
+   * The plaintext, in records written before secrets were sealed: still read, and sealed (this
+   * field dropped) the next time the record is written. Never written any more.
+   */
+  readonly secret?: string;
+}
+
+/** The secret a rotation replaced: it still verifies launches until `validUntil`. */
+export interface PreviousSecret extends StoredSecret {
+  /** Its `secretIssuedAt` while it was current, when it had one. */
+  readonly issuedAt?: string;
+  readonly validUntil: string;
+}
+
+export interface ExternalLti12 extends StoredSecret {
   readonly version: '1.2';
   readonly key: string;
-  readonly secret: string;
   readonly launchUrl: string;
   readonly resourceLinkId: string;
   readonly customParameters?: Readonly<Record<string, string>>;
@@ -85,9 +113,15 @@ export interface ExternalLineItem {
 export type ExternalLti = ExternalLti12 | ExternalLti13;
 
 /** An LTI 1.2 key and secret an LMS signs launches into an academy-made activity with. */
-export interface Lti12Credential {
+export interface Lti12Credential extends StoredSecret {
   readonly key: string;
-  readonly secret: string;
+  /**
+   * When the current secret was issued: it names the secret an LMS launched with (the passback
+   * binding's `secretIssuedAt`). Absent for secrets issued before rotation existed.
+   */
+  readonly secretIssuedAt?: string;
+  /** After a rotation: the secret before, which LMSs not yet given the new one still launch with. */
+  readonly previousSecret?: PreviousSecret;
 }
 
 /** A key and secret issued for one LMS (docs/product.md "Who is who"): its learners are its own, and it is revoked on its own. */

@@ -181,3 +181,6 @@ export async function activityProgress(
   if (!activity) throw notFound(`activity ${activityId}`);
   return (await deps.passbacks.activity(environmentId, activityId)).map((learner) => progressView(activityId, learner));
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const progressSchemas = { put: progressBody };

@@ -99,3 +99,6 @@ export async function findUserByEmail(
   if (!user) throw notFound(`user with email ${address.trim()}`);
   return user;
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const userSchemas = { put: userBody };

@@ -5,7 +5,8 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError } from '../errors';
-import type { Activity, Environment, User } from '../academy/model';
+import type { Activity, Environment, ExternalId, User } from '../academy/model';
+import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { conditional, record } from './dynamo-items';
 import { EnvironmentRecords } from './dynamo-records';
 import { keys } from './keys';
@@ -13,6 +14,9 @@ import type { ActivityStore, EnvironmentStore, Page, PageRequest, UserStore } fr
 import { readPage } from './dynamo-paging';
 
 type Item = Record<string, unknown>;
+
+/** Conditional claims, and batch writes, sent at once by `createLinked`. */
+const claimConcurrency = 16;
 
 export class DynamoEnvironmentStore implements EnvironmentStore {
   constructor(
@@ -125,6 +129,77 @@ export class DynamoUserStore implements UserStore {
       throw error;
     }
     if (emailChanged && previous) await this.releaseEmail(env, previous.email, user.id);
+  }
+
+  async claimedEmails(environmentId: string, emails: readonly string[]): Promise<Set<string>> {
+    const batches = Array.from({ length: Math.ceil(emails.length / 100) }, (_, index) => emails.slice(index * 100, index * 100 + 100));
+    const found = await Promise.all(
+      batches.map((batch) =>
+        batchGetAll(
+          this.db,
+          this.table,
+          batch.map((email) => keys.email(environmentId, email)),
+        ),
+      ),
+    );
+    const claimed = new Set<string>();
+    found.forEach((items, batch) => items.forEach((item, index) => item && claimed.add(batches[batch]![index]!)));
+    return claimed;
+  }
+
+  /**
+   * Each email claimed by its own conditional write (a few at a time), as `save` claims it; then the
+   * users and their external id items in BatchWriteItems of 25, unconditional as BatchWriteItem is:
+   * their ids are new and random. Until a user is written its claim is younger than a minute, which
+   * no one takes over; a batch that fails leaves claims without users, which `claimEmail` takes over
+   * once they are older.
+   */
+  async createLinked(users: readonly { readonly user: User; readonly externalId: ExternalId }[]): Promise<{ emailTaken: User[] }> {
+    const emailTaken: User[] = [];
+    const claimed: { user: User; externalId: ExternalId }[] = [];
+    let next = 0;
+    const claimer = async () => {
+      while (next < users.length) {
+        const entry = users[next++]!;
+        try {
+          await conditional(
+            () =>
+              this.db.send(
+                new PutCommand({
+                  TableName: this.table,
+                  Item: {
+                    ...keys.email(entry.user.environmentId, entry.user.email),
+                    kind: 'email',
+                    userId: entry.user.id,
+                    claimedAt: Date.now(),
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                }),
+              ),
+            'email taken',
+            'email-taken',
+          );
+          claimed.push(entry);
+        } catch (error) {
+          if (!(error instanceof ConditionFailedError)) throw error;
+          emailTaken.push(entry.user);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(claimConcurrency, users.length) }, claimer));
+    const items = claimed.flatMap(({ user, externalId }) => [
+      { ...keys.user(user.environmentId, user.id), kind: 'user', ...user },
+      { ...keys.externalId(user.environmentId, externalId.key, externalId.userId), kind: 'external-id', userId: user.id },
+    ]);
+    const batches = Array.from({ length: Math.ceil(items.length / 24) }, (_, index) => items.slice(index * 24, index * 24 + 24));
+    for (let at = 0; at < batches.length; at += claimConcurrency) {
+      await Promise.all(
+        batches
+          .slice(at, at + claimConcurrency)
+          .map((batch) => batchWriteAll(this.db, { [this.table]: batch.map((Item) => ({ PutRequest: { Item } })) })),
+      );
+    }
+    return { emailTaken };
   }
 
   /**

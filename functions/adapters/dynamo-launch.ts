@@ -1,13 +1,13 @@
 /**
  * What an LTI launch into the academy reads and writes, shaped so that a returning learner's launch
  * costs three DynamoDB requests: one BatchGetItem (environment, activity, external id), the nonce's
- * conditional write (the single-use store), and one BatchWriteItem (enrollment, binding, single
- * sign-on code).
+ * conditional write (the single-use store), and one BatchWriteItem (enrollment, binding, roster
+ * source, single sign-on code).
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ExternalId } from '../academy/identity';
 import type { Activity, Environment } from '../academy/model';
-import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type SsoGrant } from '../ports';
+import { bindingKey, type LaunchPrefetch, type LaunchStore, type PassbackBinding, type RosterSource, type SsoGrant } from '../ports';
 import { record } from './dynamo-items';
 import { batchGetAll, batchWriteAll } from './dynamo-batch';
 import { singleUseItem } from './dynamo-single-use';
@@ -66,11 +66,12 @@ export class DynamoLaunchStore implements LaunchStore {
   async recordLaunch(input: {
     grant: SsoGrant;
     binding?: PassbackBinding;
+    rosterSource?: RosterSource;
     codeHash: string;
     expiresAt: number;
     now: number;
   }): Promise<void> {
-    const { grant, binding } = input;
+    const { grant, binding, rosterSource } = input;
     const learner = (sk: string) => ({
       ...keys.learner(grant.environmentId, grant.activityId, grant.userId, sk),
       ...keys.activityIndex(grant.environmentId, grant.activityId, grant.userId, sk),
@@ -87,6 +88,17 @@ export class DynamoLaunchStore implements LaunchStore {
         activityId: grant.activityId,
         binding,
         boundAt: at,
+      });
+    }
+    if (rosterSource) {
+      const { platformId, contextId, membershipsUrl } = rosterSource;
+      data.push({
+        ...keys.rosterSource(grant.environmentId, grant.activityId, platformId, contextId),
+        kind: 'roster-source',
+        platformId,
+        contextId,
+        membershipsUrl,
+        lastLaunchAt: at,
       });
     }
     // Unconditional, as BatchWriteItem is: the code is 256 fresh random bits, so its hash is new.

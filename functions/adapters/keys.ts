@@ -27,6 +27,9 @@
  * - a learner launched into the activity by   ENV#{env}#ACT#{activity}#USER#{user}   LAUNCHED#{tool}
  *   an LTI 1.3 tool (academy as platform;
  *   what that tool's AGS may score)
+ * - where a platform context's roster of an   ENV#{env}#ACT#{activity}#ROSTER         SOURCE#{platform}#{enc(context)}
+ *   academy-made activity can be read (NRPS
+ *   memberships URL; listed by Query)
  * - AGS line item of an external activity     ENV#{env}#AGS#{activity}               LINEITEM#{id}
  * - AGS result of a user on a line item       ENV#{env}#AGS#{activity}#LI#{id}       RESULT#{user}
  *
@@ -62,6 +65,11 @@ export const keys = {
   activityIndex: (env: string, activityId: string, userId: string, sk: string) => ({
     gsi1pk: `ENV#${env}#ACT#${activityId}`,
     gsi1sk: `${userId}#${sk}`,
+  }),
+  /** Where a platform context's roster can be read (academy as tool): one partition per activity. */
+  rosterSource: (env: string, activityId: string, platformId: string, contextId: string) => ({
+    pk: `ENV#${env}#ACT#${activityId}#ROSTER`,
+    sk: `SOURCE#${platformId}#${encodeURIComponent(contextId)}`,
   }),
   /** AGS line items of an activity: one partition, listed in id order. */
   lineItem: (env: string, activityId: string, id: string) => ({ pk: `ENV#${env}#AGS#${activityId}`, sk: `LINEITEM#${id}` }),

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { base64url } from 'jose';
 import type { PublicJwk, Signer } from '../ports';
+import { count } from '../observability';
 import { KMS_RS256, PublicJwkCache, publicJwkOf, SigningKeyError } from './kms-public-jwk';
 
 export { SigningKeyError } from './kms-public-jwk';
@@ -63,6 +64,7 @@ export class KmsSigner implements Signer {
       new SignCommand({ KeyId: activeKeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: KMS_RS256 }),
     );
     if (!Signature?.length) throw new SigningKeyError(`KMS Sign answered no signature for key ${activeKeyId}`);
+    count('KmsSign');
     return `${signingInput}.${base64url.encode(Signature)}`;
   }
 

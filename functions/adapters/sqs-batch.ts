@@ -6,6 +6,7 @@
  * policy's `maxReceiveCount`. No AWS SDK here: only the event's shape.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { log, withCorrelation } from '../observability';
 import type { PassbackMessage } from '../ports';
 
 const textFields = ['environmentId', 'activityId', 'userId', 'bindingKey'] as const;
@@ -30,6 +31,9 @@ export function parsePassbackMessage(body: string): PassbackMessage {
     bindingKey: message.bindingKey,
     sequence: message.sequence,
     attempt: message.attempt,
+    ...(typeof fields.correlationId === 'string' && /^[\w-]{1,100}$/.test(fields.correlationId)
+      ? { correlationId: fields.correlationId }
+      : {}),
   };
 }
 
@@ -60,7 +64,12 @@ function parseRecord(body: string): PassbackMessage {
  */
 export function sqsBatchHandler(consume: (message: PassbackMessage) => Promise<unknown>, options: BatchOptions = {}) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const results = await Promise.allSettled(event.Records.map(async (record) => consume(parseRecord(record.body))));
+    const results = await Promise.allSettled(
+      event.Records.map(async (record) => {
+        const message = parseRecord(record.body);
+        return withCorrelation(message.correlationId ?? record.messageId, () => consume(message));
+      }),
+    );
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') return;
@@ -70,26 +79,10 @@ export function sqsBatchHandler(consume: (message: PassbackMessage) => Promise<u
       const receiveCount = record.attributes?.ApproximateReceiveCount;
       if (result.reason instanceof MalformedMessage && options.malformed === 'drop') {
         // Only lti-bridge's own functions may send to these queues: the body holds ids, no secrets.
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            message: 'malformed passback message dropped',
-            messageId: record.messageId,
-            body: record.body.slice(0, 1000),
-            error,
-          }),
-        );
+        log.error('malformed passback message dropped', { messageId: record.messageId, body: record.body.slice(0, 1000), error });
         return;
       }
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          message: 'passback message failed; SQS will redeliver it',
-          messageId: record.messageId,
-          receiveCount,
-          error,
-        }),
-      );
+      log.error('passback message failed; SQS will redeliver it', { messageId: record.messageId, receiveCount, error });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     });
     return { batchItemFailures };

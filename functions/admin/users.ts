@@ -2,7 +2,9 @@
  * The admin API's user routes, and the single sign-on exchange that answers a launch's user:
  * request in, JSON out (the work is in `../academy/users.ts` and `../academy/launch.ts`).
  */
+import * as z from 'zod';
 import { requireEnvironment } from '../academy/environments';
+import { nonEmpty, parse } from '../academy/validation';
 import { exchangeSso } from '../academy/launch';
 import { findUserByEmail, getUser, listUsers, putUser, userView } from '../academy/users';
 import type { Runtime } from '../app/runtime';
@@ -10,6 +12,9 @@ import { jsonBody, pageRequest, pathParam } from '../http/request';
 import { listAnswer } from './lists';
 import { json } from '../http/responses';
 import type { RouteHandler } from '../http/types';
+
+/** `POST …/sso/exchange`'s body (the code is checked again, and consumed, by `exchangeSso`). */
+export const ssoExchangeBody = z.strictObject({ code: nonEmpty('code', 200) });
 
 export function userRoutes(rt: () => Runtime): Record<string, RouteHandler> {
   return {
@@ -27,7 +32,7 @@ export function userRoutes(rt: () => Runtime): Record<string, RouteHandler> {
     'POST /admin/environments/{env}/sso/exchange': async (event) => {
       const environmentId = pathParam(event, 'env');
       await requireEnvironment(rt(), environmentId);
-      const grant = await exchangeSso(rt(), environmentId, jsonBody(event).code);
+      const grant = await exchangeSso(rt(), environmentId, parse(ssoExchangeBody, jsonBody(event)).code);
       const user = await getUser(rt(), environmentId, grant.userId);
       return json(200, { user: userView(user), activityId: grant.activityId, created: grant.created, launch: grant.launch });
     },

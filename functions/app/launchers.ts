@@ -7,9 +7,10 @@ import type { ExternalLaunchers } from '../lti/platform-launch';
 import { lti12PlatformLaunch } from '../lti12/platform-launch';
 import { lti13LoginInitiation } from '../lti13/core/platform-login-initiation';
 import { deepLinkingInitiation } from '../lti13/deep-linking/platform-request';
-import type { Runtime } from './runtime';
+import type { Runtime, RuntimeParts } from './runtime';
 
-export function externalLaunchers(rt: Runtime): ExternalLaunchers {
+/** The LTI 1.2 launcher opens the tool's secret (`secrets`), which signs the launch. */
+export function externalLaunchers(rt: Runtime & Pick<RuntimeParts, 'secrets'>): ExternalLaunchers {
   return {
     '1.2': (launch) => lti12PlatformLaunch(rt, launch),
     '1.3': (launch) => lti13LoginInitiation(rt, launch),

@@ -4,9 +4,10 @@
  * {@link RuntimeParts} (tests; the local server's signer and in-process passback queue).
  *
  * A Lambda's runtime is `processRuntime`, built from the process's configuration on first use,
- * with the parts only that function builds: the KMS signer (`./signer.ts`) where it signs, the SQS
- * passback queue (`./passback.ts`) where it queues, so that the others bundle neither client and
- * their runtime's type has neither.
+ * with the parts only that function builds: the KMS signer (`./signer.ts`) where it signs, the KMS
+ * secret box (`./secrets.ts`) where it seals or opens LTI 1.2 secrets, the SQS passback queue
+ * (`./passback.ts`) where it queues, so that the others bundle neither client and their runtime's
+ * type has neither.
  */
 import type { PassbackDeps } from '../academy/passback/dispatcher';
 import type { Config } from '../config';
@@ -17,12 +18,13 @@ import { DynamoSingleUseStore } from '../adapters/dynamo-single-use';
 import { DynamoProgressStore } from '../adapters/dynamo-progress';
 import { DynamoPlatformStore } from '../adapters/dynamo-platform';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
-import type { PassbackQueue, PassbackStore, Signer } from '../ports';
+import type { PassbackQueue, PassbackStore, SecretBox, Signer } from '../ports';
 import { DynamoAccessTokenStore } from '../adapters/dynamo-access-tokens';
 import { DynamoAgsStore } from '../adapters/dynamo-ags';
 import { DynamoLti13LaunchStore, DynamoPlatformRegistrationStore } from '../adapters/dynamo-platforms';
 import { DynamoToolStore } from '../adapters/dynamo-tools';
 import { DynamoDeepLinkStore } from '../adapters/dynamo-deep-links';
+import { DynamoRosterStore } from '../adapters/dynamo-roster';
 import { createHttpClient } from '../http/outbound';
 import type { HttpClient } from '../ports';
 import {
@@ -39,6 +41,7 @@ import {
   type Lti13LaunchStore,
   type PlatformRegistrationStore,
   type ProgressStore,
+  type RosterStore,
   type SingleUseStore,
   type UserStore,
 } from '../ports';
@@ -66,6 +69,8 @@ export interface Runtime {
   readonly tools: ToolStore;
   /** Academy as LTI 1.3 platform: the deep linking requests sent to tools, and what they added. */
   readonly deepLinks: DeepLinkStore;
+  /** Academy as tool: where its activities' platform rosters are read, and what a roster sync writes. */
+  readonly roster: RosterStore;
   /** Every nonce, OIDC state, launch ticket, sign-on code and pending login: used once. */
   readonly singleUse: SingleUseStore;
   /** Every outbound call (JWKS, tokens, scores, outcomes) goes through it. */
@@ -78,12 +83,17 @@ export interface RuntimeParts {
   readonly signer: Signer;
   /** Where passback attempts are queued: SQS (`./passback.ts`), or the local server's in-process queue. */
   readonly passbackQueue: PassbackQueue;
+  /** Seals and opens LTI 1.2 secrets: KMS (`./secrets.ts`); the admin API's only seals. */
+  readonly secrets: SecretBox;
 }
 
 export type RuntimeOverrides = Partial<Runtime & RuntimeParts>;
 
-/** A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the passback worker's. */
-export type PassbackRuntime = Runtime & PassbackDeps;
+/**
+ * A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the
+ * passback worker's, with their secret box (the admin API's seals, the worker's opens).
+ */
+export type PassbackRuntime = Runtime & PassbackDeps & Pick<RuntimeParts, 'secrets'>;
 
 export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, overrides: O = {} as O): Runtime & O {
   const dynamo = dynamoDocumentClient(config);
@@ -104,6 +114,7 @@ export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, o
     lti13Launches: new DynamoLti13LaunchStore(dynamo, tables.data),
     tools: new DynamoToolStore(dynamo, tables.data),
     deepLinks: new DynamoDeepLinkStore(dynamo, tables.data),
+    roster: new DynamoRosterStore(dynamo, tables.data),
     singleUse: new DynamoSingleUseStore(dynamo, tables.ephemeral),
     http: createHttpClient({ allowPrivate: config.localMode }),
     ...overrides,

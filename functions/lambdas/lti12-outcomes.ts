@@ -2,8 +2,8 @@
 import { lambda } from '../http/lambda';
 import { pox } from '../http/renderers/pox';
 import { lti12Outcomes } from '../lti12/platform-outcomes-service';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 
-export function createHandler(rt: () => Runtime) {
+export function createHandler(rt: () => Runtime & Pick<RuntimeParts, 'secrets'>) {
   return lambda({ 'POST /{env}/lti12/outcomes': (event) => lti12Outcomes(rt(), event) }, pox);
 }

@@ -5,9 +5,9 @@ import { RemoteKeySets } from '../lti13/core/key-sets';
 import { lti13ToolLaunch } from '../lti13/core/tool-launch';
 import { lti13ToolLogin } from '../lti13/core/tool-login';
 import { resourcePage } from '../lti13/core/tool-resource-page';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 
-export function createHandler(rt: () => Runtime) {
+export function createHandler(rt: () => Runtime & Pick<RuntimeParts, 'secrets'>) {
   /** The platforms' key sets, cached for the life of the handler (on Lambda, one cold start). */
   let keySets: RemoteKeySets | undefined;
   const launchDeps = () => ({ ...rt(), keySets: (keySets ??= new RemoteKeySets(rt().http, rt().clock)) });

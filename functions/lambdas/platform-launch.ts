@@ -8,9 +8,9 @@ import { platformLaunch } from '../lti/platform-launch';
 import { RemoteKeySets } from '../lti13/core/key-sets';
 import { deepLinkingReturn } from '../lti13/deep-linking/platform-response';
 import { externalLaunchers } from '../app/launchers';
-import type { Runtime } from '../app/runtime';
+import type { Runtime, RuntimeParts } from '../app/runtime';
 
-export function createHandler(rt: () => Runtime) {
+export function createHandler(rt: () => Runtime & Pick<RuntimeParts, 'secrets'>) {
   /** The tools' key sets, cached for the life of the handler (on Lambda, one cold start). */
   let keySets: RemoteKeySets | undefined;
   return lambda(

@@ -1,20 +1,29 @@
 /**
- * A local stand-in for the part of AWS KMS that lti-bridge uses (`GetPublicKey`, and `Sign` with
- * `RSASSA_PKCS1_V1_5_SHA_256`), speaking the KMS JSON protocol (awsJson1_1), so that local mode runs
- * the same `KmsSigner` and `KMSClient` as AWS, only with `endpoint` set. KMS has no local emulator
- * package (see DEPENDENCIES.md).
+ * A local stand-in for the part of AWS KMS that lti-bridge uses, speaking the KMS JSON protocol
+ * (awsJson1_1), so that local mode runs the same adapters and `KMSClient` as AWS, only with
+ * `endpoint` set. KMS has no local emulator package (see DEPENDENCIES.md). It holds two keys, each
+ * generated on first start and kept in the data directory (mode 0600), so they survive restarts:
  *
- * It holds one RSA 2048 key, generated on first start and kept in `<dataDir>/signing-key.pem`
- * (mode 0600), so its `kid` survives restarts. It does not check SigV4: it listens on loopback only,
- * and requires the KMS content type and `x-amz-target` header, which a web page cannot send without
- * a CORS preflight that this endpoint never grants. It never logs keys or request bodies.
+ * - the signing key (`GetPublicKey`, and `Sign` with `RSASSA_PKCS1_V1_5_SHA_256`): RSA 2048 in
+ *   `<dataDir>/signing-key.pem`, so its `kid` is stable;
+ * - the secrets key (`Encrypt`, `Decrypt`, `SYMMETRIC_DEFAULT`): 256 random bits in
+ *   `<dataDir>/secrets-key`, so sealed secrets stay readable. As in KMS, a ciphertext opens only with
+ *   the encryption context it was sealed with (AES-256-GCM with the context as additional data);
+ *   its format is this endpoint's own, not KMS's.
+ *
+ * It does not check SigV4: it listens on loopback only, and requires the KMS content type and
+ * `x-amz-target` header, which a web page cannot send without a CORS preflight that this endpoint
+ * never grants. It never logs keys or request bodies.
  */
 import {
   constants,
+  createCipheriv,
+  createDecipheriv,
   createPrivateKey,
   createPublicKey,
   generateKeyPair,
   privateEncrypt,
+  randomBytes,
   randomUUID,
   sign,
   type KeyObject,
@@ -22,14 +31,18 @@ import {
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
-/** The id of the local key; its ARN form is accepted too. */
+/** The id of the local signing key; its ARN form is accepted too. */
 export const LOCAL_KMS_KEY_ID = 'local-signing-key';
 const LOCAL_KMS_KEY_ARN = `arn:aws:kms:local:000000000000:key/${LOCAL_KMS_KEY_ID}`;
+/** The id of the local secrets key; its ARN form is accepted too. */
+export const LOCAL_SECRETS_KEY_ID = 'local-secrets-key';
+const LOCAL_SECRETS_KEY_ARN = `arn:aws:kms:local:000000000000:key/${LOCAL_SECRETS_KEY_ID}`;
 
 export const SIGNING_KEY_FILE = 'signing-key.pem';
+export const SECRETS_KEY_FILE = 'secrets-key';
 
 const RS256 = 'RSASSA_PKCS1_V1_5_SHA_256';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -43,6 +56,14 @@ const MAX_REQUEST_BYTES = 64 * 1024;
  */
 const SHA256_DIGEST_INFO_PREFIX = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 const SHA256_BYTES = 32;
+/** KMS's own limit on the plaintext of `Encrypt`. */
+const MAX_PLAINTEXT_BYTES = 4096;
+const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
+/** Local ciphertexts: this tag, a 96-bit IV, the 128-bit GCM tag, then the encrypted bytes. */
+const CIPHERTEXT_TAG = Buffer.from('lbs1');
+const IV_BYTES = 12;
+const GCM_TAG_BYTES = 16;
+const AES_KEY_BYTES = 32;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface LocalKmsOptions {
@@ -59,6 +80,8 @@ export interface LocalKms {
   readonly endpoint: string;
   /** The key id to configure as the signing key. */
   readonly keyId: string;
+  /** The key id to configure as the secrets key (`SECRETS_KEY_ID`). */
+  readonly secretsKeyId: string;
   close(): Promise<void>;
 }
 
@@ -83,10 +106,14 @@ export async function startLocalKms(options: LocalKmsOptions): Promise<LocalKms>
     throw new Error(`the local KMS endpoint has no authentication and listens on loopback only, not on ${host}`);
   }
   const key = await loadOrCreateKey(options.dataDir);
-  const publicKeyDer = key.publicKey.export({ format: 'der', type: 'spki' });
+  const keys: Keys = {
+    privateKey: key.privateKey,
+    publicKeyDer: key.publicKey.export({ format: 'der', type: 'spki' }),
+    secretsKey: await loadOrCreateSecretsKey(options.dataDir),
+  };
 
   const server = createServer((request, response) => {
-    serve(request, key.privateKey, publicKeyDer).then(
+    serve(request, keys).then(
       (body) => reply(response, 200, body),
       (error: unknown) => {
         const apiError = error instanceof KmsApiError ? error : new KmsApiError('KMSInternalException', 'internal error', 500);
@@ -106,6 +133,7 @@ export async function startLocalKms(options: LocalKmsOptions): Promise<LocalKms>
   return {
     endpoint: `http://${urlHost}:${port}`,
     keyId: LOCAL_KMS_KEY_ID,
+    secretsKeyId: LOCAL_SECRETS_KEY_ID,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -119,28 +147,20 @@ interface KeyPair {
   readonly publicKey: KeyObject;
 }
 
-/**
- * Reads the key file, or creates it. The new key is written to a private temporary file and then
- * hard-linked into place, which fails if the file exists: two processes starting at once end up
- * with one key, and a crash never leaves a half-written key file.
- */
+/** What the endpoint serves with. */
+interface Keys {
+  readonly privateKey: KeyObject;
+  readonly publicKeyDer: Buffer;
+  /** AES-256: the secrets key. */
+  readonly secretsKey: Buffer;
+}
+
 async function loadOrCreateKey(dataDir: string): Promise<KeyPair> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, SIGNING_KEY_FILE);
-  let pem = await readIfExists(file);
-  if (pem === undefined) {
+  const pem = await loadOrCreateFile(file, async () => {
     const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
-    const temporary = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temporary, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
-    try {
-      await link(temporary, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      await unlink(temporary);
-    }
-    pem = await readFile(file, 'utf8');
-  }
+    return privateKey.export({ format: 'pem', type: 'pkcs8' });
+  });
   const privateKey = createPrivateKey(pem);
   if (privateKey.asymmetricKeyType !== 'rsa' || privateKey.asymmetricKeyDetails?.modulusLength !== 2048) {
     throw new Error(`${file} does not hold an RSA 2048 private key`);
@@ -148,16 +168,44 @@ async function loadOrCreateKey(dataDir: string): Promise<KeyPair> {
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
-async function readIfExists(file: string): Promise<string | undefined> {
+async function loadOrCreateSecretsKey(dataDir: string): Promise<Buffer> {
+  const file = join(dataDir, SECRETS_KEY_FILE);
+  const key = await loadOrCreateFile(file, async () => randomBytes(AES_KEY_BYTES));
+  if (key.length !== AES_KEY_BYTES) throw new Error(`${file} does not hold a 256-bit key`);
+  return key;
+}
+
+/**
+ * Reads a key file, or creates it. The new key is written to a private temporary file and then
+ * hard-linked into place, which fails if the file exists: two processes starting at once end up
+ * with one key, and a crash never leaves a half-written key file.
+ */
+async function loadOrCreateFile(file: string, create: () => Promise<string | Buffer>): Promise<Buffer> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const existing = await readIfExists(file);
+  if (existing !== undefined) return existing;
+  const temporary = `${file}.${randomUUID()}.tmp`;
+  await writeFile(temporary, await create(), { mode: 0o600, flag: 'wx' });
   try {
-    return await readFile(file, 'utf8');
+    await link(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(temporary);
+  }
+  return readFile(file);
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-async function serve(request: IncomingMessage, privateKey: KeyObject, publicKeyDer: Buffer): Promise<object> {
+async function serve(request: IncomingMessage, keys: Keys): Promise<object> {
   if (request.method !== 'POST' || (request.url ?? '/') !== '/') {
     request.resume();
     throw new KmsApiError('UnknownOperationException', 'only POST / is served');
@@ -171,21 +219,35 @@ async function serve(request: IncomingMessage, privateKey: KeyObject, publicKeyD
   const body = parseBody(await readBody(request));
   switch (target) {
     case 'TrentService.GetPublicKey':
-      keyIdOf(body);
+      signingKeyOf(body);
       return {
         KeyId: LOCAL_KMS_KEY_ARN,
-        PublicKey: publicKeyDer.toString('base64'),
+        PublicKey: keys.publicKeyDer.toString('base64'),
         KeySpec: 'RSA_2048',
         CustomerMasterKeySpec: 'RSA_2048',
         KeyUsage: 'SIGN_VERIFY',
         SigningAlgorithms: [RS256],
       };
     case 'TrentService.Sign':
-      keyIdOf(body);
+      signingKeyOf(body);
       return {
         KeyId: LOCAL_KMS_KEY_ARN,
-        Signature: signRequest(body, privateKey).toString('base64'),
+        Signature: signRequest(body, keys.privateKey).toString('base64'),
         SigningAlgorithm: RS256,
+      };
+    case 'TrentService.Encrypt':
+      secretsKeyOf(body, true);
+      return {
+        KeyId: LOCAL_SECRETS_KEY_ARN,
+        CiphertextBlob: encryptRequest(body, keys.secretsKey).toString('base64'),
+        EncryptionAlgorithm: SYMMETRIC_DEFAULT,
+      };
+    case 'TrentService.Decrypt':
+      secretsKeyOf(body, false);
+      return {
+        KeyId: LOCAL_SECRETS_KEY_ARN,
+        Plaintext: decryptRequest(body, keys.secretsKey).toString('base64'),
+        EncryptionAlgorithm: SYMMETRIC_DEFAULT,
       };
     default:
       throw new KmsApiError('UnknownOperationException', `unsupported operation ${String(target)}`);
@@ -214,13 +276,75 @@ function signRequest(body: Record<string, unknown>, privateKey: KeyObject): Buff
   throw new KmsApiError('ValidationException', 'MessageType must be RAW or DIGEST');
 }
 
-function keyIdOf(body: Record<string, unknown>): string {
+/** `Encrypt` (and `Decrypt`, without a context): AES-256-GCM with the encryption context as additional data. */
+function encryptRequest(body: Record<string, unknown>, key: Buffer): Buffer {
+  checkAlgorithm(body);
+  const plaintext = base64Blob(body.Plaintext, 'Plaintext');
+  if (plaintext.length === 0 || plaintext.length > MAX_PLAINTEXT_BYTES) {
+    throw new KmsApiError('ValidationException', `Plaintext must be 1 to ${MAX_PLAINTEXT_BYTES} bytes`);
+  }
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(contextBytes(body.EncryptionContext));
+  const encrypted = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([CIPHERTEXT_TAG, iv, cipher.getAuthTag(), encrypted]);
+}
+
+/** `Decrypt`: as KMS, `InvalidCiphertextException` for a ciphertext that is not this key's under this context. */
+function decryptRequest(body: Record<string, unknown>, key: Buffer): Buffer {
+  checkAlgorithm(body);
+  const blob = base64Blob(body.CiphertextBlob, 'CiphertextBlob');
+  const ivAt = CIPHERTEXT_TAG.length;
+  const tagAt = ivAt + IV_BYTES;
+  const dataAt = tagAt + GCM_TAG_BYTES;
+  const context = contextBytes(body.EncryptionContext);
+  if (blob.length <= dataAt || !blob.subarray(0, ivAt).equals(CIPHERTEXT_TAG)) {
+    throw new KmsApiError('InvalidCiphertextException', 'the ciphertext is not one of this key');
+  }
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(ivAt, tagAt)).setAAD(context);
+    decipher.setAuthTag(blob.subarray(tagAt, dataAt));
+    return Buffer.concat([decipher.update(blob.subarray(dataAt)), decipher.final()]);
+  } catch {
+    throw new KmsApiError('InvalidCiphertextException', 'the ciphertext does not decrypt with this key and encryption context');
+  }
+}
+
+function checkAlgorithm(body: Record<string, unknown>): void {
+  if (body.EncryptionAlgorithm !== undefined && body.EncryptionAlgorithm !== SYMMETRIC_DEFAULT) {
+    throw new KmsApiError('ValidationException', `EncryptionAlgorithm must be ${SYMMETRIC_DEFAULT} for a symmetric key`);
+  }
+}
+
+/** The encryption context as bytes that do not depend on the order of its pairs (KMS ignores it too). */
+function contextBytes(value: unknown): Buffer {
+  if (value === undefined) return Buffer.alloc(0);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new KmsApiError('SerializationException', 'EncryptionContext must be an object of strings');
+  }
+  const pairs = Object.entries(value);
+  if (!pairs.every(([, v]) => typeof v === 'string')) {
+    throw new KmsApiError('SerializationException', 'EncryptionContext must be an object of strings');
+  }
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(pairs), 'utf8');
+}
+
+function signingKeyOf(body: Record<string, unknown>): void {
+  if (keyIdOf(body) === 'secrets') throw new KmsApiError('InvalidKeyUsageException', 'the secrets key is for ENCRYPT_DECRYPT');
+}
+
+/** `Encrypt` names the key; `Decrypt` may leave it out, as KMS finds a symmetric key in the ciphertext. */
+function secretsKeyOf(body: Record<string, unknown>, required: boolean): void {
+  if (!required && body.KeyId === undefined) return;
+  if (keyIdOf(body) === 'signing') throw new KmsApiError('InvalidKeyUsageException', 'the signing key is for SIGN_VERIFY');
+}
+
+function keyIdOf(body: Record<string, unknown>): 'signing' | 'secrets' {
   const keyId = body.KeyId;
   if (typeof keyId !== 'string' || keyId === '') throw new KmsApiError('ValidationException', 'KeyId is required');
-  if (keyId !== LOCAL_KMS_KEY_ID && keyId !== LOCAL_KMS_KEY_ARN) {
-    throw new KmsApiError('NotFoundException', `Key '${keyId}' does not exist`);
-  }
-  return keyId;
+  if (keyId === LOCAL_KMS_KEY_ID || keyId === LOCAL_KMS_KEY_ARN) return 'signing';
+  if (keyId === LOCAL_SECRETS_KEY_ID || keyId === LOCAL_SECRETS_KEY_ARN) return 'secrets';
+  throw new KmsApiError('NotFoundException', `Key '${keyId}' does not exist`);
 }
 
 function base64Blob(value: unknown, name: string): Buffer {

@@ -26,6 +26,7 @@ const modules: { readonly [F in RoutedFunction]: () => Promise<LambdaModule> } =
   lti13Token: () => import('../lambdas/lti13-token'),
   lti12Outcomes: () => import('../lambdas/lti12-outcomes'),
   lti13Ags: () => import('../lambdas/lti13-ags'),
+  rosterSync: () => import('../lambdas/roster-sync'),
 };
 
 /** The handler of `fn` on the runtime `rt()`. */

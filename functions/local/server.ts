@@ -18,6 +18,7 @@ import type { Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoPassbackStore } from '../adapters/dynamo-passback';
 import { createRuntime, type Runtime, type RuntimeParts } from '../app/runtime';
+import { kmsSecretBox } from '../app/secrets';
 import { kmsSigner } from '../app/signer';
 import { parseConfig } from '../config';
 import { functions, routes, type FunctionName, type FunctionSpec, type Route } from '../routes';
@@ -153,6 +154,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       KMS_ENDPOINT: kms.endpoint,
       SIGNING_KEY_IDS: kms.keyId,
+      SECRETS_KEY_ID: kms.secretsKeyId,
       LTI_BRIDGE_LOCAL: '1',
       AWS_REGION: region,
       // The SDK clients only talk to the local endpoints, which ignore credentials; fixed dummy ones
@@ -162,10 +164,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       JWT_CLOCK_TOLERANCE_SECONDS: options.jwtClockToleranceSeconds?.toString(),
     });
     // The passback queue runs each attempt in this process, signed by the same KMS signer (through
-    // the local KMS endpoint) as the authorization endpoint and, on AWS, the passback worker.
+    // the local KMS endpoint) as the authorization endpoint and, on AWS, the passback worker. Every
+    // function seals and opens LTI 1.2 secrets with the same KMS secret box as on AWS.
     const queue = localPassbackQueue(current);
     closers.push(async () => queue.close());
-    runtime = createRuntime(config, { signer: kmsSigner(config), passbackQueue: queue });
+    runtime = createRuntime(config, { signer: kmsSigner(config), passbackQueue: queue, secrets: kmsSecretBox(config) });
     // The same client as the runtime's stores (one per configuration).
     const documentClient = dynamoDocumentClient(config);
     await requeueLeftPending(new DynamoPassbackStore(documentClient, config.tables.data), queue, runtime.clock.now());

@@ -6,6 +6,7 @@
  * imports no version of the protocol. A deep linking request's ticket (`POST …/deep-links`) takes
  * the same URL and continues with the deep linking launcher, which has no activity to read.
  */
+import { count } from '../observability';
 import type { Activity, Environment, ExternalLti, User } from '../academy/model';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
@@ -70,9 +71,12 @@ export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent):
   existing(user);
   const launch = { ticket, environment: ltiOn(environment), user: existing(user), sourcedId };
   const { lti } = activity;
-  return lti.version === '1.2'
-    ? deps.launchers['1.2']({ ...launch, activity: { ...activity, lti } })
-    : deps.launchers['1.3']({ ...launch, activity: { ...activity, lti } });
+  const answer =
+    lti.version === '1.2'
+      ? await deps.launchers['1.2']({ ...launch, activity: { ...activity, lti } })
+      : await deps.launchers['1.3']({ ...launch, activity: { ...activity, lti } });
+  count('LaunchAccepted', { side: 'platform', version: lti.version });
+  return answer;
 }
 
 function ltiOn(environment: Environment | undefined): Environment {

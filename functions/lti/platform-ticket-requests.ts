@@ -62,3 +62,6 @@ function launchable(
   }
   if (!user) throw invalid('userId', `userId: no user ${input.userId} in this environment`);
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const launchSchemas = { create: launchBody };

@@ -5,6 +5,7 @@
  * mode) without credentials is passed on; anything else (`javascript:`, `data:`, a relative URL,
  * `https://user:pass@…`) is dropped and logged, never followed.
  */
+import { log } from '../observability';
 
 /** Why a return URL was dropped, as logged. */
 type Dropped = 'not-a-url' | 'scheme' | 'credentials';
@@ -28,14 +29,7 @@ export function checkedReturnUrl(value: string | undefined, localMode: boolean):
   const dropped = problem(url, localMode);
   if (!dropped) return url!.toString();
   // The URL itself may carry an LMS session token: only its scheme is logged.
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      message: 'return URL dropped',
-      code: 'return_url_dropped',
-      reason: dropped,
-      scheme: url?.protocol ?? null,
-    }),
-  );
+  log.warn('return URL dropped', { code: 'return_url_dropped', reason: dropped, scheme: url?.protocol ?? null });
+
   return undefined;
 }

@@ -23,6 +23,7 @@
  */
 import { passes, type Check as PhaseCheck } from '../lti/pipeline';
 import { timingSafeEqual } from 'node:crypto';
+import { externalToolSecret } from '../academy/lti12-secrets';
 import type { Activity, Environment, ExternalLti12, Progress } from '../academy/model';
 import { validId } from '../academy/validation';
 import type { Config } from '../config';
@@ -43,7 +44,7 @@ import {
   useNonceOnce,
 } from './oauth-request';
 import { parsePoxRequest, PoxError, type PoxRequest } from './pox';
-import type { Clock, PlatformContext, PlatformStore, ProgressStore, ResultSourcedId, SingleUseStore } from '../ports';
+import type { Clock, PlatformContext, PlatformStore, ProgressStore, ResultSourcedId, SecretBox, SingleUseStore } from '../ports';
 import { fractionToPercent, percentToFraction, scoredProgress, unscoredProgress } from '../academy/scores';
 import { parseSourcedId, sourcedIdMatches, type SourcedIdParts } from './platform-sourcedid';
 
@@ -53,6 +54,8 @@ export interface OutcomesDeps {
   readonly progress: ProgressStore;
   readonly singleUse: SingleUseStore;
   readonly clock: Clock;
+  /** Opens the tool's secret, which verifies its requests. */
+  readonly secrets: Pick<SecretBox, 'open'>;
 }
 
 /** A request that ends with a POX `failure`: 200 once the request is the tool's own, else 4xx. */
@@ -268,9 +271,13 @@ const bodyHashMatches: Check<SignedOutcomeRequest> = ({ body, signatureMethod, o
   }
 };
 
-/** RFC 5849 §3.4: the XML body is not a form, so only the OAuth parameters and the query are signed. */
-const validSignature: Check<SignedOutcomeRequest> = ({ signatureMethod, url, oauthPairs, tool, oauth }) => {
-  if (!signaturesMatch(oauthSignature(signatureMethod, 'POST', url, oauthPairs, tool.secret), oauth.oauth_signature)) {
+/**
+ * RFC 5849 §3.4: the XML body is not a form, so only the OAuth parameters and the query are signed;
+ * with the tool's secret, opened once the key is known to be the tool's.
+ */
+const validSignature: Check<SignedOutcomeRequest> = async ({ signatureMethod, url, oauthPairs, activity, tool, oauth }, deps) => {
+  const secret = await externalToolSecret(deps, activity, tool);
+  if (!signaturesMatch(oauthSignature(signatureMethod, 'POST', url, oauthPairs, secret), oauth.oauth_signature)) {
     throw failure(
       401,
       'unauthorized',

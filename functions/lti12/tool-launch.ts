@@ -10,6 +10,7 @@
 import { passes, type Check as PhaseCheck } from '../lti/pipeline';
 import type { Activity, Environment, LmsLti12Credential, Lti12Credential } from '../academy/model';
 import { lti12CredentialsOf } from '../academy/credentials';
+import { verifyingSecrets, type Lti12Secret } from '../academy/lti12-secrets';
 import { validId } from '../academy/validation';
 import { completeLaunch, type LaunchDeps, type ValidatedLaunch } from '../academy/launch';
 import type { Config } from '../config';
@@ -17,7 +18,7 @@ import { renderErrorsWith } from '../http/error-context';
 import { firstValues, formPairs, pathParam } from '../http/request';
 import { redirect } from '../http/responses';
 import type { ApiEvent, ApiResult } from '../http/types';
-import type { EnvironmentStore, LaunchPrefetch, LaunchStore, SingleUseStore } from '../ports';
+import type { EnvironmentStore, LaunchPrefetch, LaunchStore, Lti12Binding, SecretBox, SingleUseStore } from '../ports';
 import { availableActivity, checkLtiEnvironment, requiredParameter } from '../lti/checks';
 import { badParameter, missing, unauthorized } from '../lti/errors';
 import { launchedPerson, launchValue } from '../lti/person';
@@ -57,6 +58,8 @@ export interface Lti12LaunchDeps extends LaunchDeps {
   readonly environments: Pick<EnvironmentStore, 'get'>;
   readonly launches: LaunchStore;
   readonly singleUse: SingleUseStore;
+  /** Opens the secrets of the key that signed (docs/security.md "LTI 1.2 secrets at rest"). */
+  readonly secrets: Pick<SecretBox, 'open'>;
 }
 
 /** The request: what the LMS posted, and the URL it signed. */
@@ -84,6 +87,8 @@ export interface SignedLti12Launch extends Lti12LaunchInEnvironment {
   readonly signatureMethod: SignatureMethod;
   readonly activity: Activity;
   readonly credentials: Lti12Credentials;
+  /** The key's secrets that may have signed: the current one, and the one a rotation replaced during its overlap. */
+  readonly secrets: readonly Lti12Secret[];
   /** The academy user an earlier launch linked this `user_id` to, if any (read with the activity). */
   readonly knownUserId: string | undefined;
 }
@@ -92,6 +97,8 @@ export interface SignedLti12Launch extends Lti12LaunchInEnvironment {
 export interface VerifiedLti12Launch extends SignedLti12Launch {
   /** Only a verified request has it: its launch parameters cannot be read before. */
   readonly verified: true;
+  /** The secret that signed it: the passback to this LMS is signed with it while it verifies. */
+  readonly signedWith: Lti12Secret;
   /** The LMS's return URL, when it may be followed (`lti/return-url.ts`). */
   readonly returnUrl?: string;
 }
@@ -167,15 +174,16 @@ function supportedSignatureMethod(method: string): SignatureMethod {
 
 /**
  * RFC 5849 §3.1: the OAuth parameters are there; the activity (read with the environment) is
- * offered over LTI with the key that signed.
+ * offered over LTI with the key that signed, whose secrets are then opened.
  */
-function signedLaunch(launch: Lti12LaunchInEnvironment, reads: LaunchReads): SignedLti12Launch {
+async function signedLaunch(launch: Lti12LaunchInEnvironment, reads: LaunchReads, deps: Lti12LaunchDeps): Promise<SignedLti12Launch> {
   const oauth = presentParameters(requiredOauthParameters, (name) => present(launch.params, name));
   const userId = launchValue(launch.params.user_id);
   const activity = availableActivity(withLti12Key(reads.activity));
   const credentials = credentialsOfTheKey(activity, oauth.oauth_consumer_key);
   const signatureMethod = supportedSignatureMethod(oauth.oauth_signature_method);
-  return { ...launch, oauth, signatureMethod, activity, credentials, knownUserId: userId ? reads.knownUserIds[0] : undefined };
+  const secrets = await verifyingSecrets(deps, activity, credentials);
+  return { ...launch, oauth, signatureMethod, activity, credentials, secrets, knownUserId: userId ? reads.knownUserIds[0] : undefined };
 }
 
 // --- The signed request -> the verified request ---
@@ -185,15 +193,27 @@ const oauthVersion: Check<SignedLti12Launch> = ({ params }) => {
   if (!isSupportedOauthVersion(params.oauth_version)) throw badParameter('oauth_version', 'oauth_version must be 1.0 when present.');
 };
 
-/** RFC 5849 §3.2, §3.4: the signature over the method, the URL and every form parameter, with the activity's secret. */
-const validSignature: Check<SignedLti12Launch> = ({ signatureMethod, url, pairs, credentials, oauth }) => {
-  if (!signaturesMatch(oauthSignature(signatureMethod, 'POST', url, pairs, credentials.secret), oauth.oauth_signature)) {
+/**
+ * RFC 5849 §3.2, §3.4: the secret whose signature over the method, the URL and every form parameter
+ * is the request's.
+ */
+function secretThatSigned({ signatureMethod, url, pairs, secrets, oauth }: SignedLti12Launch): Lti12Secret {
+  const signer = secrets.find((secret) =>
+    signaturesMatch(oauthSignature(signatureMethod, 'POST', url, pairs, secret.value), oauth.oauth_signature),
+  );
+  if (!signer) {
     throw unauthorized(
       'The OAuth signature (oauth_signature) is not valid: check the key, the secret and the launch URL in the LMS.',
       'oauth_signature',
       purposes.oauth_signature,
     );
   }
+  return signer;
+}
+
+/** RFC 5849 §3.2: signed with one of the key's secrets. */
+const validSignature: Check<SignedLti12Launch> = (launch) => {
+  secretThatSigned(launch);
 };
 
 /** RFC 5849 §3.3: a timestamp within the window (`./oauth-request.ts`). */
@@ -225,7 +245,7 @@ export const signedLaunchChecks: readonly Check<SignedLti12Launch>[] = [oauthVer
 async function verifiedLaunch(launch: SignedLti12Launch, deps: Lti12LaunchDeps): Promise<VerifiedLti12Launch> {
   const verified = await passes(launch, signedLaunchChecks, deps);
   const returnUrl = checkedReturnUrl(launchValue(verified.params.launch_presentation_return_url), deps.config.localMode);
-  return { ...verified, verified: true, ...(returnUrl ? { returnUrl } : {}) };
+  return { ...verified, verified: true, signedWith: secretThatSigned(verified), ...(returnUrl ? { returnUrl } : {}) };
 }
 
 // --- The verified request -> the launch ---
@@ -290,8 +310,13 @@ async function launchParameters(launch: VerifiedLti12Launch, deps: Lti12LaunchDe
     person,
     roles: parseRoles(p.roles),
     returnUrl: launch.returnUrl,
-    binding: serviceUrl && sourcedId ? { version: '1.2', consumerKey: oauth.oauth_consumer_key, serviceUrl, sourcedId } : undefined,
+    binding: serviceUrl && sourcedId ? lti12Binding(oauth.oauth_consumer_key, serviceUrl, sourcedId, launch.signedWith) : undefined,
   };
+}
+
+/** LTI 1.1 IG §6: where progress goes back to, and with which of the key's secrets the LMS signs. */
+function lti12Binding(consumerKey: string, serviceUrl: string, sourcedId: string, signedWith: Lti12Secret): Lti12Binding {
+  return { version: '1.2', consumerKey, serviceUrl, sourcedId, ...(signedWith.issuedAt ? { secretIssuedAt: signedWith.issuedAt } : {}) };
 }
 
 /** Reads the request from the event. */
@@ -316,7 +341,7 @@ export async function lti12ToolLaunch(deps: Lti12LaunchDeps, event: ApiEvent): P
   let returnUrl: string | undefined;
   renderErrorsWith(event, () => ({ returnUrl }));
   const reads = await readLaunchContext(request, deps);
-  const signed = signedLaunch(inEnvironment(request, reads), reads);
+  const signed = await signedLaunch(inEnvironment(request, reads), reads, deps);
   const verified = await verifiedLaunch(signed, deps);
   returnUrl = verified.returnUrl;
   const launch = await launchParameters(verified, deps);

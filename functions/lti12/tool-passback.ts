@@ -1,9 +1,13 @@
 /**
  * Progress back to an LMS that launched the activity with LTI 1.2 (docs/product.md "Progress back to the
  * LMS"): a Basic Outcomes `replaceResult` to the launch's `lis_outcome_service_url` for its
- * `lis_result_sourcedid`, signed with the activity's LTI 1.2 key and secret (LTI 1.1 IG §6).
+ * `lis_result_sourcedid`, signed with the activity's LTI 1.2 key and secret (LTI 1.1 IG §6): the
+ * secret the LMS last launched with, during a rotation's overlap (docs/security.md "LTI 1.2 secrets
+ * at rest").
  */
 import { lti12CredentialsOf } from '../academy/credentials';
+import { passbackSecret } from '../academy/lti12-secrets';
+import { UnreadableSecretError } from '../errors';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ToolOutcomeError, sendReplaceResult } from './tool-outcomes-client';
 import type { Lti12Binding } from '../ports';
@@ -44,11 +48,19 @@ export const lti12Deliverer: Deliverer<Lti12Binding> = {
     }
     const score = lti12Score(progress);
     if (score === undefined) throw new DeliveryError(`LTI 1.2 cannot pass back the status ${progress.status}`, false);
+    const secret = await passbackSecret(deps, activity, credentials, binding.secretIssuedAt).catch((error: unknown) => {
+      if (!(error instanceof UnreadableSecretError)) throw error;
+      // The stored record was altered: no attempt will sign until an administrator rotates the secret.
+      throw new DeliveryError(
+        `the secret of the LTI 1.2 key ${binding.consumerKey} cannot be opened (its stored record was altered or copied); rotate the key's secret`,
+        false,
+      );
+    });
     try {
       await sendReplaceResult(deps.http, {
         serviceUrl: binding.serviceUrl,
         consumerKey: credentials.key,
-        consumerSecret: credentials.secret,
+        consumerSecret: secret,
         sourcedId: binding.sourcedId,
         score,
         messageId: randomUUID(),

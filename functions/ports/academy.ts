@@ -3,6 +3,7 @@ import type { ExternalId } from '../academy/model';
 import type { Activity, Environment, Progress, User } from '../academy/model';
 import type { Page, PageRequest } from './core';
 import type { PassbackBinding } from './passback';
+import type { RosterSource } from './roster';
 
 export interface EnvironmentStore {
   get(id: string): Promise<Environment | undefined>;
@@ -32,6 +33,16 @@ export interface UserStore {
    * to another user. On failure nothing is left half-written.
    */
   save(user: User, previous: User | undefined): Promise<void>;
+  /** The emails (as given) that some user has claimed already: BatchGetItems of 100. */
+  claimedEmails(environmentId: string, emails: readonly string[]): Promise<Set<string>>;
+  /**
+   * Creates many new users at once, each already holding `externalId` and found by it: each email is
+   * claimed by one conditional write, as `save` does; the users and their external ids are then
+   * written in batches. Answers the users whose email another user claimed first (not created).
+   */
+  createLinked(
+    users: readonly { readonly user: User; readonly externalId: ExternalId }[],
+  ): Promise<{ readonly emailTaken: readonly User[] }>;
 }
 
 /** What a launch tells the academy after single sign-on (`POST …/sso/exchange`). */
@@ -58,12 +69,14 @@ export interface LaunchStore {
   linkExternalId(environmentId: string, userId: string, externalId: ExternalId): Promise<void>;
   /**
    * One write (BatchWriteItem): the enrollment (idempotent), the passback binding (the newest launch
-   * wins) and the single sign-on code, as an `sso-code` of the single-use store under its hash, which
-   * `…/sso/exchange` consumes there.
+   * wins), where the launch's context roster can be read (the newest launch wins) and the single
+   * sign-on code, as an `sso-code` of the single-use store under its hash, which `…/sso/exchange`
+   * consumes there.
    */
   recordLaunch(input: {
     readonly grant: SsoGrant;
     readonly binding?: PassbackBinding;
+    readonly rosterSource?: RosterSource;
     readonly codeHash: string;
     readonly expiresAt: number;
     readonly now: number;

@@ -4,6 +4,7 @@
  * endpoints (dynalite, the local KMS endpoint), so the code path is the same in both.
  */
 export * from './core';
+export * from './secrets';
 export * from './academy';
 export * from './single-use';
 export * from './passback';
@@ -11,3 +12,4 @@ export * from './platform';
 export * from './tool';
 export * from './ags';
 export * from './deep-linking';
+export * from './roster';

@@ -12,6 +12,12 @@ export interface Lti12Binding {
   readonly serviceUrl: string;
   /** `lis_result_sourcedid` */
   readonly sourcedId: string;
+  /**
+   * Which of the key's secrets the launch was signed with (its `secretIssuedAt`), so that during a
+   * rotation's overlap the passback is signed with the secret the LMS holds. Absent: the key's
+   * secret from before rotation existed, or a binding from before.
+   */
+  readonly secretIssuedAt?: string;
 }
 
 export interface Lti13Binding {
@@ -77,6 +83,8 @@ export interface PassbackMessage extends DeliveryKey {
    * longer matches the stored delivery is stale (superseded, or a duplicate) and is dropped.
    */
   readonly attempt: number;
+  /** The correlation id of the request that recorded the progress (`observability.ts`), so its attempts' log lines name it. */
+  readonly correlationId?: string;
 }
 
 /** At-least-once delivery of passback attempts: SQS on AWS, an in-process queue locally. */

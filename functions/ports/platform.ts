@@ -71,11 +71,17 @@ export interface PlatformStore {
    */
   putSourcedId(sourcedId: ResultSourcedId, replacing?: string): Promise<boolean>;
   /**
-   * Records that a tool launched a learner into an activity (one write that never fails on an
-   * existing record: the first launch's time is kept, the latest one's updated). `now` in epoch
-   * milliseconds.
+   * Records that a tool launched a learner into an activity, and enrols the learner in it (two
+   * writes sent together, which never fail on existing records: the first launch's time is kept,
+   * the latest one's updated). `now` in epoch milliseconds.
    */
   recordLaunchedLearner(learner: LaunchedLearner, now: number): Promise<void>;
+  /**
+   * One page of the users enrolled in an activity, in user id order, after the user id `after`;
+   * `next` (the page's last user id) when more follow. A learner present from the first page to the
+   * last is on exactly one page, whoever enrols or leaves meanwhile (NRPS memberships).
+   */
+  enrolledUsers(environmentId: string, activityId: string, page: { readonly limit: number; readonly after?: string }): Promise<Page<User>>;
 }
 
 export interface ToolStore {

@@ -5,7 +5,8 @@
  * endpoint → the id_token posted to ltijs, which verifies it against the academy's JWKS); in its
  * launch handler ltijs publishes a grade through its Grade service (a client assertion for an
  * access token from the academy's token endpoint, the line items of the resource link, a score),
- * and the grade shows as the learner's progress.
+ * and the grade shows as the learner's progress. Its NamesAndRoles service reads the activity's
+ * memberships (NRPS 2.0) with the same kind of access token, following every `next` page.
  *
  * ltijs runs here as a non-browser client over plain http, so it needs `devMode` and cookies that
  * are neither `Secure` nor `SameSite` (DEPENDENCIES.md); `tokenMaxAge` stays at its 10 s default.
@@ -23,8 +24,15 @@ interface LtijsToken {
   readonly platformContext: {
     readonly resource: { readonly id: string };
     readonly endpoint: { readonly lineitem?: string; readonly lineitems?: string; readonly scope: string[] };
+    readonly namesRoles?: { readonly context_memberships_url: string; readonly service_versions: string[] };
     readonly custom?: Record<string, string>;
   };
+}
+interface LtijsMembers {
+  readonly id: string;
+  readonly context: { readonly id: string; readonly title?: string };
+  readonly members: { readonly user_id: string; readonly status?: string; readonly email?: string; readonly roles: string[] }[];
+  readonly next?: string;
 }
 interface LtijsProvider {
   setup(key: string, database: { plugin: unknown }, options: Record<string, unknown>): unknown;
@@ -38,6 +46,7 @@ interface LtijsProvider {
   ): void;
   registerPlatform(platform: Record<string, unknown>): Promise<unknown>;
   Grade: { scorePublish(token: LtijsToken, score: Record<string, unknown>): Promise<{ success: unknown[]; failure: unknown[] }> };
+  NamesAndRoles: { getMembers(token: LtijsToken, options?: Record<string, unknown>): Promise<LtijsMembers> };
   Database: { Close(): Promise<unknown> };
   app: Parameters<typeof createServer>[1];
 }
@@ -58,8 +67,15 @@ const env = 'interop';
 const learner = { id: 'learner-1', email: 'ada@example.com', givenName: 'Ada', familyName: 'Lovelace' };
 
 /** What ltijs saw and did in its launch handler. */
-const launches: { token: LtijsToken; published?: { success: unknown[]; failure: unknown[] }; error?: string }[] = [];
+const launches: {
+  token: LtijsToken;
+  published?: { success: unknown[]; failure: unknown[] };
+  members?: LtijsMembers;
+  error?: string;
+}[] = [];
 let nextScore = 0;
+/** When set, the launch handler also reads the memberships with these options of ltijs's NamesAndRoles. */
+let membersOptions: Record<string, unknown> | undefined;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -79,6 +95,7 @@ beforeAll(async () => {
         activityProgress: 'Completed',
         gradingProgress: 'FullyGraded',
       });
+      if (membersOptions) launch.members = await lti.NamesAndRoles.getMembers(token, membersOptions);
       res.send('graded');
     } catch (error) {
       launch.error = String((error as Error).message);
@@ -207,5 +224,34 @@ describe('ltijs as the LTI 1.3 tool of an academy exam', () => {
     expect(results.items).toEqual([
       expect.objectContaining({ userId: learner.id, scoreGiven: 60, scoreMaximum: 100, gradingProgress: 'FullyGraded' }),
     ]);
+  });
+
+  it("reads the activity's memberships through ltijs's NamesAndRoles, page by page, with the sub it saw at launch", async () => {
+    // A second learner enrolled as a launch enrols (the authorization endpoint's record), so that there are two pages.
+    await admin('PUT', '/users/learner-2', { email: 'grace@example.com', givenName: 'Grace', familyName: 'Hopper' }, 201);
+    const tools = await admin('GET', '/tools');
+    await server.runtime.platform.recordLaunchedLearner(
+      { environmentId: env, activityId, userId: 'learner-2', toolId: tools.tools[0].id },
+      Date.now(),
+    );
+    membersOptions = { limit: 1, pages: false };
+    try {
+      const page = await launch();
+      expect(launches.at(-1)?.error).toBeUndefined();
+      expect([page.status, page.body]).toEqual([200, 'graded']);
+    } finally {
+      membersOptions = undefined;
+    }
+    const { token, members } = launches.at(-1)!;
+    expect(token.platformContext.namesRoles).toEqual({
+      context_memberships_url: `${server.baseUrl}/${env}/lti13/nrps/${activityId}/memberships`,
+      service_versions: ['2.0'],
+    });
+    expect(members?.context).toMatchObject({ id: activityId, title: 'Interop exam' });
+    expect(members?.members).toEqual([
+      expect.objectContaining({ user_id: token.user, status: 'Active', email: learner.email, roles: [expect.stringMatching(/#Learner$/)] }),
+      expect.objectContaining({ user_id: 'learner-2', email: 'grace@example.com' }),
+    ]);
+    expect(members?.next).toBeUndefined();
   });
 });

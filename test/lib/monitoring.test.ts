@@ -7,7 +7,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { functions } from '../../functions/routes';
 import type { LtiBridgeStack } from '../../lib/lti-bridge-stack';
 import { DEFAULT_ALARM_THRESHOLDS, METRICS_NAMESPACE } from '../../lib/monitoring';
-import { logicalIdOf, synthesize } from '../fixtures/cdk-apps';
+import { settingsFromContext } from '../../lib/settings';
+import { logicalIdOf, newApp, synthesize } from '../fixtures/cdk-apps';
 
 let stack: LtiBridgeStack;
 let template: Template;
@@ -41,6 +42,8 @@ it('alarms on a spike of refused launches, the metric the functions write', () =
     Threshold: DEFAULT_ALARM_THRESHOLDS.refusedLaunches,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     TreatMissingData: 'notBreaching',
+    // Powertools adds the service name to every metric it writes (functions/observability.ts).
+    Dimensions: [{ Name: 'service', Value: 'lti-bridge' }],
   });
   notifiesTopic(alarm);
 });
@@ -87,4 +90,13 @@ it("has a dashboard of launches, passbacks, the API, the functions and the queue
     expect(body).toContain(metric);
   }
   expect(Object.keys(template.toJSON().Outputs ?? {}).some((key) => key.includes('AlarmsTopicArn'))).toBe(true);
+});
+
+it('reads its thresholds from CDK context (alarmThresholds)', () => {
+  const read = (value: unknown) => settingsFromContext(newApp({ alarmThresholds: value }).node).alarmThresholds;
+  expect(read('{"refusedLaunches": 200}')).toEqual({ refusedLaunches: 200 });
+  expect(() => read('{"launches": 1}')).toThrow(/alarmThresholds/);
+  const raised = synthesize({ alarmThresholds: { refusedLaunches: 200 } });
+  const alarm = raised.template.findResources('AWS::CloudWatch::Alarm')[logicalIdOf(raised.stack.monitoring.alarms.RefusedLaunchSpike!)];
+  expect(alarm!.Properties.Threshold).toBe(200);
 });

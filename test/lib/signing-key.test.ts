@@ -71,8 +71,8 @@ describe('the signing key policy', () => {
     expect(Object.keys(statement.Condition ?? {}).sort()).toEqual(['ArnEquals', 'StringEquals']);
   });
 
-  it('signs for the id_token (authorization endpoint), the deep linking response (picker) and the client assertion (passback worker) only', () => {
-    expect(withPermission('kms:sign')).toEqual(['lti13Authorize', 'lti13DeepLinking', 'passbackWorker']);
+  it('signs for the id_token (authorization endpoint), the deep linking response (picker) and the client assertions (passback worker, roster sync) only', () => {
+    expect(withPermission('kms:sign')).toEqual(['lti13Authorize', 'lti13DeepLinking', 'passbackWorker', 'rosterSync']);
   });
 
   it('grants kms:sign to exactly the functions whose handler builds the KMS signer', () => {

@@ -8,7 +8,7 @@
  */
 import type { Activity, Progress } from '../model';
 import type { Config } from '../../config';
-import type { Clock, HttpClient, PassbackBinding, PlatformRegistrationStore, Signer } from '../../ports';
+import type { Clock, HttpClient, PassbackBinding, PlatformRegistrationStore, SecretBox, Signer } from '../../ports';
 
 /**
  * What a deliverer may use. The composition root's runtime has all of these; a deliverer that
@@ -19,6 +19,8 @@ export interface DelivererDeps {
   readonly clock: Clock;
   readonly config: Config;
   readonly signer: Signer;
+  /** Opens the LTI 1.2 secret a Basic Outcomes passback is signed with. */
+  readonly secrets: Pick<SecretBox, 'open'>;
   /**
    * The LTI 1.3 deliverer reads the platform registration of a binding; optional so that the
    * deliverers that do not need it are tested without.

@@ -18,6 +18,7 @@
  * stale and dropped, so an older delivery's result never overwrites a newer one's and a duplicated
  * message never forks a second retry chain.
  */
+import { correlationId, count, log } from '../../observability';
 import { randomInt } from 'node:crypto';
 import {
   bindingKey,
@@ -87,16 +88,20 @@ export async function passBack(deps: PassbackDeps, learner: LearnerRecords, prog
         bindingKey: bindingKey(binding),
       };
       const delivery = await deps.passbacks.open(key, { binding, target: targetOf(binding, deliverer), progress, now });
-      const first: PassbackMessage = { ...key, sequence: delivery.sequence, attempt: 0 };
+      const correlation = correlationId();
+      const first: PassbackMessage = {
+        ...key,
+        sequence: delivery.sequence,
+        attempt: 0,
+        ...(correlation ? { correlationId: correlation } : {}),
+      };
       try {
         await deps.passbackQueue.send(first);
       } catch (error) {
         // Marking it is best effort: when the store fails too, the delivery stays as `open` left it.
         await deps.passbacks.abandon(first, { lastError: notQueuedError(error), now: deps.clock.now() }).catch((markError: unknown) => {
           const detail = markError instanceof Error ? markError.message : String(markError);
-          console.error(
-            JSON.stringify({ level: 'error', message: 'passback could not be queued nor marked failed', delivery: first, error: detail }),
-          );
+          log.error('passback could not be queued nor marked failed', { delivery: first, error: detail });
         });
         throw error;
       }
@@ -129,7 +134,7 @@ function openingProgress(delivery: Delivery): Progress {
 /** Anything a deliverer throws that is not a `DeliveryError` is a bug or an outage of ours: retried, detail logged. */
 function unexpected(error: unknown, message: PassbackMessage): DeliveryError {
   const detail = error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { value: String(error) };
-  console.error(JSON.stringify({ level: 'error', message: 'passback delivery failed unexpectedly', delivery: message, error: detail }));
+  log.error('passback delivery failed unexpectedly', { delivery: message, error: detail });
   return new DeliveryError('an unexpected error occurred while sending (see the service log); it will be tried again', true);
 }
 
@@ -167,11 +172,17 @@ export async function attemptDelivery(deps: PassbackDeps, message: PassbackMessa
   let delaySeconds = 0;
   if (retry) {
     delaySeconds = retryDelaySeconds(policy, attempts, deps.random ?? cryptoRandom, error?.retryAfterSeconds);
-    await deps.passbackQueue.send({ ...keyOf(message), sequence: message.sequence, attempt: attempts }, { delaySeconds });
+    const correlation = message.correlationId ? { correlationId: message.correlationId } : {};
+    await deps.passbackQueue.send({ ...keyOf(message), sequence: message.sequence, attempt: attempts, ...correlation }, { delaySeconds });
   }
   const state = error === undefined ? 'delivered' : retry ? 'pending' : 'failed';
   const recorded = await deps.passbacks.record(message, { state, lastError: error?.message, target, now: deps.clock.now() });
   if (!recorded) return { result: 'stale' };
+  count(error === undefined ? 'PassbackDelivered' : retry ? 'PassbackRetried' : 'PassbackFailed', {
+    version: message.bindingKey.split(':')[0] ?? '',
+  });
+  if (error)
+    log.warn(retry ? 'passback attempt failed; retrying' : 'passback failed', { delivery: keyOf(message), attempts, error: error.message });
   if (!error) return { result: 'delivered' };
   return retry ? { result: 'retry', delaySeconds, error: error.message } : { result: 'failed', error: error.message };
 }

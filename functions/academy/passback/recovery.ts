@@ -18,6 +18,7 @@
  *
  * Light on purpose: the dead-letter function bundles this file, and not the protocol deliverers.
  */
+import { log } from '../../observability';
 import type { Clock, Delivery, PassbackMessage, PassbackQueue, PassbackStore } from '../../ports';
 import { passbackMaxReceives } from './retry-policy';
 
@@ -39,7 +40,7 @@ export async function markDeadLettered(
 ): Promise<'failed' | 'stale'> {
   const marked = await deps.passbacks.abandon(message, { lastError: deadLetteredError(receives), now: deps.clock.now() });
   const outcome = marked ? 'failed' : 'stale';
-  console.error(JSON.stringify({ level: 'error', message: 'passback message dead-lettered', receives, delivery: message, outcome }));
+  log.error('passback message dead-lettered', { receives, delivery: message, outcome });
   return outcome;
 }
 

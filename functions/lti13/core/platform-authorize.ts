@@ -15,9 +15,10 @@
  * redirector); after that, an `AuthorizationError` goes back to the redirect URI, form-posted like
  * the response, with `error`, `error_description` and `state` (OIDC Core §3.1.2.6): the edge
  * renders both (`../../http/renderers/form-post.ts`). Then the id_token of the pending login's
- * message, signed by one KMS `Sign`, is form-posted with `state`; alongside the `Sign`, one
- * DynamoDB write records that this tool launched this learner into this activity, the only learners
- * its Assignment and Grade Services may score (docs/ags.md "Who a score may be for").
+ * message, signed by one KMS `Sign`, is form-posted with `state`; alongside the `Sign`, DynamoDB
+ * writes record that this tool launched this learner into this activity, the only learners its
+ * Assignment and Grade Services may score (docs/ags.md "Who a score may be for"), and enrol the
+ * learner in it, a member of its Names and Role Provisioning Service (docs/nrps.md).
  */
 import { passes, type Check as PhaseCheck } from '../../lti/pipeline';
 import type { Environment, Tool } from '../../academy/model';
@@ -304,7 +305,8 @@ export function readAuthorizationRequest(event: ApiEvent): AuthorizationRequest 
  * then that phase's checks run in order. Until the redirect URI is checked an error is a page; from
  * then on it goes back to the redirect URI. Last, the id_token of the pending login's message, signed
  * by one KMS `Sign`, is form-posted with `state` (Security 1.0 §5.1.1.3), once the launch is recorded
- * (one UpdateItem, sent alongside the `Sign`: no round trip added).
+ * (two UpdateItems, the launch record and the learner's enrollment, sent alongside the `Sign`: no
+ * round trip added).
  */
 export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<ApiResult> {
   const request = readAuthorizationRequest(event);

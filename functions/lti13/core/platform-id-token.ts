@@ -2,9 +2,9 @@
  * The claims of the id_token the academy as platform sends when it launches an LTI 1.3 tool: the
  * OpenID Connect ID Token claims (Security 1.0 §5.1.2), the LTI claims every message carries (Core
  * 1.3 §5.3 required, §5.4 optional), and those of the pending login's message type: for a resource
- * link launch, the link, its context and the AGS endpoint claim (AGS 2.0 §3.1); for a deep linking
- * request, its settings (`../deep-linking/platform-claims.ts`). Pure: the caller signs them (one
- * KMS `Sign`).
+ * link launch, the link, its context, the AGS endpoint claim (AGS 2.0 §3.1) and the NRPS claim
+ * (NRPS 2.0 §3.6.1); for a deep linking request, its settings (`../deep-linking/platform-claims.ts`).
+ * Pure: the caller signs them (one KMS `Sign`).
  *
  * What the academy's records become:
  * - `sub` is the academy user id (stable, never reassigned); the learner's names and email follow.
@@ -15,18 +15,22 @@
  */
 import type { Tool } from '../../academy/model';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
+import { nrpsClaim, nrpsScope, nrpsServiceVersion } from '../nrps/vocabulary';
 import { productFamilyCode } from '../../lti/product';
 import { claims, contextRole, contextTypes, ltiVersion, messageTypes } from './claims';
 import type { PendingLogin, PlatformMessageType, ResourceLinkPendingLogin } from '../../ports';
 import { deepLinkingRequestClaims } from '../deep-linking/platform-claims';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
-import { agsEndpoints, platformIssuer } from './platform-urls';
+import { agsEndpoints, nrpsMembershipsUrl, platformIssuer } from './platform-urls';
 
 /** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
 export const idTokenLifetimeSeconds = 5 * 60;
 
+/** The AGS scopes a launched tool may have: the AGS endpoint claim lists these (AGS 2.0 §3.1). */
+export const agsToolScopes: readonly string[] = [agsScopes.lineitem, agsScopes.lineitemReadonly, agsScopes.resultReadonly, agsScopes.score];
+
 /** Every scope a launched tool may ask an access token for; the token endpoint grants no other. */
-export const toolScopes: readonly string[] = [agsScopes.lineitem, agsScopes.lineitemReadonly, agsScopes.resultReadonly, agsScopes.score];
+export const toolScopes: readonly string[] = [...agsToolScopes, nrpsScope];
 
 export interface IdTokenInput {
   readonly publicUrl: string;
@@ -61,8 +65,9 @@ export type MessageClaims<L extends PendingLogin = PendingLogin> = (input: IdTok
 
 /**
  * `LtiResourceLinkRequest` (Core 1.3 §5.3.3-5.3.4, §5.4.1): the link launched is the activity, at its
- * resource URL, in the activity as context, with its custom parameters (§5.4.6) and its AGS
- * endpoints (AGS 2.0 §3.1).
+ * resource URL, in the activity as context, with its custom parameters (§5.4.6), its AGS endpoints
+ * (AGS 2.0 §3.1) and its memberships URL (NRPS 2.0 §3.6.1: "fully resolved, and matches the context
+ * of the launch", the activity).
  */
 const resourceLinkClaims: MessageClaims<ResourceLinkPendingLogin> = ({ login, publicUrl }) => {
   const custom = login.activity.customParameters;
@@ -76,7 +81,11 @@ const resourceLinkClaims: MessageClaims<ResourceLinkPendingLogin> = ({ login, pu
       type: [contextTypes.courseOffering],
     },
     ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
-    [agsEndpointClaim]: { scope: [...toolScopes], ...agsEndpoints(publicUrl, login.environmentId, login.activityId) },
+    [agsEndpointClaim]: { scope: [...agsToolScopes], ...agsEndpoints(publicUrl, login.environmentId, login.activityId) },
+    [nrpsClaim]: {
+      context_memberships_url: nrpsMembershipsUrl(publicUrl, login.environmentId, login.activityId),
+      service_versions: [nrpsServiceVersion],
+    },
   };
 };
 

@@ -138,7 +138,7 @@ const jwtClientAuthentication: Check<TokenRequestInEnvironment> = (request) => {
 /** RFC 6749 §3.3: without a scope the request fails (there is no default scope). */
 const scopeRequested: Check<TokenRequestInEnvironment> = (request) => {
   if (!request.params.scope?.trim()) {
-    throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS scopes the tool needs.', {
+    throw new TokenError(400, 'invalid_scope', 'The parameter scope is missing: ask for the AGS and NRPS scopes the tool needs.', {
       field: 'scope',
     });
   }

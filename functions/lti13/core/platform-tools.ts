@@ -198,3 +198,6 @@ export async function deleteTool(
   }
   if (!(await deps.tools.delete(environmentId, tool.id))) throw notFound(`tool ${id}`);
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const toolSchemas = { create: createBody, patch: patchBody };

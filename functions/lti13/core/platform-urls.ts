@@ -41,3 +41,11 @@ export function agsEndpoints(publicUrl: string, environmentId: string, activityI
   const lineitems = `${platformIssuer(publicUrl, environmentId)}/lti13/ags/${encodeURIComponent(activityId)}/lineitems`;
   return { lineitems, lineitem: `${lineitems}/${defaultLineItemId}` };
 }
+
+/**
+ * The memberships URL of an external activity's context (NRPS 2.0 §3.6.1 `context_memberships_url`):
+ * the context of a launch is the activity, so each activity has its own.
+ */
+export function nrpsMembershipsUrl(publicUrl: string, environmentId: string, activityId: string): string {
+  return `${platformIssuer(publicUrl, environmentId)}/lti13/nrps/${encodeURIComponent(activityId)}/memberships`;
+}

@@ -7,6 +7,7 @@
  * shortly before they expire (Security 1.0 §7.1.1), and concurrent requests for the same one share a
  * single token request (so a single KMS `Sign`).
  */
+import { count } from '../../observability';
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../academy/model';
 import { answerSnippet, retryableAnswer, retryAfterSeconds } from '../../http/lms-answer';
@@ -82,7 +83,11 @@ export class PlatformTokens {
   async token(deps: ToolAccessTokenDeps, platform: Platform, scopes: readonly string[]): Promise<string> {
     const key = cacheKey(platform, scopes);
     const cached = this.cache.get(key);
-    if (cached && cached.renewAt > deps.clock.now()) return cached.token;
+    if (cached && cached.renewAt > deps.clock.now()) {
+      count('TokenCacheHit');
+      return cached.token;
+    }
+    count('TokenCacheMiss');
     let request = this.pending.get(key);
     if (!request) {
       request = this.request(deps, platform, scopes, key).finally(() => this.pending.delete(key));

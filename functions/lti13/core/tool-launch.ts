@@ -34,15 +34,15 @@ import type {
 import { deepLinkingRequestChecks, openPicker } from '../deep-linking/tool-request';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { agsEndpointClaim, agsScopes } from '../ags/vocabulary';
+import { rosterSourceOf } from '../nrps/tool-roster-source';
 import { claims, ltiVersion, messageTypes } from './claims';
 import type { UnverifiedJwt } from './jwt';
 import { checkHeader, idTokenPurpose, readIdToken, verifyIdToken } from './tool-id-token';
 import { KeySetError, type RemoteKeySets } from './key-sets';
 import { normalizeRoles } from './tool-roles';
-import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified } from './tool-lti1p1';
+import { lti1p1ExternalIds, lti1p1Identity, lti1p1Verified, type Lti1p1Deps } from './tool-lti1p1';
 import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../../academy/identity';
-import { lti12CredentialsOf } from '../../academy/credentials';
 import { launchedPerson, launchValue } from '../../lti/person';
 import { checkedReturnUrl } from '../../lti/return-url';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
@@ -63,7 +63,7 @@ export const purposes = {
     "the learner's email address, by which the academy finds the learner's account or creates one at the first launch; in the platform's tool settings, share the launcher's email with the tool",
 } as const;
 
-export interface Lti13LaunchDeps extends LaunchDeps {
+export interface Lti13LaunchDeps extends LaunchDeps, Lti1p1Deps {
   readonly config: Pick<Config, 'publicUrl' | 'jwtClockToleranceSeconds' | 'localMode'>;
   readonly environments: EnvironmentStore;
   readonly lti13Launches: Lti13LaunchStore;
@@ -399,14 +399,15 @@ export const messageSteps: Readonly<Record<OidcState['messageType'], MessageStep
  * maps to (so accounts survive an LMS's move from 1.1 to 1.3; the `sub` is then linked to it), else
  * found by email or created.
  */
-function launchIdentity(
+async function launchIdentity(
+  deps: Lti13LaunchDeps,
   launch: VerifiedLaunch,
   activity: Activity,
-): { identity: LaunchIdentity; knownUserId?: string; knownByAlias?: boolean } {
+): Promise<{ identity: LaunchIdentity; knownUserId?: string; knownByAlias?: boolean }> {
   const { claims: claimSet, platform } = launch;
   const sub = String(claimSet.sub);
   const migrated = lti1p1Identity(claimSet);
-  const verified = migrated && lti1p1Verified(claimSet, migrated, platform.clientId, lti12CredentialsOf(activity));
+  const verified = migrated && (await lti1p1Verified(deps, claimSet, migrated, platform.clientId, activity));
   const aliases = [
     { key: externalKeys.legacyLti13(platform.issuer), userId: sub },
     ...(verified ? lti1p1ExternalIds(claimSet, migrated) : []),
@@ -420,13 +421,17 @@ function launchIdentity(
   };
 }
 
-/** A resource link launch: the learner found or created, enrolled, and sent to the academy (`academy/launch.ts`). */
+/**
+ * A resource link launch: the learner found or created, enrolled, and sent to the academy
+ * (`academy/launch.ts`); the context's memberships URL, when the launch has one, is remembered in the
+ * same write (NRPS 2.0 §3.6.1; `../nrps/tool-roster-source.ts`).
+ */
 async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunch): Promise<ApiResult> {
   const { claims: claimSet, platform, environment } = launch;
   const presentation = claimSet[claims.launchPresentation] as { return_url?: unknown } | undefined;
   // Read in the launch's context (phase 4): a resource link login always names its activity.
   const activity = availableActivity(launch.activity);
-  const { identity, knownUserId, knownByAlias } = launchIdentity(launch, activity);
+  const { identity, knownUserId, knownByAlias } = await launchIdentity(deps, launch, activity);
   const emailParameter = { name: 'email', purpose: purposes.email, kind: 'claim' } as const;
   const { location } = await completeLaunch(deps, {
     environment,
@@ -451,6 +456,7 @@ async function completeResourceLink(deps: Lti13LaunchDeps, launch: VerifiedLaunc
     roles: normalizeRoles(claimSet[claims.roles] as string[]),
     returnUrl: checkedReturnUrl(launchValue(presentation?.return_url), deps.config.localMode),
     binding: agsBinding(platform, claimSet),
+    rosterSource: rosterSourceOf(platform, claimSet),
   });
   return redirect(location, 303);
 }

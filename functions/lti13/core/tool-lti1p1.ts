@@ -9,9 +9,14 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
+import { lti12CredentialsOf } from '../../academy/credentials';
 import { externalKeys, type ExternalId } from '../../academy/identity';
-import type { Lti12Credential } from '../../academy/model';
+import { verifyingSecrets, type SecretDeps } from '../../academy/lti12-secrets';
+import type { Activity } from '../../academy/model';
 import { claims } from './claims';
+
+/** What verifying the claim needs: the key's secrets are opened, and a rotated one verifies until its overlap ends. */
+export type Lti1p1Deps = SecretDeps;
 
 /** The LTI 1.1 identity a launch claims, before it is verified. */
 export interface Lti1p1Identity {
@@ -56,20 +61,23 @@ function signatureBase(claimSet: JWTPayload, identity: Lti1p1Identity, clientId:
 }
 
 /**
- * Whether the claim's signature is valid with the secret of its consumer key among the activity's
- * LTI 1.2 credentials (a key that is not the activity's proves nothing here).
+ * Whether the claim's signature is valid with a secret of its consumer key among the activity's
+ * LTI 1.2 credentials (a key that is not the activity's proves nothing here): the current secret,
+ * or the one a rotation replaced while it still verifies LTI 1.1 launches.
  */
-export function lti1p1Verified(
+export async function lti1p1Verified(
+  deps: Lti1p1Deps,
   claimSet: JWTPayload,
   identity: Lti1p1Identity,
   clientId: string,
-  credentials: readonly Lti12Credential[],
-): boolean {
-  const credential = credentials.find((candidate) => candidate.key === identity.consumerKey);
+  activity: Activity,
+): Promise<boolean> {
+  const credential = lti12CredentialsOf(activity).find((candidate) => candidate.key === identity.consumerKey);
   if (!credential) return false;
-  const expected = createHmac('sha256', credential.secret)
-    .update(signatureBase(claimSet, identity, clientId))
-    .digest();
+  const base = signatureBase(claimSet, identity, clientId);
   const given = Buffer.from(identity.signature, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return (await verifyingSecrets(deps, activity, credential)).some(({ value }) => {
+    const expected = createHmac('sha256', value).update(base).digest();
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }

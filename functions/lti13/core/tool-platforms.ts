@@ -182,3 +182,6 @@ export async function deletePlatform(
   await requireEnvironment(deps, environmentId);
   if (!validId(id) || !(await deps.platformRegistrations.delete(environmentId, id))) throw notFound(`platform ${id}`);
 }
+
+/** The bodies this module validates, for the OpenAPI document (`functions/admin/openapi.ts`). */
+export const platformSchemas = { create: createBody, patch: patchBody };

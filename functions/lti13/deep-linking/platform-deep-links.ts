@@ -55,6 +55,9 @@ const createBody = z.strictObject({
     .optional(),
 });
 
+/** The admin body schema, for the OpenAPI document (`../../admin/openapi.ts`). */
+export const deepLinkSchemas = { create: createBody };
+
 /** Creates a deep link and its launch URL; errors name the body field at fault. */
 export async function createDeepLink(
   deps: DeepLinkDeps,

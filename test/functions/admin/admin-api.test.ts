@@ -78,8 +78,15 @@ describe('activities', () => {
     expect(other.json.ltiAccess.lti12.secret).not.toBe(access.lti12.secret);
     expect(other.json.ltiAccess.lti12.key).not.toBe(access.lti12.key);
 
+    // The secret is in the answer that issued it only: a read, a list or another patch never shows it.
+    const { secret: _issued, ...withoutSecret } = access.lti12;
     const reread = await admin().request('GET', `/admin/environments/demo/activities/${created.json.id}`);
-    expect(reread.json.ltiAccess).toEqual(access);
+    expect(reread.json.ltiAccess).toEqual({ ...access, lti12: withoutSecret });
+    const repatched = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, { title: 'Safety 2' });
+    expect(repatched.json.ltiAccess).toEqual({ ...access, lti12: withoutSecret });
+    const listed = await admin().request('GET', '/admin/environments/demo/activities');
+    expect(JSON.stringify(listed.json)).not.toContain(access.lti12.secret);
+    expect(JSON.stringify(listed.json)).not.toContain(other.json.ltiAccess.lti12.secret);
   });
 
   it('refuses availableForLti for an exam and in an environment without LTI (409)', async () => {
@@ -134,6 +141,19 @@ describe('activities', () => {
     });
     expect(renamed.status).toBe(200);
     expect(renamed.json.lti.resourceLinkId).toBe('rl-2');
+
+    // The stored secret is sealed to its key: a new key needs its secret (docs/security.md "LTI 1.2 secrets at rest").
+    const rekeyed = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, {
+      lti: { ...lti12, secret: undefined, key: 'new-tool-key' },
+    });
+    await expectError(rekeyed, { status: 400, code: 'invalid_request', field: 'lti.secret' });
+    expect(rekeyed.json.message).toBe('lti.secret is required when lti.key changes: a secret is stored for its key');
+    const withSecret = await admin().request('PATCH', `/admin/environments/demo/activities/${created.json.id}`, {
+      lti: { ...lti12, key: 'new-tool-key', secret: 'new-tool-secret' },
+    });
+    expect(withSecret.status).toBe(200);
+    expect(withSecret.json.lti.key).toBe('new-tool-key');
+    expect(withSecret.text).not.toContain('new-tool-secret');
   });
 
   it.each([

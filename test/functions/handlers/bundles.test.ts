@@ -1,8 +1,8 @@
 /**
  * What each Lambda bundles, built as the stack builds it (esbuild with `lib/bundling.ts`'s options,
  * through `scripts/bench/build.ts`): no local-mode code in any function, and AWS SDK clients only in
- * the functions that use them (the KMS client where a function signs, SQS where it queues), so that
- * no cold start pays for a client it never calls. `npm run bench` measures the sizes and times.
+ * the functions that use them (the KMS client where a function signs, seals or opens LTI 1.2
+ * secrets, SQS where it queues), so that no cold start pays for a client it never calls. `npm run bench` measures the sizes and times.
  */
 import { build } from 'esbuild';
 import { handlerEntry } from '../../../lib/bundling';
@@ -54,15 +54,28 @@ it('no function bundles local-mode code (functions/local/)', () => {
   expect(bundling('functions/local/')).toEqual([]);
 });
 
-it('only the functions that sign bundle the KMS client, and only those that queue the SQS client', () => {
-  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual(['lti13Authorize', 'lti13DeepLinking', 'passbackWorker']);
+it('only the functions that sign, seal or open secrets bundle the KMS client, and only those that queue the SQS client', () => {
+  // Signing: lti13Authorize, lti13DeepLinking, passbackWorker, rosterSync; sealing LTI 1.2 secrets: admin; opening them:
+  // the LTI 1.2 tool and outcomes, the LTI 1.3 tool (the lti1p1 claim), the platform launch and the passback worker.
+  expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual([
+    'admin',
+    'lti12Outcomes',
+    'lti12Tool',
+    'lti13Authorize',
+    'lti13DeepLinking',
+    'lti13Tool',
+    'passbackWorker',
+    'platformLaunch',
+    'rosterSync',
+  ]);
+  expect(bundling('functions/adapters/kms-signer.ts')).toEqual(['lti13Authorize', 'lti13DeepLinking', 'passbackWorker', 'rosterSync']);
   expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
 });
 
-it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS client, no response code', () => {
+it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS signer, no response code', () => {
   expect(uses('lti13Tool', 'functions/lti13/deep-linking/tool-request.ts')).toBe(true);
   expect(uses('lti13Tool', 'functions/lti13/deep-linking/tool-response.ts')).toBe(false);
-  expect(uses('lti13Tool', 'node_modules/@aws-sdk/client-kms/')).toBe(false);
+  expect(uses('lti13Tool', 'functions/adapters/kms-signer.ts')).toBe(false);
 });
 
 it('only the admin API bundles zod (it validates admin bodies): no launch, passback or service pays for it', () => {

@@ -3,6 +3,7 @@
  * renderer the handler names, with what the endpoint declared for its errors; anything unexpected
  * is a generic 500 whose detail goes to the log only, and never the request with it.
  */
+import { captureLogs, logLines } from '../../fixtures/log-capture';
 import type { Context } from 'aws-lambda';
 import { HttpError, LaunchError } from '../../../functions/errors';
 import { renderErrorsWith } from '../../../functions/http/error-context';
@@ -42,13 +43,12 @@ function event(): ApiEvent {
 }
 
 async function call(route: RouteHandler, renderer: Parameters<typeof lambda>[1]): Promise<{ answer: ApiResult; log: string[] }> {
-  const log: string[] = [];
-  const spy = jest.spyOn(console, 'error').mockImplementation((line: unknown) => void log.push(String(line)));
+  const captured = captureLogs();
   try {
     const answer = (await lambda({ [routeKey]: route }, renderer)(event(), {} as Context)) as ApiResult;
-    return { answer, log };
+    return { answer, log: logLines(captured).map((line) => JSON.stringify(line)) };
   } finally {
-    spy.mockRestore();
+    captured.mockRestore();
   }
 }
 
@@ -62,7 +62,7 @@ describe('the edge', () => {
     expect(JSON.parse(json.answer.body!)).toEqual({ error: 'internal_error', message: 'internal error' });
     expect(json.log).toHaveLength(1);
     expect(JSON.parse(json.log[0]!)).toMatchObject({
-      level: 'error',
+      level: 'ERROR',
       message: 'unhandled error',
       error: { name: 'TypeError', message: 'cannot read x of undefined', cause: { name: 'Error', message: 'the root cause' } },
     });

@@ -2,10 +2,19 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetPublicKeyCommand, KMSClient, NotFoundException, SignCommand } from '@aws-sdk/client-kms';
+import {
+  DecryptCommand,
+  EncryptCommand,
+  GetPublicKeyCommand,
+  InvalidCiphertextException,
+  InvalidKeyUsageException,
+  KMSClient,
+  NotFoundException,
+  SignCommand,
+} from '@aws-sdk/client-kms';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { KmsSigner } from '../../../functions/adapters/kms-signer';
-import { startLocalKms, SIGNING_KEY_FILE, type LocalKms } from '../../../functions/local/kms-endpoint';
+import { SECRETS_KEY_FILE, startLocalKms, SIGNING_KEY_FILE, type LocalKms } from '../../../functions/local/kms-endpoint';
 
 let dataDir: string;
 let kms: LocalKms;
@@ -164,11 +173,11 @@ describe('local KMS endpoint', () => {
     const post = (headers: Record<string, string>, body: string) => fetch(kms.endpoint, { method: 'POST', headers, body });
     const kmsHeaders = { 'content-type': 'application/x-amz-json-1.1' };
 
-    const unknown = await post({ ...kmsHeaders, 'x-amz-target': 'TrentService.Decrypt' }, '{}');
+    const unknown = await post({ ...kmsHeaders, 'x-amz-target': 'TrentService.GenerateDataKey' }, '{}');
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual({
       __type: 'UnknownOperationException',
-      message: 'unsupported operation TrentService.Decrypt',
+      message: 'unsupported operation TrentService.GenerateDataKey',
     });
 
     const form = await post({ 'content-type': 'text/plain' }, '{"KeyId":"local-signing-key"}');
@@ -190,5 +199,82 @@ describe('local KMS endpoint', () => {
     await expect(startLocalKms({ dataDir, host: '0.0.0.0' })).rejects.toThrow(
       'the local KMS endpoint has no authentication and listens on loopback only, not on 0.0.0.0',
     );
+  });
+});
+
+describe('local KMS endpoint: the secrets key (Encrypt, Decrypt)', () => {
+  const context = { purpose: 'test', environment: 'env-1', activity: 'a-1', key: 'k-1' };
+  const encrypt = (plaintext: string, encryptionContext: Record<string, string> = context, keyId = kms.secretsKeyId) =>
+    client.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext), EncryptionContext: encryptionContext }));
+  const decrypt = (blob: Uint8Array, encryptionContext: Record<string, string> = context, keyId: string | undefined = kms.secretsKeyId) =>
+    client.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: blob, EncryptionContext: encryptionContext }));
+
+  it('encrypts and decrypts through the real KMS client, as KMS answers', async () => {
+    const sealed = await encrypt('s3cret');
+    expect(sealed).toMatchObject({ KeyId: expect.stringMatching(/local-secrets-key$/), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
+    expect(Buffer.from(sealed.CiphertextBlob!).toString('latin1')).not.toContain('s3cret');
+    const opened = await decrypt(sealed.CiphertextBlob!);
+    expect(Buffer.from(opened.Plaintext!).toString()).toBe('s3cret');
+    expect(opened.KeyId).toBe(sealed.KeyId);
+    // Without a key id, as KMS allows for symmetric keys; and with the context's pairs in another order.
+    const reordered = Object.fromEntries(Object.entries(context).reverse());
+    expect(Buffer.from((await decrypt(sealed.CiphertextBlob!, reordered, undefined)).Plaintext!).toString()).toBe('s3cret');
+  });
+
+  it('gives two encryptions of one plaintext different ciphertexts', async () => {
+    const [a, b] = await Promise.all([encrypt('same'), encrypt('same')]);
+    expect(Buffer.from(a.CiphertextBlob!)).not.toEqual(Buffer.from(b.CiphertextBlob!));
+  });
+
+  it('refuses a ciphertext under another encryption context, altered or truncated: InvalidCiphertextException', async () => {
+    const { CiphertextBlob } = await encrypt('s3cret');
+    const blob = Buffer.from(CiphertextBlob!);
+    const refusals = [
+      decrypt(blob, { ...context, activity: 'a-2' }),
+      decrypt(blob, { ...context, extra: 'x' }),
+      decrypt(blob, {}),
+      decrypt(Buffer.concat([blob.subarray(0, -1), Buffer.from([blob.at(-1)! ^ 1])])),
+      decrypt(blob.subarray(0, 20)),
+    ];
+    for (const refusal of await Promise.all(refusals.map((p) => p.catch((e: unknown) => e)))) {
+      expect(refusal).toBeInstanceOf(InvalidCiphertextException);
+    }
+  });
+
+  it('keeps each key to its use, and refuses unknown keys', async () => {
+    await expect(encrypt('x', context, kms.keyId)).rejects.toBeInstanceOf(InvalidKeyUsageException);
+    await expect(client.send(new GetPublicKeyCommand({ KeyId: kms.secretsKeyId }))).rejects.toBeInstanceOf(InvalidKeyUsageException);
+    await expect(encrypt('x', context, 'alias/other')).rejects.toBeInstanceOf(NotFoundException);
+    await expect(encrypt('x'.repeat(4097))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('keeps the key in <dataDir>/secrets-key, readable by its owner only, and reuses it after a restart', async () => {
+    expect((await stat(join(dataDir, SECRETS_KEY_FILE))).mode & 0o777).toBe(0o600);
+    const { CiphertextBlob } = await encrypt('kept');
+    const restarted = await startLocalKms({ dataDir });
+    const restartedClient = clientFor(restarted.endpoint);
+    try {
+      const opened = await restartedClient.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }));
+      expect(Buffer.from(opened.Plaintext!).toString()).toBe('kept');
+    } finally {
+      restartedClient.destroy();
+      await restarted.close();
+    }
+  });
+
+  it('has a key of its own per data directory: another directory cannot decrypt', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'lti-bridge-kms-'));
+    const other = await startLocalKms({ dataDir: otherDir });
+    const otherClient = clientFor(other.endpoint);
+    try {
+      const { CiphertextBlob } = await encrypt('mine');
+      await expect(otherClient.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }))).rejects.toBeInstanceOf(
+        InvalidCiphertextException,
+      );
+    } finally {
+      otherClient.destroy();
+      await other.close();
+      await rm(otherDir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,15 +3,17 @@
  * browser (LTI 1.x errors) only when it is an absolute https URL (http in local mode) without
  * credentials. Measured on main: `javascript:alert(1)` came out of the SSO exchange as `returnUrl`.
  */
+import { captureLogs, logLines, type CapturedLogs } from '../../fixtures/log-capture';
 import { checkedReturnUrl } from '../../../functions/lti/return-url';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { closeSigners, createLti12Activity, launch, learnerParams, type Lti12Credentials } from '../../fixtures/lti12-launch';
 import { launchFromPlatform, lti, TestPlatform } from '../../fixtures/lti13-platform';
 
 describe('checkedReturnUrl', () => {
-  let warn: jest.SpyInstance;
-  beforeEach(() => (warn = jest.spyOn(console, 'warn').mockImplementation(() => {})));
-  afterEach(() => warn.mockRestore());
+  let captured: CapturedLogs;
+  beforeEach(() => (captured = captureLogs()));
+  afterEach(() => captured.mockRestore());
+  const warnings = () => logLines(captured, 'return URL dropped');
 
   it.each([
     ['javascript:alert(document.cookie)', 'scheme'],
@@ -26,7 +28,7 @@ describe('checkedReturnUrl', () => {
     ['ftp://lms.example/return', 'scheme'],
   ])('drops %s on AWS (%s), logging the reason and scheme but not the URL', (value, reason) => {
     expect(checkedReturnUrl(value, false)).toBeUndefined();
-    const line = JSON.parse(warn.mock.calls[0]![0] as string);
+    const [line] = warnings();
     expect(line).toMatchObject({ code: 'return_url_dropped', reason });
     expect(JSON.stringify(line)).not.toContain('secret');
     expect(JSON.stringify(line)).not.toContain('lms.example');
@@ -36,7 +38,7 @@ describe('checkedReturnUrl', () => {
     expect(checkedReturnUrl('https://lms.example/return?course=7&x=1', false)).toBe('https://lms.example/return?course=7&x=1');
     expect(checkedReturnUrl('http://localhost:8080/return', true)).toBe('http://localhost:8080/return');
     expect(checkedReturnUrl(undefined, false)).toBeUndefined();
-    expect(warn).not.toHaveBeenCalled();
+    expect(warnings()).toEqual([]);
   });
 });
 

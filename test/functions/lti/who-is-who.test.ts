@@ -7,7 +7,7 @@
  *   the test platform's `jsonwebtoken` (test/fixtures/lti13-platform.ts); neither is lti-bridge's code.
  */
 import { createHmac } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../../functions/adapters/keys';
 import { startTestServer, type TestServer } from '../../fixtures/local-server';
 import { closeSigners, createLti12Activity, launch, learnerParams, type Lti12Credentials } from '../../fixtures/lti12-launch';
@@ -252,7 +252,12 @@ describe('LTI 1.2 credentials per LMS', () => {
     expect(issued.json.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const lms = { key: issued.json.key as string, secret: issued.json.secret as string, launchUrl: activity.launchUrl };
     const listed = (await server.admin.request('GET', `${credentials}/${activity.id}`)).json.ltiAccess.lti12.credentials;
-    expect(listed).toContainEqual({ key: lms.key, name: 'Moodle of A', createdAt: issued.json.createdAt });
+    expect(listed).toContainEqual({
+      key: lms.key,
+      name: 'Moodle of A',
+      createdAt: issued.json.createdAt,
+      secretIssuedAt: issued.json.secretIssuedAt,
+    });
     expect(JSON.stringify(listed)).not.toContain(lms.secret);
 
     // The same user_id through the activity's own key and through the LMS's key: two learners.
@@ -421,6 +426,45 @@ describe('platforms (LTI 1.3)', () => {
       const after = await signedOnAs((await launch13(lms, unique('sub'), migrated(activity.secret))).launch!);
       expect(after.user.id).toBe(before.user.id);
       expect(after.created).toBe(false);
+    });
+
+    // Last in the file: it rotates the activity's secret.
+    it('verifies with the secret a rotation replaced until the overlap ends, and with the new one', async () => {
+      const lms = await startPlatform();
+      const legacyId = unique('1p1');
+      const before = await signedOnAs(await launch(activity, learnerParams({ user_id: legacyId, tool_consumer_instance_guid: undefined })));
+      const rotated = await server.admin.request(
+        'POST',
+        `/admin/environments/${env}/activities/${activity.id}/lti12-credentials/${activity.key}/rotate`,
+        {
+          overlapHours: 1,
+        },
+      );
+      expect(rotated.status).toBe(200);
+      const migrated = (secret: string) => (claims: Record<string, unknown>) => {
+        claims.email = `${unique('moved')}@school.edu`;
+        claims[`${lti}lti1p1`] = {
+          user_id: legacyId,
+          oauth_consumer_key: activity.key,
+          oauth_consumer_key_sign: sign(claims, activity.key, secret, lms.platform.clientId),
+        };
+      };
+      const withOld = await signedOnAs((await launch13(lms, unique('sub'), migrated(activity.secret))).launch!);
+      expect(withOld.user.id).toBe(before.user.id);
+      const withNew = await signedOnAs((await launch13(lms, unique('sub'), migrated(rotated.json.secret))).launch!);
+      expect(withNew.user.id).toBe(before.user.id);
+
+      // The overlap ends (as time passing would make it): the old secret proves nothing any more.
+      await server.dynamo.send(
+        new UpdateCommand({
+          TableName: server.runtime.config.tables.data,
+          Key: keys.activity(env, activity.id),
+          UpdateExpression: 'SET lti12Credentials.previousSecret.validUntil = :past',
+          ExpressionAttributeValues: { ':past': new Date(Date.now() - 1000).toISOString() },
+        }),
+      );
+      const afterOverlap = await signedOnAs((await launch13(lms, unique('sub'), migrated(activity.secret))).launch!);
+      expect(afterOverlap.user.id).not.toBe(before.user.id);
     });
   });
 });

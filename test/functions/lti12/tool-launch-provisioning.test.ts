@@ -217,6 +217,8 @@ describe('enrollment, passback binding and single sign-on code', () => {
       consumerKey: activity.key,
       serviceUrl: 'https://lms.example/outcomes?x=1',
       sourcedId: 'src-2',
+      // Which of the key's secrets signed: a passback during a rotation's overlap signs with it.
+      secretIssuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
   });
 

@@ -35,6 +35,8 @@ const deps = () => ({
   http: createHttpClient({ allowPrivate: true, timeoutMs: 2000 }),
   clock: { now: () => Date.now() },
   signer: { publicKeys: () => Promise.reject(new Error('unused')), signJwt: () => Promise.reject(new Error('unused')) },
+  // The activity is a record from before secrets were sealed: its plaintext secret signs, nothing is opened.
+  secrets: { open: () => Promise.reject(new Error('a plaintext secret is not opened')) },
   config: {} as never,
 });
 const binding = (overrides: Partial<Lti12Binding> = {}): Lti12Binding => ({

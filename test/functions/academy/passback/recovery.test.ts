@@ -11,6 +11,7 @@
  *   the PUT answers 503; sending the progress again delivers it;
  * - the dead-letter function's handler marks a dead-lettered message's delivery `failed`.
  */
+import { captureLogs } from '../../../fixtures/log-capture';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ import { HttpError } from '../../../../functions/errors';
 import { createHandler as deadLetterHandler } from '../../../../functions/lambdas/passback-dead-letters';
 import { InProcessQueue } from '../../../../functions/local/in-process-queue';
 import { bindingKey, type Delivery, type Lti12Binding, type PassbackMessage, type PassbackQueue } from '../../../../functions/ports';
-import type { Runtime } from '../../../../functions/app/runtime';
+import type { Runtime, RuntimeParts } from '../../../../functions/app/runtime';
 import { startTestServer, type TestServer } from '../../../fixtures/local-server';
 import { closeSigners, launch, learnerParams, type Lti12Credentials } from '../../../fixtures/lti12-launch';
 import { startOutcomesReceiver, type OutcomesReceiver } from '../../../fixtures/outcomes-receiver';
@@ -39,7 +40,7 @@ let dataDir: string;
 let server: TestServer;
 let receiver: OutcomesReceiver;
 let activity: Lti12Credentials & { id: string };
-let rt: Runtime;
+let rt: Runtime & Pick<RuntimeParts, 'secrets'>;
 let store: DynamoPassbackStore;
 
 interface PassbackView {
@@ -348,7 +349,7 @@ describe('a first attempt that cannot be queued', () => {
 
   it('PUT answers 503, the progress is recorded and the passback is failed ("could not be queued: …"), not pending; sending it again delivers it', async () => {
     const userId = await launchLearner('/not-queued', 'not-queued-1');
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = captureLogs();
     let refused: unknown;
     try {
       refused = await recordProgress(passbackDeps({ passbackQueue: queueDown }), env, activity.id, userId, {
@@ -435,7 +436,7 @@ describe('the dead-letter function (functions/handlers/passback-dead-letters.ts)
   it('marks the delivery of each dead-lettered message failed, in the store of its runtime', async () => {
     const userId = await bindLearner();
     const opened = await open(userId, 30);
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = captureLogs();
     try {
       expect(await deadLetterHandler(() => server.runtime)(dlqEvent(['dlq-1', JSON.stringify(messageOf(opened))], ['junk', '{}']))).toEqual(
         { batchItemFailures: [] },

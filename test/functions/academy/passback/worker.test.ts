@@ -5,6 +5,7 @@
  * `batchItemFailures` (SQS redelivers them, then the DLQ), stale and duplicate messages are dropped,
  * and the DLQ's consumer marks the delivery of a dead-lettered message `failed` (kept, never dropped).
  */
+import { captureLogs, logLines } from '../../../fixtures/log-capture';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,7 @@ function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps {
     clock: { now: () => now },
     http: { send: () => Promise.reject(new Error('no network in this test')) },
     signer: { publicKeys: () => Promise.reject(new Error('unused')), signJwt: () => Promise.reject(new Error('unused')) },
+    secrets: { open: () => Promise.reject(new Error('unused')) },
     config: {} as PassbackDeps['config'],
     deliverers: { '1.2': fakeDeliverer },
     random: () => 0.5,
@@ -251,10 +253,10 @@ describe('a retryable failure', () => {
     behaviour = async () => {
       throw new TypeError('secret-bearing detail');
     };
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = captureLogs();
     try {
       await worker()(sqsEvent(['m-1', message]));
-      expect(errors).toHaveBeenCalledWith(expect.stringContaining('passback delivery failed unexpectedly'));
+      expect(logLines(errors, 'passback delivery failed unexpectedly')).toHaveLength(1);
     } finally {
       errors.mockRestore();
     }
@@ -398,7 +400,7 @@ describe('messages whose processing throws are reported as batch item failures',
         load: (key) => (key.userId === bad.userId ? Promise.reject(new Error('ProvisionedThroughputExceededException')) : store.load(key)),
       },
     });
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = captureLogs();
     try {
       expect(await worker(failing)(sqsEvent(['good', good.message], ['bad', bad.message]))).toEqual({
         batchItemFailures: [{ itemIdentifier: 'bad' }],
@@ -411,7 +413,7 @@ describe('messages whose processing throws are reported as batch item failures',
   });
 
   it('a malformed message is a batch item failure (it ends in the dead-letter queue)', async () => {
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = captureLogs();
     try {
       expect(await worker()(sqsEvent(['junk', 'not json'], ['partial', { environmentId: env, sequence: 1 }]))).toEqual({
         batchItemFailures: [{ itemIdentifier: 'junk' }, { itemIdentifier: 'partial' }],
@@ -427,7 +429,7 @@ describe('messages whose processing throws are reported as batch item failures',
       throw new DeliveryError('down', true);
     };
     sqs.on(SendMessageCommand).rejects(new Error('SQS unavailable'));
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors = captureLogs();
     try {
       expect(await worker()(sqsEvent(['m-1', message]))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
     } finally {
@@ -446,7 +448,7 @@ describe('messages whose processing throws are reported as batch item failures',
 describe('the dead-letter queue consumer (a message the worker failed on passbackMaxReceives times)', () => {
   const deadLetters = (d: Parameters<typeof markDeadLettered>[0] = deps()) =>
     sqsBatchHandler((message) => markDeadLettered(d, message), { malformed: 'drop' });
-  const quiet = () => jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const quiet = () => captureLogs();
 
   it('marks the pending delivery failed with a lastError that says so, keeps its attempts, and acknowledges the message', async () => {
     const { userId, message } = await learner();
@@ -461,7 +463,7 @@ describe('the dead-letter queue consumer (a message the worker failed on passbac
     const errors = quiet();
     try {
       expect(await deadLetters()(sqsEvent(['dlq-1', retry]))).toEqual({ batchItemFailures: [] });
-      expect(errors).toHaveBeenCalledWith(expect.stringContaining('"outcome":"failed"'));
+      expect(errors.text()).toContain('"outcome":"failed"');
     } finally {
       errors.mockRestore();
     }
@@ -541,7 +543,7 @@ describe('the dead-letter queue consumer (a message the worker failed on passbac
       expect(await deadLetters(failing)(sqsEvent(['dlq-1', message], ['junk', 'not json']))).toEqual({
         batchItemFailures: [{ itemIdentifier: 'dlq-1' }],
       });
-      expect(errors).toHaveBeenCalledWith(expect.stringContaining('malformed passback message dropped'));
+      expect(logLines(errors, 'malformed passback message dropped')).toHaveLength(1);
     } finally {
       errors.mockRestore();
     }

@@ -235,15 +235,23 @@ describe("a tool's scores and results reach only the learners it launched into t
 });
 
 describe('what it costs', () => {
-  it('records a launch with one more DynamoDB write at authorization, and still one KMS Sign', async () => {
+  it('records a launch with two more DynamoDB writes at authorization, sent together, and still one KMS Sign', async () => {
     const dynamo: string[] = [];
     const kms: string[] = [];
     await launch(toolA, exam, 'cal', {
       authorizing: () => void ((dynamoCommands = dynamo), (kmsCommands = kms)),
       authorized: () => void ((dynamoCommands = undefined), (kmsCommands = undefined)),
     });
-    // The environment, the tool and the pending login (read at once), its consuming delete, and the record.
-    expect(dynamo.sort()).toEqual(['DeleteItemCommand', 'GetItemCommand', 'GetItemCommand', 'GetItemCommand', 'UpdateItemCommand']);
+    // The environment, the tool and the pending login (read at once), its consuming delete, and the
+    // record with the learner's enrollment (NRPS memberships), both sent alongside the Sign.
+    expect(dynamo.sort()).toEqual([
+      'DeleteItemCommand',
+      'GetItemCommand',
+      'GetItemCommand',
+      'GetItemCommand',
+      'UpdateItemCommand',
+      'UpdateItemCommand',
+    ]);
     expect(kms).toEqual(['SignCommand']);
     // Launched now, cal may be scored.
     expect((await postScore(exam, await accessToken(toolA, clientIds.a), passingScore('cal'))).status).toBe(204);

@@ -216,6 +216,11 @@ describe('authorization endpoint: a launch', () => {
         lineitems: `${server.baseUrl}/${env}/lti13/ags/${activityId}/lineitems`,
         lineitem: `${server.baseUrl}/${env}/lti13/ags/${activityId}/lineitems/default`,
       },
+      // NRPS 2.0 §3.6.1: the memberships URL of the launch's context, the activity.
+      'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+        context_memberships_url: `${server.baseUrl}/${env}/lti13/nrps/${activityId}/memberships`,
+        service_versions: ['2.0'],
+      },
     });
     // The certification suite's "Payload is Free of Extra Whitespace".
     everyString(payload, (value, path) => expect([path, value]).toEqual([path, value.trim()]));

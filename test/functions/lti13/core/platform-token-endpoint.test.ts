@@ -100,6 +100,10 @@ describe('a token', () => {
     expect(some.json.scope).toBe(`${scope('lineitem.readonly')} ${scope('score')}`);
     const scoreOnly = await requestToken({ scope: scope('score') });
     expect(scoreOnly.json.scope).toBe(scope('score'));
+    // NRPS 2.0 §3.6.1: the memberships scope, alone or with AGS scopes.
+    const nrps = 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly';
+    expect((await requestToken({ scope: nrps })).json.scope).toBe(nrps);
+    expect((await requestToken({ scope: `${nrps} ${scope('score')}` })).json.scope).toBe(`${scope('score')} ${nrps}`);
     await expectTokenError(
       await requestToken({ scope: 'https://example.org/admin openid' }),
       { status: 400, code: 'invalid_scope', field: 'scope' },

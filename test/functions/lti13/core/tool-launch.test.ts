@@ -633,7 +633,9 @@ describe('what a launch costs', () => {
 
   it("costs a returning learner's launch 4 DynamoDB requests in 3 round trips, and no KMS request", async () => {
     const sub = `returning-${Date.now()}`;
-    const learner = withClaims((c) => void ((c.sub = sub), (c.email = `${sub}@school.example`)));
+    // With the NRPS claim: the context's memberships URL is remembered in the same one write.
+    const nrps = platform.withNrps('cost-context');
+    const learner = withClaims((c) => ({ ...nrps(c), sub, email: `${sub}@school.example` }));
     const first = await measured(learner);
     const again = await measured(learner);
     console.log(
