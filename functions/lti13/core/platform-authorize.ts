@@ -325,7 +325,7 @@ export async function authorize(deps: AuthorizeDeps, event: ApiEvent): Promise<A
   const { login, tool } = launch;
   const [idToken] = await Promise.all([
     deps.signer.signJwt(idTokenClaims({ publicUrl: deps.config.publicUrl, tool, login, nonce: launch.nonce, now }), { typ: 'JWT' }),
-    // A deep linking request launches no activity, and so no learner its AGS may score.
+    // A deep linking request launches no activity: no learner to record for AGS, nor to enrol.
     login.messageType === messageTypes.resourceLink
       ? deps.platform.recordLaunchedLearner(
           { environmentId: login.environmentId, activityId: login.activityId, userId: login.userId, toolId: tool.id },
