@@ -7,9 +7,11 @@
  * - `PUBLIC_URL`: the base URL that generated URLs and LTI 1.2 signatures use (`http://localhost:$PORT`)
  * - `ADMIN_ACCESS_KEY_ID` and `ADMIN_SECRET_ACCESS_KEY`: the key pair admin requests are signed with;
  *   when not given, a pair is generated once, kept in DATA_DIR and printed
- * - `DATA_DIR` (`./.data`): the embedded store, the local signing key and generated admin keys
+ * - `DATA_DIR` (`./.data`): the embedded store, the local signing and secrets keys and generated admin keys
  * - `AWS_REGION` (us-east-1): the region admin requests are signed for
  * - `JWT_CLOCK_TOLERANCE_SECONDS` (30): the clock skew allowed in a JWT's `exp` and `iat`
+ * - `SIGNING_KEYS` (`primary`): the local signing keys by name, comma-separated, the first signing and
+ *   every one published (docs/operations.md "Rotating the signing key")
  *
  * The server gets these as options: the handlers do not read this process's environment.
  */
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
     ...(process.env.JWT_CLOCK_TOLERANCE_SECONDS?.trim()
       ? { jwtClockToleranceSeconds: Number(process.env.JWT_CLOCK_TOLERANCE_SECONDS.trim()) }
       : {}),
+    ...(process.env.SIGNING_KEYS?.trim() ? { signingKeys: process.env.SIGNING_KEYS.split(',').map((name) => name.trim()) } : {}),
   });
   process.stdout.write(banner(server, keys, dataDir));
 

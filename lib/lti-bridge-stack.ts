@@ -30,6 +30,13 @@ export interface LtiBridgeStackProps extends StackProps {
    */
   readonly keyAdminRoleArn?: string;
   /**
+   * The signing keys by name, the first signing and every one published in the JWKS, for rotation
+   * without downtime (docs/operations.md "Rotating the signing key"). `primary` is the key the stack
+   * created first.
+   * @default ['primary']
+   */
+  readonly signingKeys?: readonly string[];
+  /**
    * The API stage's throttling, each limit per route; what is given replaces that default.
    * @default DEFAULT_THROTTLING of lib/http-api.ts
    */
@@ -82,7 +89,10 @@ export const DEFAULT_RESERVED_CONCURRENCY: Readonly<Partial<Record<FunctionName,
  */
 export class LtiBridgeStack extends Stack {
   readonly tables: Readonly<Record<TableName, Table>>;
+  /** The key that signs (the first of `signingKeys`). */
   readonly signingKey: SigningKey;
+  /** Every signing key, in the order of `signingKeys`. */
+  readonly signingKeys: readonly SigningKey[];
   /** Seals LTI 1.2 secrets at rest (docs/security.md "LTI 1.2 secrets at rest"). */
   readonly secretsKey: SecretsKey;
   readonly httpApi: LtiHttpApi;
@@ -105,7 +115,33 @@ export class LtiBridgeStack extends Stack {
     const rootDir = path.resolve(__dirname, '..');
 
     this.tables = new DataTables(this, 'Tables').tables;
-    this.signingKey = new SigningKey(this, 'SigningKey', { adminRoleArn: props.keyAdminRoleArn });
+    const keyNames = props.signingKeys ?? ['primary'];
+    if (
+      keyNames.length === 0 ||
+      new Set(keyNames).size !== keyNames.length ||
+      keyNames.some((name) => !/^[a-z0-9][a-z0-9-]{0,31}$/.test(name))
+    ) {
+      throw new Error(
+        `signingKeys must be distinct names of lower-case letters, digits and "-", the signing one first; got ${JSON.stringify(keyNames)}`,
+      );
+    }
+    this.signingKeys = keyNames.map(
+      (name) =>
+        new SigningKey(
+          this,
+          name === 'primary'
+            ? 'SigningKey'
+            : `SigningKey${name
+                .split('-')
+                .map((part) => part[0]!.toUpperCase() + part.slice(1))
+                .join('')}`,
+          {
+            adminRoleArn: props.keyAdminRoleArn,
+            name,
+          },
+        ),
+    );
+    this.signingKey = this.signingKeys[0]!;
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { adminRoleArn: props.keyAdminRoleArn });
     const queueConsumers = Object.values(functions).filter((spec: FunctionSpec) => spec.trigger !== undefined);
     this.passbackQueue = new PassbackQueue(this, 'Passback', {
@@ -143,6 +179,7 @@ export class LtiBridgeStack extends Stack {
         publicUrl: this.publicUrl,
         tables: this.tables,
         signingKey: this.signingKey,
+        publishedKeys: this.signingKeys,
         secretsKey: this.secretsKey,
         passbackQueue: this.passbackQueue.queue,
         reservedConcurrency: reserved[name],
@@ -156,7 +193,10 @@ export class LtiBridgeStack extends Stack {
       if (trigger === 'passback-queue') this.passbackQueue.addWorker(created[name].function, reserved[name]);
       else if (trigger === 'passback-dead-letters') this.passbackQueue.addDeadLetterConsumer(created[name].function);
     }
-    this.signingKeyAlarm = new SigningKeyAlarm(this, 'SigningKeyAlarm', { signingKey: this.signingKey });
+    this.signingKeyAlarm = new SigningKeyAlarm(this, 'SigningKeyAlarm', {
+      signingKey: this.signingKey,
+      otherKeys: this.signingKeys.slice(1),
+    });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.httpApi.api,
       stage: this.httpApi.stage,

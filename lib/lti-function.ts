@@ -22,7 +22,14 @@ export interface LtiFunctionProps {
   readonly publicUrl: string;
   readonly tables: Readonly<Record<TableName, ITable>>;
   /** The signing key: its policy names this function's role for what the spec lists ('kms:sign', 'kms:publicKey'). */
+  /** The key that signs. */
   readonly signingKey: SigningKey;
+  /**
+   * Every key the JWKS publishes, the signing key first (docs/operations.md "Rotating the signing
+   * key"): SIGNING_KEY_IDS lists them in this order; a signing function may sign with the first only.
+   * @default [signingKey]
+   */
+  readonly publishedKeys?: readonly SigningKey[];
   /** The passback queue; required when the spec lists 'queue:send'. */
   readonly passbackQueue?: IQueue;
   /** The key that seals LTI 1.2 secrets; required when the spec lists 'secrets:seal' or 'secrets:open'. */
@@ -92,7 +99,7 @@ export class LtiFunction extends Construct {
         PUBLIC_URL: props.publicUrl,
         [tableEnvVar.data]: props.tables.data.tableName,
         [tableEnvVar.ephemeral]: props.tables.ephemeral.tableName,
-        SIGNING_KEY_IDS: props.signingKey.key.keyArn,
+        SIGNING_KEY_IDS: (props.publishedKeys ?? [props.signingKey]).map((key) => key.key.keyArn).join(','),
         ...(lambdaNodeOptions ? { NODE_OPTIONS: lambdaNodeOptions } : {}),
         ...(permissions.has('queue:send') && props.passbackQueue ? { PASSBACK_QUEUE_URL: props.passbackQueue.queueUrl } : {}),
         ...(secrets && props.secretsKey ? { SECRETS_KEY_ID: props.secretsKey.key.keyArn } : {}),
@@ -126,8 +133,11 @@ export class LtiFunction extends Construct {
     if (permissions.has('ephemeral:write')) this.grantTable('ephemeral', props.tables.ephemeral, 'readWrite');
     else if (permissions.has('ephemeral:read')) this.grantTable('ephemeral', props.tables.ephemeral, 'read');
 
+    const others = (props.publishedKeys ?? [props.signingKey]).filter((key) => key !== props.signingKey);
     if (permissions.has('kms:sign')) props.signingKey.grantSign(this.role);
     else if (permissions.has('kms:publicKey')) props.signingKey.grantPublicKey(this.role);
+    // The keys published beside it (the next one, or the one retiring): their public keys only.
+    if (permissions.has('kms:sign') || permissions.has('kms:publicKey')) for (const key of others) key.grantPublicKey(this.role);
 
     // Sealing and opening are apart: the function that stores secrets never reads them back.
     if (permissions.has('secrets:seal')) props.secretsKey?.grantSeal(this.role);

@@ -4,7 +4,7 @@ import type { LtiBridgeStackProps } from './lti-bridge-stack';
 /** The stack's settings that CDK context can give (README "Deploying to AWS", docs/security.md). */
 export type ContextSettings = Pick<
   LtiBridgeStackProps,
-  'publicUrl' | 'keyAdminRoleArn' | 'throttling' | 'reservedConcurrency' | 'waf' | 'customDomain' | 'alarmThresholds'
+  'publicUrl' | 'keyAdminRoleArn' | 'signingKeys' | 'throttling' | 'reservedConcurrency' | 'waf' | 'customDomain' | 'alarmThresholds'
 >;
 
 /**
@@ -39,6 +39,12 @@ export function settingsFromContext(node: Node): ContextSettings {
       'an object of numbers by function name',
     ),
     waf: optional('waf', read('waf'), isWaf, 'true, false or an object of rateLimit, loginRateLimit, webAclArn, certificateArn'),
+    signingKeys: optional(
+      'signingKeys',
+      read('signingKeys'),
+      (value): value is string[] => Array.isArray(value) && value.length > 0 && value.every(isString),
+      'a list of key names, the signing one first (["primary"], then ["primary","next"], ["next","primary"], ["next"])',
+    ),
     alarmThresholds: optional(
       'alarmThresholds',
       read('alarmThresholds'),

@@ -10,6 +10,8 @@ import type { SigningKey } from './signing-key';
 export interface SigningKeyAlarmProps {
   /** The key to watch; its signing roles, all granted by now, are the only callers that raise nothing. */
   readonly signingKey: SigningKey;
+  /** The other keys the JWKS publishes while a rotation is under way: nobody may sign with them. */
+  readonly otherKeys?: readonly SigningKey[];
 }
 
 /**
@@ -52,7 +54,7 @@ export class SigningKeyAlarm extends Construct {
         detail: {
           eventSource: ['kms.amazonaws.com'],
           eventName: ['Sign'],
-          resources: { ARN: [props.signingKey.key.keyArn] },
+          resources: { ARN: [props.signingKey.key.keyArn, ...(props.otherKeys ?? []).map((key) => key.key.keyArn)] },
           $or: [caller(signerArns.length > 0 ? { 'anything-but': signerArns } : { exists: true }), caller({ exists: false })],
         },
       },

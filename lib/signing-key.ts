@@ -12,6 +12,12 @@ export interface SigningKeyProps {
    * @default any principal of the account whose IAM policies allow the administrative actions
    */
   readonly adminRoleArn?: string;
+  /**
+   * The key's name among the stack's signing keys (docs/operations.md "Rotating the signing key"):
+   * its alias ends `signing` for `primary`, `signing-{name}` for another.
+   * @default 'primary'
+   */
+  readonly name?: string;
 }
 
 /**
@@ -97,12 +103,12 @@ export class SigningKey extends Construct {
       conditions: { ArnEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => this.publicKeyReaderArns }) } },
     });
     this.key = new Key(this, 'Key', {
-      description: 'lti-bridge: signs LTI 1.3 id_tokens and client assertions (RS256)',
+      description: `lti-bridge: signs LTI 1.3 id_tokens and client assertions (RS256)${props.name && props.name !== 'primary' ? `; key ${props.name}` : ''}`,
       keySpec: KeySpec.RSA_2048,
       keyUsage: KeyUsage.SIGN_VERIFY,
       policy: new PolicyDocument({ statements: [administration] }),
       // One alias per stack, so that two deployments in one account and region do not collide.
-      alias: `alias/lti-bridge/${Stack.of(this).stackName}/signing`,
+      alias: `alias/lti-bridge/${Stack.of(this).stackName}/signing${props.name && props.name !== 'primary' ? `-${props.name}` : ''}`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

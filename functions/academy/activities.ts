@@ -16,7 +16,6 @@ import {
   type Activity,
   type Environment,
   type ExternalLti,
-  type ExternalLti12,
   type LmsLti12Credential,
   type Lti12Credential,
   type Lti12SecretDates,
@@ -466,7 +465,7 @@ export async function patchActivity(deps: ActivityDeps, environmentId: string, i
 function keptSecret(stored: ExternalLti | undefined, key: string): StoredSecret {
   if (stored?.version !== '1.2') throw invalid('lti.secret', 'lti.secret is required');
   if (stored.key !== key) throw invalid('lti.secret', 'lti.secret is required when lti.key changes: a secret is stored for its key');
-  const { sealedSecret, secret } = stored satisfies ExternalLti12;
+  const { sealedSecret, secret } = stored;
   return sealedSecret !== undefined ? { sealedSecret } : { secret };
 }
 

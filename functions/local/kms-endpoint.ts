@@ -73,13 +73,21 @@ export interface LocalKmsOptions {
   readonly host?: string;
   /** `0` (the default) picks a free port. */
   readonly port?: number;
+  /**
+   * The signing keys, by name, the first signing (docs/operations.md "Rotating the signing key"):
+   * `primary` is `signing-key.pem`, another name `signing-key-{name}.pem`, each created on first start.
+   * @default ['primary']
+   */
+  readonly signingKeys?: readonly string[];
 }
 
 export interface LocalKms {
   /** Base URL for `new KMSClient({ endpoint })`. */
   readonly endpoint: string;
-  /** The key id to configure as the signing key. */
+  /** The key id to configure as the signing key (the first of `signingKeyIds`). */
   readonly keyId: string;
+  /** Every signing key's id, in the order of `signingKeys`: what SIGNING_KEY_IDS lists. */
+  readonly signingKeyIds: readonly string[];
   /** The key id to configure as the secrets key (`SECRETS_KEY_ID`). */
   readonly secretsKeyId: string;
   close(): Promise<void>;
@@ -105,12 +113,14 @@ export async function startLocalKms(options: LocalKmsOptions): Promise<LocalKms>
   if (!LOOPBACK_HOSTS.has(host)) {
     throw new Error(`the local KMS endpoint has no authentication and listens on loopback only, not on ${host}`);
   }
-  const key = await loadOrCreateKey(options.dataDir);
-  const keys: Keys = {
-    privateKey: key.privateKey,
-    publicKeyDer: key.publicKey.export({ format: 'der', type: 'spki' }),
-    secretsKey: await loadOrCreateSecretsKey(options.dataDir),
-  };
+  const names = options.signingKeys ?? ['primary'];
+  const signing = new Map<string, SigningKeyPair>();
+  for (const name of names) {
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(name)) throw new Error(`signing key name ${name} must be 1-32 lower-case letters, digits or "-"`);
+    const key = await loadOrCreateKey(options.dataDir, name === 'primary' ? SIGNING_KEY_FILE : `signing-key-${name}.pem`);
+    signing.set(signingKeyId(name), { privateKey: key.privateKey, publicKeyDer: key.publicKey.export({ format: 'der', type: 'spki' }) });
+  }
+  const keys: Keys = { signing, secretsKey: await loadOrCreateSecretsKey(options.dataDir) };
 
   const server = createServer((request, response) => {
     serve(request, keys).then(
@@ -132,7 +142,8 @@ export async function startLocalKms(options: LocalKmsOptions): Promise<LocalKms>
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     endpoint: `http://${urlHost}:${port}`,
-    keyId: LOCAL_KMS_KEY_ID,
+    keyId: signingKeyId(names[0]!),
+    signingKeyIds: names.map(signingKeyId),
     secretsKeyId: LOCAL_SECRETS_KEY_ID,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -147,16 +158,26 @@ interface KeyPair {
   readonly publicKey: KeyObject;
 }
 
-/** What the endpoint serves with. */
-interface Keys {
+/** The id of a named signing key: `primary` is the historic `local-signing-key`. */
+function signingKeyId(name: string): string {
+  return name === 'primary' ? LOCAL_KMS_KEY_ID : `${LOCAL_KMS_KEY_ID}-${name}`;
+}
+
+interface SigningKeyPair {
   readonly privateKey: KeyObject;
   readonly publicKeyDer: Buffer;
+}
+
+/** What the endpoint serves with. */
+interface Keys {
+  /** By key id. */
+  readonly signing: ReadonlyMap<string, SigningKeyPair>;
   /** AES-256: the secrets key. */
   readonly secretsKey: Buffer;
 }
 
-async function loadOrCreateKey(dataDir: string): Promise<KeyPair> {
-  const file = join(dataDir, SIGNING_KEY_FILE);
+async function loadOrCreateKey(dataDir: string, fileName: string): Promise<KeyPair> {
+  const file = join(dataDir, fileName);
   const pem = await loadOrCreateFile(file, async () => {
     const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
     return privateKey.export({ format: 'pem', type: 'pkcs8' });
@@ -218,23 +239,25 @@ async function serve(request: IncomingMessage, keys: Keys): Promise<object> {
   const target = request.headers['x-amz-target'];
   const body = parseBody(await readBody(request));
   switch (target) {
-    case 'TrentService.GetPublicKey':
-      signingKeyOf(body);
+    case 'TrentService.GetPublicKey': {
+      const [keyId, key] = signingKeyOf(body, keys);
       return {
-        KeyId: LOCAL_KMS_KEY_ARN,
-        PublicKey: keys.publicKeyDer.toString('base64'),
+        KeyId: arnOf(keyId),
+        PublicKey: key.publicKeyDer.toString('base64'),
         KeySpec: 'RSA_2048',
         CustomerMasterKeySpec: 'RSA_2048',
         KeyUsage: 'SIGN_VERIFY',
         SigningAlgorithms: [RS256],
       };
-    case 'TrentService.Sign':
-      signingKeyOf(body);
+    }
+    case 'TrentService.Sign': {
+      const [keyId, key] = signingKeyOf(body, keys);
       return {
-        KeyId: LOCAL_KMS_KEY_ARN,
-        Signature: signRequest(body, keys.privateKey).toString('base64'),
+        KeyId: arnOf(keyId),
+        Signature: signRequest(body, key.privateKey).toString('base64'),
         SigningAlgorithm: RS256,
       };
+    }
     case 'TrentService.Encrypt':
       secretsKeyOf(body, true);
       return {
@@ -329,8 +352,16 @@ function contextBytes(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(pairs), 'utf8');
 }
 
-function signingKeyOf(body: Record<string, unknown>): void {
-  if (keyIdOf(body) === 'secrets') throw new KmsApiError('InvalidKeyUsageException', 'the secrets key is for ENCRYPT_DECRYPT');
+function signingKeyOf(body: Record<string, unknown>, keys: Keys): [string, SigningKeyPair] {
+  if (keyIdOf(body, keys) === 'secrets') throw new KmsApiError('InvalidKeyUsageException', 'the secrets key is for ENCRYPT_DECRYPT');
+  const id = String(body.KeyId).replace(/^arn:aws:kms:local:000000000000:key\//, '');
+  const key = keys.signing.get(id);
+  if (!key) throw new KmsApiError('NotFoundException', `Key '${id}' does not exist`);
+  return [id, key];
+}
+
+function arnOf(keyId: string): string {
+  return `arn:aws:kms:local:000000000000:key/${keyId}`;
 }
 
 /** `Encrypt` names the key; `Decrypt` may leave it out, as KMS finds a symmetric key in the ciphertext. */
@@ -339,10 +370,11 @@ function secretsKeyOf(body: Record<string, unknown>, required: boolean): void {
   if (keyIdOf(body) === 'signing') throw new KmsApiError('InvalidKeyUsageException', 'the signing key is for SIGN_VERIFY');
 }
 
-function keyIdOf(body: Record<string, unknown>): 'signing' | 'secrets' {
+function keyIdOf(body: Record<string, unknown>, keys?: Keys): 'signing' | 'secrets' {
   const keyId = body.KeyId;
   if (typeof keyId !== 'string' || keyId === '') throw new KmsApiError('ValidationException', 'KeyId is required');
-  if (keyId === LOCAL_KMS_KEY_ID || keyId === LOCAL_KMS_KEY_ARN) return 'signing';
+  const bare = keyId.replace(/^arn:aws:kms:local:000000000000:key\//, '');
+  if (keys?.signing.has(bare) || keyId === LOCAL_KMS_KEY_ID || keyId === LOCAL_KMS_KEY_ARN) return 'signing';
   if (keyId === LOCAL_SECRETS_KEY_ID || keyId === LOCAL_SECRETS_KEY_ARN) return 'secrets';
   throw new KmsApiError('NotFoundException', `Key '${keyId}' does not exist`);
 }

@@ -48,6 +48,11 @@ export interface LocalServerOptions {
   readonly region?: string;
   /** The handlers' `JWT_CLOCK_TOLERANCE_SECONDS` (`functions/config.ts`); 30 by default. */
   readonly jwtClockToleranceSeconds?: number;
+  /**
+   * The local signing keys by name, the first signing, the others published in the JWKS
+   * (docs/operations.md "Rotating the signing key"); `['primary']` by default.
+   */
+  readonly signingKeys?: readonly string[];
   /** Request bodies above this size get 413; 1 MiB by default. */
   readonly maxBodyBytes?: number;
   /** Receives one line per request (method, path, status, duration); stdout by default. */
@@ -95,7 +100,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   try {
     const dynamo = await startEmbeddedDynamo({ dataDir });
     closers.push(() => dynamo.close());
-    const kms = await startLocalKms({ dataDir });
+    const kms = await startLocalKms({ dataDir, ...(options.signingKeys ? { signingKeys: options.signingKeys } : {}) });
     closers.push(() => kms.close());
 
     const verifier = new SigV4Verifier({
@@ -153,7 +158,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       [tableEnvVar.ephemeral]: dynamo.tableNames.ephemeral,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       KMS_ENDPOINT: kms.endpoint,
-      SIGNING_KEY_IDS: kms.keyId,
+      SIGNING_KEY_IDS: kms.signingKeyIds.join(','),
       SECRETS_KEY_ID: kms.secretsKeyId,
       LTI_BRIDGE_LOCAL: '1',
       AWS_REGION: region,

@@ -187,3 +187,27 @@ describe('the alarm on signatures by anyone else', () => {
     template.hasOutput('SecurityAlertsTopicArn', { Value: topic });
   });
 });
+
+describe('signing keys for rotation (docs/operations.md "Rotating the signing key")', () => {
+  it('publishes every key of signingKeys to the functions, the first signing: only it grants kms:Sign', () => {
+    const rotating = synthesize({ signingKeys: ['next', 'primary'] });
+    const keys = rotating.template.findResources('AWS::KMS::Key');
+    expect(Object.values(keys).filter((key) => key.Properties.KeySpec === 'RSA_2048')).toHaveLength(2);
+    const [next, primary] = rotating.stack.signingKeys;
+    expect(rotating.stack.signingKey).toBe(next);
+    // The primary keeps its construct id (its key is not replaced), the next one has its own alias.
+    expect(primary!.node.id).toBe('SigningKey');
+    const policyOf = (key: typeof next) => keys[logicalIdOf(key!.key)]!.Properties.KeyPolicy.Statement as { Sid?: string }[];
+    expect(policyOf(next).map((statement) => statement.Sid)).toContain('SignOnlyByTheSigningFunctions');
+    expect(policyOf(primary).map((statement) => statement.Sid)).not.toContain('SignOnlyByTheSigningFunctions');
+    expect(policyOf(primary).map((statement) => statement.Sid)).toContain('PublicKeyForTheSigningAndJwksFunctions');
+    const jwks = rotating.template.findResources('AWS::Lambda::Function')[logicalIdOf(rotating.stack.functions.jwks.function)]!;
+    expect(jwks.Properties.Environment.Variables.SIGNING_KEY_IDS).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(next!.key), 'Arn'] }, ',', { 'Fn::GetAtt': [logicalIdOf(primary!.key), 'Arn'] }]],
+    });
+  });
+
+  it('refuses an empty, repeated or malformed list of names', () => {
+    for (const signingKeys of [[], ['primary', 'primary'], ['Next']]) expect(() => synthesize({ signingKeys })).toThrow(/signingKeys/);
+  });
+});
