@@ -132,18 +132,13 @@ export class DynamoUserStore implements UserStore {
   }
 
   async claimedEmails(environmentId: string, emails: readonly string[]): Promise<Set<string>> {
-    const batches = Array.from({ length: Math.ceil(emails.length / 100) }, (_, index) => emails.slice(index * 100, index * 100 + 100));
-    const found = await Promise.all(
-      batches.map((batch) =>
-        batchGetAll(
-          this.db,
-          this.table,
-          batch.map((email) => keys.email(environmentId, email)),
-        ),
-      ),
+    const found = await batchGetAll(
+      this.db,
+      this.table,
+      emails.map((email) => keys.email(environmentId, email)),
     );
     const claimed = new Set<string>();
-    found.forEach((items, batch) => items.forEach((item, index) => item && claimed.add(batches[batch]![index]!)));
+    found.forEach((item, index) => item && claimed.add(emails[index]!));
     return claimed;
   }
 

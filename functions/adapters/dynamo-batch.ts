@@ -31,11 +31,29 @@ function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
 }
 
+/** BatchGetItem's largest request. */
+const batchGetLimit = 100;
+
 /**
- * Reads up to 100 keys of one table; answers each key's item (or undefined), in the keys' order.
- * `consistent` makes it a strongly consistent read (twice the read capacity).
+ * Reads keys of one table, any number (sent 100 at a time, concurrently); answers each key's item
+ * (or undefined), in the keys' order. `consistent` makes it a strongly consistent read (twice the
+ * read capacity).
  */
 export async function batchGetAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  wanted: readonly Key[],
+  options: { readonly consistent?: boolean } = {},
+): Promise<(Item | undefined)[]> {
+  if (wanted.length <= batchGetLimit) return batchGet(db, table, wanted, options);
+  const chunks = Array.from({ length: Math.ceil(wanted.length / batchGetLimit) }, (_, index) =>
+    wanted.slice(index * batchGetLimit, (index + 1) * batchGetLimit),
+  );
+  return (await Promise.all(chunks.map((chunk) => batchGet(db, table, chunk, options)))).flat();
+}
+
+/** Up to 100 keys in one BatchGetItem, retrying what DynamoDB leaves unprocessed. */
+async function batchGet(
   db: DynamoDBDocumentClient,
   table: string,
   wanted: readonly Key[],

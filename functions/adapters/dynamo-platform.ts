@@ -151,17 +151,12 @@ export class DynamoPlatformStore implements PlatformStore {
       startKey = answer.LastEvaluatedKey;
     } while (startKey && userIds.length <= limit);
     const kept = userIds.slice(0, limit);
-    const chunks = Array.from({ length: Math.ceil(kept.length / 100) }, (_, index) => kept.slice(index * 100, index * 100 + 100));
-    const found = await Promise.all(
-      chunks.map((ids) =>
-        batchGetAll(
-          this.db,
-          this.table,
-          ids.map((id) => keys.user(environmentId, id)),
-        ),
-      ),
+    const found = await batchGetAll(
+      this.db,
+      this.table,
+      kept.map((id) => keys.user(environmentId, id)),
     );
-    const users = found.flat().flatMap((item) => record<User>(item) ?? []);
+    const users = found.flatMap((item) => record<User>(item) ?? []);
     return { items: users, ...(userIds.length > limit ? { next: kept[kept.length - 1]! } : {}) };
   }
 }

@@ -5,6 +5,7 @@
  * the stack's alarm watches; and no line ever holds a secret, a token, a cookie, a signature or an
  * id_token, each kind checked on a flow that handles it.
  */
+import { captureLogs, type CapturedLogs } from '../fixtures/log-capture';
 import { startTestServer, type TestServer } from '../fixtures/local-server';
 import { closeSigners, createLti12Activity, learnerParams, postLaunch, signLaunch, type Lti12Credentials } from '../fixtures/lti12-launch';
 import { launchFromPlatform, lti, TestPlatform } from '../fixtures/lti13-platform';
@@ -16,8 +17,9 @@ let platform: TestPlatform;
 let tool: TestTool;
 let resourceUrl: string;
 const env = 'obs';
-let written: string[] = [];
-const originals = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+let captured: CapturedLogs;
+/** Where this test's own output starts in what was captured. */
+let from = 0;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -33,34 +35,26 @@ beforeAll(async () => {
   platform.redirectUris = [`${server.baseUrl}/${env}/lti13/launch`];
   expect((await server.admin.request('POST', `/admin/environments/${env}/platforms`, platform.registration())).status).toBe(201);
   tool = await startTestTool();
-  const capture = (original: typeof originals.out) =>
-    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
-  process.stdout.write = capture(originals.out);
-  process.stderr.write = capture(originals.err);
+  captured = captureLogs();
 });
 afterAll(async () => {
-  process.stdout.write = originals.out;
-  process.stderr.write = originals.err;
+  captured.mockRestore();
   await closeSigners();
   await platform?.close();
   await tool?.close();
   await server?.close();
 });
 beforeEach(() => {
-  written = [];
+  from = captured.text().length;
 });
 
-/** The JSON lines written since the test began. */
+/** Everything written since the test began, and its JSON lines. */
+const everything = () => captured.text().slice(from);
 const lines = () =>
-  written
-    .join('')
+  everything()
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, any>);
-const everything = () => written.join('');
 
 it('a refused LTI 1.2 launch: one line with its code, field and correlation id, the metric, and neither signature nor secret', async () => {
   const signed = await signLaunch(activity, learnerParams(), { secret: 'not-the-secret-at-all' });
