@@ -244,6 +244,12 @@ export interface Tool {
   readonly deepLinkingUrl?: string;
   /** A deactivated tool cannot be launched nor obtain access tokens. */
   readonly activated: boolean;
+  /**
+   * The tool keeps its login's state in the platform's storage (LTI Platform Storage): its launches
+   * open in the academy's launch page, which sends `lti_storage_target` and answers the tool's
+   * storage messages (docs/platform-storage.md). Without it, the browser goes to the tool directly.
+   */
+  readonly platformStorage?: boolean;
   /** Generated: the id_token's `aud` and `azp`, the client assertion's `iss` and `sub`; equal to `id`. */
   readonly clientId: string;
   /** Generated: the `deployment_id` claim of every launch into this tool (Core 1.3 §5.3.3). */

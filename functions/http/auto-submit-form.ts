@@ -35,7 +35,7 @@ const submitScript = `document.getElementById('${formId}').submit();`;
 const submitScriptHash = `'sha256-${createHash('sha256').update(submitScript).digest('base64')}'`;
 
 /** The `form-action` sources of a form that posts to `action`. */
-function formActionSources(action: string): string {
+export function formActionSources(action: string): string {
   const target = new URL(action);
   return [target.origin, 'https:', ...(target.protocol === 'http:' ? ['http:'] : [])].join(' ');
 }

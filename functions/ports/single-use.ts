@@ -32,7 +32,7 @@ export interface SingleUseValues {
 export type SingleUseKind = keyof SingleUseValues;
 
 /** The string fields of a value, which `consume` can require to be unchanged. */
-export type SingleUseMatch<V> = { readonly [F in keyof V as V[F] extends string ? F : never]?: V[F] };
+export type SingleUseMatch<V> = { readonly [F in keyof V as NonNullable<V[F]> extends string ? F : never]?: NonNullable<V[F]> };
 
 /**
  * An item is addressed by its kind, its scope (the environment it belongs to; for nonces, what they

@@ -50,6 +50,11 @@ export interface OidcState {
   readonly targetLinkUri: string;
   /** The nonce sent in the authentication request; the id_token must carry it. */
   readonly nonce: string;
+  /**
+   * A login kept in the platform's storage instead of a cookie (docs/platform-storage.md): the hash
+   * of the proof its page stored there, without which the state is not consumed.
+   */
+  readonly storageProofHash?: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
 }

@@ -23,6 +23,8 @@ import type { ApiResult } from '../../http/types';
 import type { Clock, LaunchTicket, PendingLogin, SingleUseStore, ToolStore } from '../../ports';
 import { messageTypes } from './claims';
 import { platformIssuer } from './platform-urls';
+import { originsOf, platformHostPage } from '../platform-storage/platform-host-page';
+import { parentTarget, storageTargetParameter } from '../platform-storage/vocabulary';
 
 /** A pending login waits 5 minutes for the tool's authorization request. */
 export const pendingLoginLifetimeSeconds = 5 * 60;
@@ -119,6 +121,18 @@ export async function initiateLogin(
     browserSecret,
     pendingLoginLifetimeSeconds,
   );
+  if (tool.platformStorage) {
+    // lti-cs-oidc R1: the tool's frame keeps its login in this page (`_parent`), which answers it.
+    location.searchParams.set(storageTargetParameter, parentTarget);
+    return platformHostPage(
+      {
+        loginUrl: location.toString(),
+        origins: originsOf([tool.oidcUrl, ...(tool.redirectUris ?? []), tool.deepLinkingUrl, login.targetLinkUri]),
+        title: login.messageType === 'LtiResourceLinkRequest' ? login.activity.title : tool.name,
+      },
+      [cookie],
+    );
+  }
   return redirect(location.toString(), 302, {}, [cookie]);
 }
 

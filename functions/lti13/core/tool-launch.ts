@@ -46,6 +46,10 @@ import { effectiveAccountLinking, externalKeys, type LaunchIdentity } from '../.
 import { launchedPerson, launchValue } from '../../lti/person';
 import { checkedReturnUrl } from '../../lti/return-url';
 import { clearedStateCookie, cookieMatches, stateCookieName, stateLifetimeSeconds } from './tool-state';
+import { storageCheckPage } from '../platform-storage/tool-pages';
+import { storageLocation, type StorageLocation } from '../platform-storage/tool-state';
+import { checkFields, storageKeys } from '../platform-storage/vocabulary';
+import { toolLaunchUrl } from './tool-urls';
 
 /** What each launch parameter and claim is for, shown when it is missing or wrong. */
 export const purposes = {
@@ -143,38 +147,76 @@ function noAuthenticationError({ form }: LaunchResponse): void {
   }
 }
 
+/**
+ * How a response's state is bound to the browser that started its login (login CSRF, Security 1.0
+ * §7.3.1): by the login's cookie; or, for a login kept in the platform's storage (lti-cs-oidc), by
+ * the proof the launch check page read back from that storage and posted from the academy's own
+ * page (docs/platform-storage.md); or not yet, when that page must first be answered.
+ */
+export type BrowserBinding =
+  | { readonly by: 'cookie'; readonly state: string }
+  | { readonly by: 'storage'; readonly state: string; readonly proof: string; readonly nonce: string }
+  | { readonly by: 'storage-check'; readonly state: string; readonly location: StorageLocation }
+  | { readonly by: 'none' };
+
+/** The binding a complete response (no error, an id_token, a state) carries; `none` otherwise. */
+export function browserBinding({ form, event }: LaunchResponse): BrowserBinding {
+  const { state, id_token: idToken, error } = form;
+  if (error !== undefined || !idToken?.trim() || !state?.trim()) return { by: 'none' };
+  if (cookieMatches(cookie(event, stateCookieName(state)), state)) return { by: 'cookie', state };
+  const location = storageLocation(state);
+  if (!location) return { by: 'none' };
+  const proof = form[checkFields.proof];
+  if (proof === undefined) return { by: 'storage-check', state, location };
+  // The check page's own post: same-origin, which no other site can make a browser send (Fetch
+  // Metadata); a post from anywhere else is not bound, whatever it carries.
+  if (!proof || event.headers?.['sec-fetch-site'] !== 'same-origin') return { by: 'none' };
+  return { by: 'storage', state, proof, nonce: form[checkFields.nonce] ?? '' };
+}
+
 /** The state came back in the browser that started the login (login CSRF, Security 1.0 §7.3.1). */
-function stateBoundToBrowser(launch: AnsweredLaunch): void {
-  if (!cookieMatches(cookie(launch.event, stateCookieName(launch.state)), launch.state)) {
+function stateBoundToBrowser(launch: AnsweredLaunch, binding: BrowserBinding): void {
+  if (binding.by === 'cookie' || binding.by === 'storage') return;
+  if (storageLocation(launch.state)) {
     throw refused(
       'state',
-      "The login's cookie did not come back with the launch: the browser blocked it (third-party cookies inside the platform's page) " +
-        'or the launch was started in another browser. Please launch again, or open the activity in a new window.',
+      "The launch's check with the platform's storage did not come from the academy's own page in this browser. " +
+        'Please launch again from the platform, or open the activity in a new window.',
       purposes.state,
     );
   }
+  throw refused(
+    'state',
+    "The login's cookie did not come back with the launch: the browser blocked it (third-party cookies inside the platform's page) " +
+      'or the launch was started in another browser. Please launch again, or open the activity in a new window.',
+    purposes.state,
+  );
 }
 
 /** The response's checks, in order; `id_token` and `state` are required between the first two. */
-function answeredLaunch(response: LaunchResponse, environment: Environment): AnsweredLaunch {
+function answeredLaunch(response: LaunchResponse, environment: Environment, binding: BrowserBinding): AnsweredLaunch {
   noAuthenticationError(response);
   const idToken = requiredParameter(response.form, 'id_token', purposes.id_token);
   const state = requiredParameter(response.form, 'state', purposes.state);
   const answered = { ...response, environment, idToken, state };
-  stateBoundToBrowser(answered);
+  stateBoundToBrowser(answered, binding);
   return answered;
 }
 
 // --- Phase 2 -> 3: the login -----------------------------------------------------------------
 
 /** One conditional delete: a state (and so its nonce) is used at most once, within its lifetime. */
-function loginOf(launch: AnsweredLaunch, login: OidcState | undefined): LoginLaunch {
+function loginOf(launch: AnsweredLaunch, login: OidcState | undefined, binding: BrowserBinding): LoginLaunch {
   if (!login) {
     throw refused(
       'state',
       'This launch was already used, or its login has expired; please launch again from the platform.',
       purposes.state,
     );
+  }
+  // lti-cs-oidc R8: the nonce kept in the platform's storage is the one of this login.
+  if (binding.by === 'storage' && binding.nonce !== login.nonce) {
+    throw refused('nonce', "The nonce kept in the platform's storage is not the one of this login; please launch again.");
   }
   return { ...launch, login, token: readIdToken(launch.idToken) };
 }
@@ -508,15 +550,32 @@ export function readLaunch(event: ApiEvent): LaunchResponse {
  */
 export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const response = readLaunch(event);
-  // The login's cookie has done its work once the state is read, whatever the outcome.
-  const cookies = response.form.state ? [clearedStateCookie(response.envId, response.form.state)] : [];
+  const binding = browserBinding(response);
+  if (binding.by === 'storage-check') return checkPage(deps, response, binding);
+  // The login's cookie has done its work once the state is read, whatever the outcome; a login kept
+  // in the platform's storage had none.
+  const state = response.form.state;
+  const cookies = state && !storageLocation(state) ? [clearedStateCookie(response.envId, state)] : [];
   renderErrorsWith(event, () => ({ cookies }));
-  const consumable = consumableState(response);
+  const consumable = binding.by === 'cookie' || binding.by === 'storage' ? binding : undefined;
   const [environment, login] = await Promise.all([
     ltiEnvironment(deps, response.envId),
-    consumable ? deps.singleUse.consume('oidc-state', response.envId, sha256Base64url(consumable), deps.clock.now()) : undefined,
+    consumable
+      ? deps.singleUse.consume(
+          'oidc-state',
+          response.envId,
+          sha256Base64url(consumable.state),
+          deps.clock.now(),
+          // A stored proof must be matched: a state of the storage path is never consumed by a cookie, nor without its proof.
+          consumable.by === 'storage' ? { storageProofHash: sha256Base64url(consumable.proof) } : {},
+        )
+      : undefined,
   ]);
-  const context = await launchContext(deps, loginOf(answeredLaunch(response, environment), login));
+  const answered = answeredLaunch(response, environment, binding);
+  if (consumable?.by === 'cookie' && login?.storageProofHash !== undefined) {
+    throw refused('state', 'This launch was started with the platform\'s storage, not with a cookie; please launch again.', purposes.state);
+  }
+  const context = await launchContext(deps, loginOf(answered, login, binding));
   const launch = await verifiedLaunch(deps, context);
   await passes(launch, verifiedChecks, deps);
   const steps = messageSteps[launch.login.messageType];
@@ -531,9 +590,18 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
   return { ...result, cookies };
 }
 
-/** The state to consume: only that of a response with no error, an id_token and a state bound to this browser. */
-function consumableState({ form, event }: LaunchResponse): string | undefined {
-  const { state, id_token: idToken, error } = form;
-  if (error !== undefined || !idToken?.trim() || !state?.trim()) return undefined;
-  return cookieMatches(cookie(event, stateCookieName(state)), state) ? state : undefined;
+/**
+ * lti-cs-oidc steps 7-8: a response whose login was kept in the platform's storage answers the page
+ * that reads it back. Nothing is read nor used up yet (the page's own post does that, as the cookie
+ * path's one request does), and the page tells nothing but what was posted to it.
+ */
+function checkPage(deps: Pick<Lti13LaunchDeps, 'config'>, response: LaunchResponse, binding: Extract<BrowserBinding, { by: 'storage-check' }>) {
+  return storageCheckPage({
+    action: toolLaunchUrl(deps.config.publicUrl, response.envId),
+    idToken: response.form.id_token ?? '',
+    state: binding.state,
+    origin: binding.location.origin,
+    target: binding.location.target,
+    keys: { state: storageKeys.state(binding.state), nonce: storageKeys.nonce(binding.state) },
+  });
 }

@@ -20,10 +20,13 @@ import { badParameter } from '../../lti/errors';
 import type { Clock, EnvironmentStore, Lti13LaunchStore, OidcState, PlatformRegistrationStore, SingleUseStore } from '../../ports';
 import { messageTypes } from './claims';
 import { stateCookie, stateLifetimeSeconds } from './tool-state';
-import { activityOfTargetLink, isDeepLinkingTarget, toolLaunchUrl } from './tool-urls';
+import { activityOfTargetLink, isDeepLinkingTarget, toolLaunchUrl, toolLoginUrl } from './tool-urls';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { acceptsDeployment, unlistedDeployment } from './tool-deployments';
 import { externalKeys } from '../../academy/identity';
+import { storageLoginPage } from '../platform-storage/tool-pages';
+import { platformStorageOrigin, storageState, type StorageLocation } from '../platform-storage/tool-state';
+import { storageKeys, storageTargetParameter, validStorageTarget } from '../platform-storage/vocabulary';
 
 /** What each login parameter is for, shown when it is missing or wrong. */
 export const loginPurposes = {
@@ -221,8 +224,11 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
   const request = readLogin(event);
   const login = platformLogin(targetedLogin(request, await readContext(deps, request)));
   await passes(login, platformChecks, deps);
-  const state = randomToken();
+  const storage = storageOf(login);
+  const random = randomToken();
+  const state = storage ? storageState(random, storage) : random;
   const nonce = randomToken();
+  const proof = storage ? randomToken() : undefined;
   const now = deps.clock.now();
   const stored: OidcState = {
     environmentId: login.envId,
@@ -232,11 +238,40 @@ export async function lti13ToolLogin(deps: ToolLoginDeps, event: ApiEvent): Prom
     messageType: login.target.messageType,
     targetLinkUri: login.targetLinkUri,
     nonce,
+    ...(proof ? { storageProofHash: sha256Base64url(proof) } : {}),
     expiresAt: Math.floor(now / 1000) + stateLifetimeSeconds,
   };
   await deps.singleUse.create('oidc-state', login.envId, sha256Base64url(state), stored, stored.expiresAt, now);
   const redirectUri = toolLaunchUrl(deps.config.publicUrl, login.envId);
-  return redirect(authenticationRequest(login.platform, redirectUri, login.params, state, nonce), 302, {}, [
-    stateCookie(login.envId, state),
-  ]);
+  const next = authenticationRequest(login.platform, redirectUri, login.params, state, nonce);
+  if (storage && proof) {
+    // lti-cs-oidc: no cookie; the page keeps the proof and nonce in the platform's storage.
+    return storageLoginPage({
+      origin: storage.origin,
+      target: storage.target,
+      keys: { state: storageKeys.state(state), nonce: storageKeys.nonce(state) },
+      proof,
+      nonce,
+      next,
+      fallback: cookieLoginUrl(deps.config.publicUrl, login),
+    });
+  }
+  return redirect(next, 302, {}, [stateCookie(login.envId, state)]);
+}
+
+/**
+ * lti-cs-oidc: a login with `lti_storage_target` keeps its values in the platform's storage, which
+ * answers from the origin of the platform's registered OIDC authentication URL (never from one the
+ * request names). Without it, or with a frame name no platform sends, the cookie path.
+ */
+function storageOf(login: PlatformLogin): StorageLocation | undefined {
+  const target = login.params[storageTargetParameter];
+  return validStorageTarget(target) ? { origin: platformStorageOrigin(login.platform.authUrl), target } : undefined;
+}
+
+/** The same login without `lti_storage_target`, where a platform that did not answer sends the page. */
+function cookieLoginUrl(publicUrl: string, login: PlatformLogin): string {
+  const url = new URL(toolLoginUrl(publicUrl, login.envId));
+  for (const [name, value] of Object.entries(login.params)) if (name !== storageTargetParameter) url.searchParams.set(name, value);
+  return url.toString();
 }

@@ -11,6 +11,11 @@ export function toolLaunchUrl(publicUrl: string, environmentId: string): string 
   return `${envBase(publicUrl, environmentId)}/launch`;
 }
 
+/** The OIDC login initiation URL of an environment (Security 1.0 §5.1.1.1). */
+export function toolLoginUrl(publicUrl: string, environmentId: string): string {
+  return `${envBase(publicUrl, environmentId)}/login`;
+}
+
 /** The LTI 1.3 resource URL (target link URI) of an activity, as `ltiAccess.lti13.resourceUrl` answers it. */
 export function toolResourceUrl(publicUrl: string, environmentId: string, activityId: string): string {
   return `${envBase(publicUrl, environmentId)}/activities/${encodeURIComponent(activityId)}`;
@@ -31,7 +36,7 @@ export function toolDeepLinkingUrl(publicUrl: string, environmentId: string): st
 export function toolConfiguration(publicUrl: string, environmentId: string) {
   const base = envBase(publicUrl, environmentId);
   return {
-    loginUrl: `${base}/login`,
+    loginUrl: toolLoginUrl(publicUrl, environmentId),
     redirectUrl: toolLaunchUrl(publicUrl, environmentId),
     jwksUrl: `${publicUrl}/.well-known/jwks.json`,
     targetLinkUri: `${base}/activities/{activityId}`,
