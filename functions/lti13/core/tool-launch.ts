@@ -573,7 +573,7 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
   ]);
   const answered = answeredLaunch(response, environment, binding);
   if (consumable?.by === 'cookie' && login?.storageProofHash !== undefined) {
-    throw refused('state', 'This launch was started with the platform\'s storage, not with a cookie; please launch again.', purposes.state);
+    throw refused('state', "This launch was started with the platform's storage, not with a cookie; please launch again.", purposes.state);
   }
   const context = await launchContext(deps, loginOf(answered, login, binding));
   const launch = await verifiedLaunch(deps, context);
@@ -595,7 +595,11 @@ export async function lti13ToolLaunch(deps: Lti13LaunchDeps, event: ApiEvent): P
  * that reads it back. Nothing is read nor used up yet (the page's own post does that, as the cookie
  * path's one request does), and the page tells nothing but what was posted to it.
  */
-function checkPage(deps: Pick<Lti13LaunchDeps, 'config'>, response: LaunchResponse, binding: Extract<BrowserBinding, { by: 'storage-check' }>) {
+function checkPage(
+  deps: Pick<Lti13LaunchDeps, 'config'>,
+  response: LaunchResponse,
+  binding: Extract<BrowserBinding, { by: 'storage-check' }>,
+) {
   return storageCheckPage({
     action: toolLaunchUrl(deps.config.publicUrl, response.envId),
     idToken: response.form.id_token ?? '',

@@ -262,7 +262,9 @@ it('trusts only the registered platform origin: a page of another origin gets no
   expect(((await page.evaluate('window.storageLog')) as { subject: string }[]).map((e) => e.subject)).toEqual([]);
 
   // Nor can it post the check itself, though the attacker knows the proof: the post is cross-site.
-  const refusal = page.waitForResponse((response) => response.url().endsWith(`/${env}/lti13/launch`) && response.request().method() === 'POST');
+  const refusal = page.waitForResponse(
+    (response) => response.url().endsWith(`/${env}/lti13/launch`) && response.request().method() === 'POST',
+  );
   await post({ id_token: attacker.idToken, state: attacker.state, lti_storage_proof: attacker.proof, lti_storage_nonce: attacker.nonce });
   const refused = await refusal;
   expect(refused.status()).toBe(401);
@@ -278,7 +280,12 @@ it('uses a state once: the check posted again is refused, and a wrong proof neve
       redirect: 'manual',
       // What the check page's own post carries (a browser sets it; no other site can make it send it).
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-      body: new URLSearchParams({ id_token: attacker.idToken, state: attacker.state, lti_storage_proof: proof, lti_storage_nonce: attacker.nonce }),
+      body: new URLSearchParams({
+        id_token: attacker.idToken,
+        state: attacker.state,
+        lti_storage_proof: proof,
+        lti_storage_nonce: attacker.nonce,
+      }),
     });
   const wrong = await check(`${attacker.proof}x`);
   expect(wrong.status).toBe(401);
