@@ -5,7 +5,7 @@
  * the file is not what this builds, or when an admin route has no entry here. Only scripts and
  * tests import this file; no function bundles it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activitySchemas } from '../academy/activities';
 import { environmentSchemas } from '../academy/environments';
 import { progressSchemas } from '../academy/progress';
@@ -19,7 +19,7 @@ import { ssoExchangeBody } from './users';
 
 interface Operation {
   readonly summary: string;
-  readonly body?: z.ZodType;
+  readonly body?: z.ZodMiniType;
   /** The body may be left out (every field has a default). */
   readonly optionalBody?: boolean;
   /** Query parameters, by name and description. */

@@ -13,7 +13,7 @@ import { progressRoutes } from './progress';
 import { toolRoutes } from './tools';
 import { userRoutes } from './users';
 
-/** `rt` has the deliverers: recording progress opens its passbacks. */
+/** `rt` has where passbacks go: recording progress opens them. */
 export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHandler> {
   return {
     ...environmentRoutes(rt),

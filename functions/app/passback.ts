@@ -6,17 +6,9 @@
  */
 import { sqsClient, SqsPassbackQueue } from '../adapters/sqs-queue';
 import type { Config } from '../config';
-import type { PassbackQueue, Signer } from '../ports';
+import type { PassbackQueue } from '../ports';
 
 export function passbackQueue(config: Config): PassbackQueue {
   if (config.passbackQueueUrl) return new SqsPassbackQueue(sqsClient(config), config.passbackQueueUrl);
   return { send: () => Promise.reject(new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission')) };
 }
-
-const cannotSign = (): Promise<never> => Promise.reject(new Error('this function does not sign: it only queues passbacks'));
-
-/**
- * The signer of the admin API, which opens passbacks and queues their first attempts but never
- * attempts one (the worker does, and signs): it has no `kms:sign` and does not bundle the KMS client.
- */
-export const queueOnlySigner: Signer = { publicKeys: cannotSign, signJwt: cannotSign };

@@ -4,7 +4,7 @@
  * initiation URL, its redirect URIs and key set URL; the platform's client id and deployment id).
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireEnvironment } from '../../academy/environments';
 import type { Tool } from '../../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
@@ -22,7 +22,7 @@ const fields = {
   jwksUrl: absoluteUrl('jwksUrl'),
   redirectUris: z
     .array(absoluteUrl('redirectUris[]'), { error: 'redirectUris must be an array of absolute URLs' })
-    .max(maxRedirectUris, { error: `redirectUris must hold at most ${maxRedirectUris} URLs` }),
+    .check(z.maxLength(maxRedirectUris, { error: `redirectUris must hold at most ${maxRedirectUris} URLs` })),
   activated: z.boolean({ error: 'activated must be true or false' }),
   /** Where its deep linking requests go (Deep Linking 2.0 §4.4); without it, the first redirect URI. */
   deepLinkingUrl: absoluteUrl('deepLinkingUrl'),
@@ -35,22 +35,22 @@ const generated = ['id', 'clientId', 'deploymentId'] as const;
 
 const createBody = z.strictObject({
   ...fields,
-  redirectUris: fields.redirectUris.optional(),
-  activated: fields.activated.optional(),
-  deepLinkingUrl: fields.deepLinkingUrl.optional(),
-  platformStorage: fields.platformStorage.optional(),
+  redirectUris: z.optional(fields.redirectUris),
+  activated: z.optional(fields.activated),
+  deepLinkingUrl: z.optional(fields.deepLinkingUrl),
+  platformStorage: z.optional(fields.platformStorage),
 });
 
 const patchBody = z.strictObject({
-  name: fields.name.optional(),
-  oidcUrl: fields.oidcUrl.optional(),
-  jwksUrl: fields.jwksUrl.optional(),
+  name: z.optional(fields.name),
+  oidcUrl: z.optional(fields.oidcUrl),
+  jwksUrl: z.optional(fields.jwksUrl),
   /** `[]` or `null` removes them: the tool then accepts the launched activity's resource URL only. */
-  redirectUris: fields.redirectUris.nullable().optional(),
-  activated: fields.activated.optional(),
+  redirectUris: z.optional(z.nullable(fields.redirectUris)),
+  activated: z.optional(fields.activated),
   /** `null` removes it: deep linking requests then go to the first redirect URI. */
-  deepLinkingUrl: fields.deepLinkingUrl.nullable().optional(),
-  platformStorage: fields.platformStorage.optional(),
+  deepLinkingUrl: z.optional(z.nullable(fields.deepLinkingUrl)),
+  platformStorage: z.optional(fields.platformStorage),
 });
 
 export interface ToolDeps {

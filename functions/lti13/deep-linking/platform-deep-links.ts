@@ -10,7 +10,7 @@
  * it names the deep link the response answers (`./platform-response.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireEnvironment } from '../../academy/environments';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
 import { randomToken, sha256Base64url } from '../../crypto';
@@ -45,14 +45,17 @@ export interface DeepLinkDeps {
 const createBody = z.strictObject({
   toolId: nonEmpty('toolId', 64),
   userId: nonEmpty('userId', 64),
-  returnUrl: absoluteUrl('returnUrl').optional(),
-  activityType: z.enum(deepLinkActivityTypes, { error: `activityType must be one of ${deepLinkActivityTypes.join(', ')}` }).optional(),
-  minScore: z
-    .number({ error: 'minScore must be a number' })
-    .int({ error: 'minScore must be an integer from 1 to 100' })
-    .min(1, { error: 'minScore must be an integer from 1 to 100' })
-    .max(100, { error: 'minScore must be an integer from 1 to 100' })
-    .optional(),
+  returnUrl: z.optional(absoluteUrl('returnUrl')),
+  activityType: z.optional(z.enum(deepLinkActivityTypes, { error: `activityType must be one of ${deepLinkActivityTypes.join(', ')}` })),
+  minScore: z.optional(
+    z
+      .number({ error: 'minScore must be a number' })
+      .check(
+        z.int({ error: 'minScore must be an integer from 1 to 100' }),
+        z.gte(1, { error: 'minScore must be an integer from 1 to 100' }),
+        z.lte(100, { error: 'minScore must be an integer from 1 to 100' }),
+      ),
+  ),
 });
 
 /** The admin body schema, for the OpenAPI document (`../../admin/openapi.ts`). */

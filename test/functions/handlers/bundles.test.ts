@@ -80,6 +80,8 @@ it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS
 
 it('only the admin API bundles zod (it validates admin bodies): no launch, passback or service pays for it', () => {
   expect(bundling('node_modules/zod/')).toEqual(['admin']);
+  // zod/mini: its schemas carry only the checks they use; zod's classic API (about 80 KB more) is in no bundle.
+  expect(bundling('node_modules/zod/v4/classic/')).toEqual([]);
 });
 
 it('the JWKS function bundles no store and no AWS SDK client', () => {
@@ -89,8 +91,9 @@ it('the JWKS function bundles no store and no AWS SDK client', () => {
 });
 
 it('each function bundles its own error renderer only: POX (and its XML builder) only where Basic Outcomes is spoken', () => {
-  // The outcomes service answers POX; the admin API and the worker deliver LTI 1.2 passbacks, which are POX requests.
-  const speakPox = ['admin', 'lti12Outcomes', 'passbackWorker'];
+  // The outcomes service answers POX; the worker delivers LTI 1.2 passbacks, which are POX requests. The admin
+  // API opens passbacks but never sends one: it bundles where they go (app/delivery-targets.ts), not the deliverers.
+  const speakPox = ['lti12Outcomes', 'passbackWorker'];
   expect(bundling('functions/http/renderers/pox.ts')).toEqual(speakPox);
   expect(bundling('node_modules/fast-xml-parser/')).toEqual(speakPox);
   expect(bundling('functions/http/renderers/oauth-json.ts')).toEqual(['lti13Token']);
