@@ -51,7 +51,10 @@ async function frameAt(page: Page, prefix: string): Promise<Frame> {
   for (;;) {
     const frame = page.frames().find((f) => f.url().startsWith(prefix));
     if (frame) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame reached ${prefix}; frames: ${page.frames().map((f) => f.url())}`);
+    if (Date.now() > deadline) {
+      const texts = await Promise.all(page.frames().map((f) => f.evaluate('document.body && document.body.innerText').catch(String)));
+      throw new Error(`no frame reached ${prefix}; frames: ${page.frames().map((f) => f.url())}: ${JSON.stringify(texts)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -6,7 +6,8 @@
  *
  * - The login page asks for the platform's capabilities (lti-cs-pm `#capabilities-request-postmessage`),
  *   stores the login's proof and nonce with `lti.put_data` (lti-pm-s) in the named frame, then goes
- *   on to the platform's authentication URL; without an answer it goes on by the cookie path.
+ *   on to the platform's authentication URL; without capabilities that list `lti.put_data` and
+ *   `lti.get_data`, or without an answer to a put, it goes on by the cookie path.
  * - The launch check page reads them back with `lti.get_data` and posts them with the id_token and
  *   state to the launch URL, where the server consumes the state only with the proof it was stored
  *   with (docs/platform-storage.md).
@@ -49,9 +50,9 @@ const loginScript =
   "function fallback(){document.getElementById('lti-fallback').hidden=false;location.replace(d.fallback)}" +
   'if(!host)return fallback();' +
   `ask(host,'*',{subject:'${subjects.capabilities}'}).then(function(caps){` +
-  'if(caps){var list=Array.isArray(caps.supported_messages)?caps.supported_messages:[];' +
+  'var list=caps&&Array.isArray(caps.supported_messages)?caps.supported_messages:[];' +
   'var has=function(s){return list.some(function(m){return m&&m.subject===s})};' +
-  `if(!has('${subjects.putData}')||!has('${subjects.getData}'))return null}` +
+  `if(!has('${subjects.putData}')||!has('${subjects.getData}'))return null;` +
   'var win=frame(d.target);' +
   `return ask(win,d.origin,{subject:'${subjects.putData}',key:d.keys.state,value:d.proof}).then(function(a){` +
   `if(!a||a.error)return null;return ask(win,d.origin,{subject:'${subjects.putData}',key:d.keys.nonce,value:d.nonce})})` +

@@ -44,5 +44,9 @@ export function validStorageTarget(value: string | undefined): value is string {
   return value !== undefined && /^[A-Za-z0-9_.-]{1,64}$/.test(value);
 }
 
-/** How long a page waits for a platform's answer before it gives up on storage (the 1EdTech library waits 1 s). */
-export const answerTimeoutMs = 2000;
+/**
+ * How long a page waits for a platform's answer before it gives up on storage. The 1EdTech library
+ * waits 1 s; a platform that answers does so in milliseconds, and the wait only costs when it does
+ * not, so a busy device is given more.
+ */
+export const answerTimeoutMs = 5000;
