@@ -47,12 +47,18 @@ afterAll(async () => {
 });
 
 async function frameAt(page: Page, prefix: string): Promise<Frame> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 40_000;
   for (;;) {
     const frame = page.frames().find((f) => f.url().startsWith(prefix));
     if (frame) return frame;
     if (Date.now() > deadline) {
-      const texts = await Promise.all(page.frames().map((f) => f.evaluate('document.body && document.body.innerText').catch(String)));
+      // Each frame's text (a refusal, say), without waiting on a frame that is still navigating.
+      const text = (f: Frame) =>
+        Promise.race([
+          f.evaluate('document.body && document.body.innerText').catch(String),
+          new Promise((r) => setTimeout(() => r('(busy)'), 1000)),
+        ]);
+      const texts = await Promise.all(page.frames().map(text));
       throw new Error(`no frame reached ${prefix}; frames: ${page.frames().map((f) => f.url())}: ${JSON.stringify(texts)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -146,7 +152,7 @@ it("A launches its learner into B in a cross-site iframe with B's login kept in 
     atA = answer.status === 200 ? answer.json : undefined;
   }
   expect(atA).toMatchObject({ userId: learner.id, activityId: external.id, status: 'completed', score: 90 });
-}, 90_000);
+}, 150_000);
 
 it("A's launch page answers storage messages from B's registered origin as lti-cs-pm says, and none from another origin", async () => {
   // The academy page B landed on is not one of B's registered origins: nothing it asks is answered.
