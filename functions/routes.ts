@@ -66,6 +66,14 @@ export const functions = {
     // lti1p1 migration claim is verified with an LTI 1.2 secret.
     permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
   },
+  lti13ToolRegistration: {
+    entry: 'lti13-tool-registration',
+    description: 'The academy as LTI 1.3 tool registered by an LMS: one-time Dynamic Registration links, and the Canvas developer key JSON',
+    // ephemeral:write uses the registration link once; data:write stores the platform. It calls the
+    // LMS twice (its configuration, its registration endpoint), 8 s at most each. No KMS: it signs nothing.
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    timeoutSeconds: 25,
+  },
   lti13DeepLinking: {
     entry: 'lti13-deep-linking',
     description: "The academy as LTI 1.3 tool: the Deep Linking picker's choice, signed as an LtiDeepLinkingResponse (KMS)",
@@ -183,6 +191,9 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
   { method: 'PATCH', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
   { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/platforms/{id}/setup', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/registrations', fn: 'admin', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/activities/{id}/setup', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/deep-links', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/deep-links/{id}', fn: 'admin', auth: 'iam' },
 
@@ -191,6 +202,8 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/launch', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/registrations/{registrationId}', fn: 'lti13ToolRegistration', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/canvas-config.json', fn: 'lti13ToolRegistration', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },

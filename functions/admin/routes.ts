@@ -10,6 +10,7 @@ import { environmentRoutes } from './environments';
 import { platformAdminRoutes } from './launches';
 import { platformRegistrationRoutes } from './platforms';
 import { progressRoutes } from './progress';
+import { registrationRoutes } from './registrations';
 import { toolRoutes } from './tools';
 import { userRoutes } from './users';
 
@@ -24,5 +25,6 @@ export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHand
     ...platformRegistrationRoutes(rt),
     ...toolRoutes(rt),
     ...deepLinkRoutes(rt),
+    ...registrationRoutes(rt),
   };
 }

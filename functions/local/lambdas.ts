@@ -21,6 +21,7 @@ const modules: { readonly [F in RoutedFunction]: () => Promise<LambdaModule> } =
   lti12Tool: () => import('../lambdas/lti12-tool'),
   lti13Tool: () => import('../lambdas/lti13-tool'),
   lti13DeepLinking: () => import('../lambdas/lti13-deep-linking'),
+  lti13ToolRegistration: () => import('../lambdas/lti13-tool-registration'),
   platformLaunch: () => import('../lambdas/platform-launch'),
   lti13Authorize: () => import('../lambdas/lti13-platform'),
   lti13Token: () => import('../lambdas/lti13-token'),

@@ -8,7 +8,7 @@
 import type { SsoGrant } from './academy';
 import type { DeepLinkingPicker, DeepLinkTicket } from './deep-linking';
 import type { LaunchTicket, PendingLogin } from './platform';
-import type { OidcState } from './tool';
+import type { OidcState, RegistrationLink } from './tool';
 
 /** What each kind of item holds. A new kind (a registration token, say) is one line here. */
 export interface SingleUseValues {
@@ -27,6 +27,8 @@ export interface SingleUseValues {
   readonly 'pending-login': PendingLogin;
   /** Academy as LTI 1.3 tool: a validated deep linking request, under the hash of the picker form's token, until the choice is signed. */
   readonly 'deep-linking-picker': DeepLinkingPicker;
+  /** Academy as LTI 1.3 tool: a dynamic registration link, under the hash of its id, until an LMS registers with it. */
+  readonly 'registration-link': RegistrationLink;
 }
 
 export type SingleUseKind = keyof SingleUseValues;
