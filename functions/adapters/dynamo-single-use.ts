@@ -24,6 +24,7 @@ const addresses: { readonly [K in SingleUseKind]: (scope: string, key: string) =
   'sso-code': keys.sso,
   'pending-login': keys.pendingLogin,
   'deep-linking-picker': keys.deepLinkingPicker,
+  'registration-token': keys.registrationToken,
 };
 
 const seconds = (now: number) => Math.floor(now / 1000);

@@ -14,6 +14,7 @@ import { launchSchemas } from '../lti/platform-ticket-requests';
 import { platformSchemas } from '../lti13/core/tool-platforms';
 import { toolSchemas } from '../lti13/core/platform-tools';
 import { deepLinkSchemas } from '../lti13/deep-linking/platform-deep-links';
+import { toolRegistrationSchemas } from '../lti13/dynamic-registration/platform-registration-links';
 import { routeKey, routes } from '../routes';
 import { ssoExchangeBody } from './users';
 
@@ -77,6 +78,11 @@ export const operations: Readonly<Record<string, Operation>> = {
   'GET /admin/environments/{env}/platforms/{id}': { summary: 'Read an LTI 1.3 platform, with the deployments seen' },
   'PATCH /admin/environments/{env}/platforms/{id}': { summary: 'Change an LTI 1.3 platform', body: platformSchemas.patch },
   'DELETE /admin/environments/{env}/platforms/{id}': { summary: 'Remove an LTI 1.3 platform' },
+  'POST /admin/environments/{env}/tool-registrations': {
+    summary:
+      "Register an LTI 1.3 tool by Dynamic Registration: a one-time URL that opens the tool's registration URL; the tool it registers is inactive until activated",
+    body: toolRegistrationSchemas.create,
+  },
   'POST /admin/environments/{env}/deep-links': {
     summary: 'Ask an LTI 1.3 tool for content (Deep Linking): a one-time URL that sends the user to the tool',
     body: deepLinkSchemas.create,

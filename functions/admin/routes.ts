@@ -10,6 +10,7 @@ import { environmentRoutes } from './environments';
 import { platformAdminRoutes } from './launches';
 import { platformRegistrationRoutes } from './platforms';
 import { progressRoutes } from './progress';
+import { toolRegistrationRoutes } from './tool-registrations';
 import { toolRoutes } from './tools';
 import { userRoutes } from './users';
 
@@ -23,6 +24,7 @@ export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHand
     ...platformAdminRoutes(rt),
     ...platformRegistrationRoutes(rt),
     ...toolRoutes(rt),
+    ...toolRegistrationRoutes(rt),
     ...deepLinkRoutes(rt),
   };
 }

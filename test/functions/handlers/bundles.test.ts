@@ -97,4 +97,5 @@ it('each function bundles its own error renderer only: POX (and its XML builder)
   expect(bundling('functions/http/renderers/pox.ts')).toEqual(speakPox);
   expect(bundling('node_modules/fast-xml-parser/')).toEqual(speakPox);
   expect(bundling('functions/http/renderers/oauth-json.ts')).toEqual(['lti13Token']);
+  expect(bundling('functions/http/renderers/registration-json.ts')).toEqual(['lti13PlatformRegistration']);
 });
