@@ -196,6 +196,15 @@ export const commands: readonly Command[] = [
     columns: ['launchUrl', 'expiresAt'],
   },
   {
+    resource: 'tool-registrations',
+    action: 'create',
+    description: 'register an LTI 1.3 tool by Dynamic Registration {registrationUrl}: open launchUrl in a browser, then activate the tool',
+    method: 'POST',
+    path: `${base}/tool-registrations`,
+    body: 'required',
+    columns: ['launchUrl', 'expiresAt'],
+  },
+  {
     resource: 'deep-links',
     action: 'create',
     description: 'ask an LTI 1.3 tool for content (Deep Linking) {toolId, userId, returnUrl?, activityType?, minScore?}',

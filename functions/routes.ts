@@ -123,6 +123,13 @@ export const functions = {
     // ephemeral:write: each assertion's jti is used once, and access tokens are stored by hash. No kms:sign.
     permissions: ['data:read', 'ephemeral:write'],
   },
+  lti13PlatformRegistration: {
+    entry: 'lti13-platform-registration',
+    description:
+      'The academy as LTI 1.3 platform at dynamic registration: its OpenID configuration, and the registrations of tools holding a registration token',
+    // ephemeral:write uses each registration token once; data:write creates the tool (inactive). No KMS.
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+  },
   lti12Outcomes: {
     entry: 'lti12-outcomes',
     description: 'The academy as platform: LTI 1.2 Basic Outcomes service (scores from external tools)',
@@ -194,6 +201,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/admin/environments/{env}/platforms/{id}/setup', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/registrations', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/setup', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/tool-registrations', fn: 'admin', auth: 'iam' },
   { method: 'POST', path: '/admin/environments/{env}/deep-links', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/deep-links/{id}', fn: 'admin', auth: 'iam' },
 
@@ -211,6 +219,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/token', fn: 'lti13Token', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/.well-known/openid-configuration', fn: 'lti13PlatformRegistration', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/register', fn: 'lti13PlatformRegistration', auth: 'public' },
   { method: 'POST', path: '/{env}/lti12/outcomes', fn: 'lti12Outcomes', auth: 'public' },
 
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },

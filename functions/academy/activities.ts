@@ -3,7 +3,7 @@
  * ones whose content is an LTI link (docs/product.md "Concepts", "Activity bodies").
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { randomToken } from '../crypto';
 import { conflict, ConditionFailedError, HttpError, invalid, ltiDisabledMessage, notFound } from '../errors';
 import type { ActivityStore, Clock, EnvironmentStore, Page, PageRequest, SecretBox } from '../ports';
@@ -26,8 +26,8 @@ import { absoluteUrl, nonEmpty, parse, validId } from './validation';
 import { accountLinkingBody } from './account-linking';
 
 const customParameters = z.record(
-  z.string().trim().min(1, { error: 'custom parameter names must not be empty' }).max(200),
-  z.string({ error: 'custom parameter values must be strings' }).max(2000),
+  z.string().check(z.trim(), z.minLength(1, { error: 'custom parameter names must not be empty' }), z.maxLength(200)),
+  z.string({ error: 'custom parameter values must be strings' }).check(z.maxLength(2000)),
   { error: 'customParameters must be an object of strings' },
 );
 
@@ -37,7 +37,7 @@ const lti12Body = z.strictObject({
   secret: nonEmpty('lti.secret', 500),
   launchUrl: absoluteUrl('lti.launchUrl'),
   resourceLinkId: nonEmpty('lti.resourceLinkId', 255),
-  customParameters: customParameters.optional(),
+  customParameters: z.optional(customParameters),
 });
 
 /** The line item an LTI 1.3 tool declared with a link (Deep Linking 2.0 §3.2), which the activity's own AGS line item takes. */
@@ -45,17 +45,17 @@ const lineItemBody = z.strictObject({
   label: nonEmpty('lti.lineItem.label', 500),
   scoreMaximum: z
     .number({ error: 'lti.lineItem.scoreMaximum must be a number' })
-    .positive({ error: 'lti.lineItem.scoreMaximum must be greater than 0' }),
-  resourceId: nonEmpty('lti.lineItem.resourceId', 255).optional(),
-  tag: nonEmpty('lti.lineItem.tag', 255).optional(),
+    .check(z.positive({ error: 'lti.lineItem.scoreMaximum must be greater than 0' })),
+  resourceId: z.optional(nonEmpty('lti.lineItem.resourceId', 255)),
+  tag: z.optional(nonEmpty('lti.lineItem.tag', 255)),
 });
 
 const lti13Body = z.strictObject({
   version: z.literal('1.3'),
   toolId: nonEmpty('lti.toolId', 64),
   resourceUrl: absoluteUrl('lti.resourceUrl'),
-  customParameters: customParameters.optional(),
-  lineItem: lineItemBody.optional(),
+  customParameters: z.optional(customParameters),
+  lineItem: z.optional(lineItemBody),
 });
 
 const ltiBody = z.discriminatedUnion('version', [lti12Body, lti13Body], {
@@ -65,38 +65,44 @@ const ltiBody = z.discriminatedUnion('version', [lti12Body, lti13Body], {
 const fields = {
   type: z.enum(activityTypes, { error: `type must be one of ${activityTypes.join(', ')}` }),
   title: nonEmpty('title', 200),
-  description: z.string({ error: 'description must be a string' }).max(5000).optional(),
-  durationMinutes: z
-    .number({ error: 'durationMinutes must be a number' })
-    .int({ error: 'durationMinutes must be a whole number' })
-    .min(1, { error: 'durationMinutes must be at least 1' })
-    .max(100000)
-    .optional(),
-  minScore: z
-    .number({ error: 'minScore must be a number' })
-    .int({ error: 'minScore must be an integer from 1 to 100' })
-    .min(1, { error: 'minScore must be an integer from 1 to 100' })
-    .max(100, { error: 'minScore must be an integer from 1 to 100' })
-    .optional(),
-  availableForLti: z.boolean({ error: 'availableForLti must be true or false' }).optional(),
+  description: z.optional(z.string({ error: 'description must be a string' }).check(z.maxLength(5000))),
+  durationMinutes: z.optional(
+    z
+      .number({ error: 'durationMinutes must be a number' })
+      .check(
+        z.int({ error: 'durationMinutes must be a whole number' }),
+        z.gte(1, { error: 'durationMinutes must be at least 1' }),
+        z.lte(100000),
+      ),
+  ),
+  minScore: z.optional(
+    z
+      .number({ error: 'minScore must be a number' })
+      .check(
+        z.int({ error: 'minScore must be an integer from 1 to 100' }),
+        z.gte(1, { error: 'minScore must be an integer from 1 to 100' }),
+        z.lte(100, { error: 'minScore must be an integer from 1 to 100' }),
+      ),
+  ),
+  availableForLti: z.optional(z.boolean({ error: 'availableForLti must be true or false' })),
   /** LTI 1.2 launches into this activity: overrides the environment's account linking. */
-  accountLinking: accountLinkingBody.optional(),
+  accountLinking: z.optional(accountLinkingBody),
 };
 
-const createBody = z.strictObject({ ...fields, lti: ltiBody.optional() });
+const createBody = z.strictObject({ ...fields, lti: z.optional(ltiBody) });
 
 /** A PATCH may leave out an external LTI 1.2 secret to keep the stored one, as long as the key stays. */
 const patchBody = z.strictObject({
   ...fields,
-  type: fields.type.optional(),
-  title: fields.title.optional(),
+  type: z.optional(fields.type),
+  title: z.optional(fields.title),
   /** `null` clears the activity's own policy, so that the environment's applies. */
-  accountLinking: accountLinkingBody.nullable().optional(),
-  lti: z
-    .discriminatedUnion('version', [lti12Body.extend({ secret: lti12Body.shape.secret.optional() }), lti13Body], {
+  accountLinking: z.optional(z.nullable(accountLinkingBody)),
+  lti: z.optional(
+    z.discriminatedUnion('version', [z.extend(lti12Body, { secret: z.optional(lti12Body.shape.secret) }), lti13Body], {
       error: 'lti.version must be "1.2" or "1.3"',
-    })
-    .optional(),
+    }),
+  ),
 });
 
 export interface ActivityDeps {
@@ -225,12 +231,15 @@ export const defaultOverlapHours = 72;
 const maxOverlapHours = 720;
 
 const rotateBody = z.strictObject({
-  overlapHours: z
-    .number({ error: 'overlapHours must be a number' })
-    .int({ error: `overlapHours must be a whole number from 0 to ${maxOverlapHours}` })
-    .min(0, { error: `overlapHours must be a whole number from 0 to ${maxOverlapHours}` })
-    .max(maxOverlapHours, { error: `overlapHours must be a whole number from 0 to ${maxOverlapHours}` })
-    .optional(),
+  overlapHours: z.optional(
+    z
+      .number({ error: 'overlapHours must be a number' })
+      .check(
+        z.int({ error: `overlapHours must be a whole number from 0 to ${maxOverlapHours}` }),
+        z.gte(0, { error: `overlapHours must be a whole number from 0 to ${maxOverlapHours}` }),
+        z.lte(maxOverlapHours, { error: `overlapHours must be a whole number from 0 to ${maxOverlapHours}` }),
+      ),
+  ),
 });
 
 /**

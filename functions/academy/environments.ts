@@ -1,5 +1,5 @@
 /** Environments (academies, tenants): docs/product.md "Concepts" and `PUT/GET /admin/environments/{env}`. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore } from '../ports';
 import type { Environment } from './model';
@@ -11,7 +11,7 @@ const environmentBody = z.strictObject({
   ltiEnabled: z.boolean({ error: 'ltiEnabled must be true or false' }),
   academyUrl: absoluteUrl('academyUrl'),
   /** The default for every platform and LTI 1.2 activity of the environment (`always` when absent). */
-  accountLinking: accountLinkingBody.optional(),
+  accountLinking: z.optional(accountLinkingBody),
 });
 
 export interface EnvironmentDeps {

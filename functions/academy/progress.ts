@@ -3,12 +3,12 @@
  * "Admin API": `PUT` and `GET /admin/environments/{env}/activities/{id}/progress[/{userId}]`), with
  * the state of its passback to every LMS that launched the learner into the activity.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { HttpError, notFound } from '../errors';
 import type { ActivityStore, Delivery, EnvironmentStore, LearnerRecords, ProgressStore, UserStore } from '../ports';
 import { requireEnvironment } from './environments';
 import { progressStatuses, type Activity, type Progress, type User } from './model';
-import { passBack, type PassbackDeps } from './passback/dispatcher';
+import { passBack, type PassbackOpeningDeps } from './passback/dispatcher';
 import { parse, validId } from './validation';
 
 const scoreMessage = 'score must be a number from 0 to 100';
@@ -21,17 +21,15 @@ const progressBody = z.strictObject({
   status: z.enum(progressStatuses, {
     error: (issue) => (issue.input === undefined ? 'status is required' : `status must be one of ${progressStatuses.join(', ')}`),
   }),
-  score: z
-    .custom<number | null>(
+  score: z.optional(
+    z.custom<number | null>(
       (value) => value === null || (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100),
-      {
-        error: scoreMessage,
-      },
-    )
-    .optional(),
+      { error: scoreMessage },
+    ),
+  ),
 });
 
-export interface ProgressDeps extends PassbackDeps {
+export interface ProgressDeps extends PassbackOpeningDeps {
   readonly environments: EnvironmentStore;
   readonly activities: ActivityStore;
   readonly users: UserStore;

@@ -1,23 +1,22 @@
 /** Academy users (docs/product.md "Concepts": user; admin `PUT/GET …/users/{id}`, `GET …/users?email=`). */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { conflict, ConditionFailedError, invalid, notFound } from '../errors';
 import type { Clock, EnvironmentStore, Page, PageRequest, UserStore } from '../ports';
 import { requireEnvironment } from './environments';
 import type { User } from './model';
 import { nonEmpty, parse, validId } from './validation';
 
-const email = z
-  .string({ error: 'email must be a string' })
-  .trim()
-  .max(320, { error: 'email must be at most 320 characters' })
-  .pipe(z.email({ error: 'email must be an email address' }));
+const email = z.pipe(
+  z.string({ error: 'email must be a string' }).check(z.trim(), z.maxLength(320, { error: 'email must be at most 320 characters' })),
+  z.email({ error: 'email must be an email address' }),
+);
 
 const userBody = z.strictObject({
   email,
   givenName: nonEmpty('givenName', 200),
   familyName: nonEmpty('familyName', 200),
   /** False for staff and administrators: a launch never links such an account by email. */
-  ltiLinkable: z.boolean({ error: 'ltiLinkable must be true or false' }).optional(),
+  ltiLinkable: z.optional(z.boolean({ error: 'ltiLinkable must be true or false' })),
 });
 
 export interface UserDeps {

@@ -25,6 +25,7 @@ const addresses: { readonly [K in SingleUseKind]: (scope: string, key: string) =
   'pending-login': keys.pendingLogin,
   'deep-linking-picker': keys.deepLinkingPicker,
   'registration-link': keys.registrationLink,
+  'registration-token': keys.registrationToken,
 };
 
 const seconds = (now: number) => Math.floor(now / 1000);

@@ -5,7 +5,7 @@
  * the file is not what this builds, or when an admin route has no entry here. Only scripts and
  * tests import this file; no function bundles it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activitySchemas } from '../academy/activities';
 import { environmentSchemas } from '../academy/environments';
 import { progressSchemas } from '../academy/progress';
@@ -16,12 +16,13 @@ import { toolSchemas } from '../lti13/core/platform-tools';
 import { deepLinkSchemas } from '../lti13/deep-linking/platform-deep-links';
 import { registrationLinkSchemas } from '../lti13/dynamic-registration/tool-registration-links';
 import { setupLmsValues } from '../lti13/dynamic-registration/tool-setup-sheets';
+import { toolRegistrationSchemas } from '../lti13/dynamic-registration/platform-registration-links';
 import { routeKey, routes } from '../routes';
 import { ssoExchangeBody } from './users';
 
 interface Operation {
   readonly summary: string;
-  readonly body?: z.ZodType;
+  readonly body?: z.ZodMiniType;
   /** The body may be left out (every field has a default). */
   readonly optionalBody?: boolean;
   /** Query parameters, by name and description. */
@@ -94,6 +95,11 @@ export const operations: Readonly<Record<string, Operation>> = {
   'GET /admin/environments/{env}/platforms/{id}': { summary: 'Read an LTI 1.3 platform, with the deployments seen' },
   'PATCH /admin/environments/{env}/platforms/{id}': { summary: 'Change an LTI 1.3 platform', body: platformSchemas.patch },
   'DELETE /admin/environments/{env}/platforms/{id}': { summary: 'Remove an LTI 1.3 platform' },
+  'POST /admin/environments/{env}/tool-registrations': {
+    summary:
+      "Register an LTI 1.3 tool by Dynamic Registration: a one-time URL that opens the tool's registration URL; the tool it registers is inactive until activated",
+    body: toolRegistrationSchemas.create,
+  },
   'POST /admin/environments/{env}/deep-links': {
     summary: 'Ask an LTI 1.3 tool for content (Deep Linking): a one-time URL that sends the user to the tool',
     body: deepLinkSchemas.create,

@@ -11,10 +11,11 @@ import { platformAdminRoutes } from './launches';
 import { platformRegistrationRoutes } from './platforms';
 import { progressRoutes } from './progress';
 import { registrationRoutes } from './registrations';
+import { toolRegistrationRoutes } from './tool-registrations';
 import { toolRoutes } from './tools';
 import { userRoutes } from './users';
 
-/** `rt` has the deliverers: recording progress opens its passbacks. */
+/** `rt` has where passbacks go: recording progress opens them. */
 export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHandler> {
   return {
     ...environmentRoutes(rt),
@@ -24,6 +25,7 @@ export function adminRoutes(rt: () => PassbackRuntime): Record<string, RouteHand
     ...platformAdminRoutes(rt),
     ...platformRegistrationRoutes(rt),
     ...toolRoutes(rt),
+    ...toolRegistrationRoutes(rt),
     ...deepLinkRoutes(rt),
     ...registrationRoutes(rt),
   };

@@ -2,7 +2,7 @@
  * The admin API's user routes, and the single sign-on exchange that answers a launch's user:
  * request in, JSON out (the work is in `../academy/users.ts` and `../academy/launch.ts`).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireEnvironment } from '../academy/environments';
 import { nonEmpty, parse } from '../academy/validation';
 import { exchangeSso } from '../academy/launch';

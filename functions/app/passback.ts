@@ -1,22 +1,14 @@
 /**
- * The passback queue of the functions that send to it (the admin API queues first attempts, the
- * passback worker the next ones): SQS when the function has one (`PASSBACK_QUEUE_URL`), else a
- * queue that refuses. Apart from `./runtime.ts` so that only they bundle the SQS client. The local
+ * The passback worker's queue, on which it queues next attempts: SQS when the function has one
+ * (`PASSBACK_QUEUE_URL`), else a queue that refuses. Apart from `./runtime.ts` so that only it
+ * bundles the SQS client (the admin API queues first attempts without it, `./admin-aws.ts`). The local
  * server has its own queue, which runs each attempt in its process (`../local/passback-queue.ts`).
  */
 import { sqsClient, SqsPassbackQueue } from '../adapters/sqs-queue';
 import type { Config } from '../config';
-import type { PassbackQueue, Signer } from '../ports';
+import type { PassbackQueue } from '../ports';
 
 export function passbackQueue(config: Config): PassbackQueue {
   if (config.passbackQueueUrl) return new SqsPassbackQueue(sqsClient(config), config.passbackQueueUrl);
   return { send: () => Promise.reject(new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission')) };
 }
-
-const cannotSign = (): Promise<never> => Promise.reject(new Error('this function does not sign: it only queues passbacks'));
-
-/**
- * The signer of the admin API, which opens passbacks and queues their first attempts but never
- * attempts one (the worker does, and signs): it has no `kms:sign` and does not bundle the KMS client.
- */
-export const queueOnlySigner: Signer = { publicKeys: cannotSign, signJwt: cannotSign };

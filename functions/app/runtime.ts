@@ -9,7 +9,7 @@
  * (`./passback.ts`) where it queues, so that the others bundle neither client and their runtime's
  * type has neither.
  */
-import type { PassbackDeps } from '../academy/passback/dispatcher';
+import type { PassbackOpeningDeps } from '../academy/passback/dispatcher';
 import type { Config } from '../config';
 import { dynamoDocumentClient } from '../adapters/dynamo-client';
 import { DynamoActivityStore, DynamoEnvironmentStore, DynamoUserStore } from '../adapters/dynamo-academy';
@@ -90,10 +90,10 @@ export interface RuntimeParts {
 export type RuntimeOverrides = Partial<Runtime & RuntimeParts>;
 
 /**
- * A runtime with the protocols that pass progress back (`./deliverers.ts`): the admin API's and the
- * passback worker's, with their secret box (the admin API's seals, the worker's opens).
+ * The admin API's runtime: it opens passbacks (`./delivery-targets.ts`) and queues their first
+ * attempts, and seals LTI 1.2 secrets; it never sends a passback nor signs.
  */
-export type PassbackRuntime = Runtime & PassbackDeps & Pick<RuntimeParts, 'secrets'>;
+export type PassbackRuntime = Runtime & PassbackOpeningDeps & Pick<RuntimeParts, 'secrets'>;
 
 export function createRuntime<O extends RuntimeOverrides = {}>(config: Config, overrides: O = {} as O): Runtime & O {
   const dynamo = dynamoDocumentClient(config);

@@ -2,13 +2,13 @@
 import { adminRoutes } from '../admin/routes';
 import { lambda } from '../http/lambda';
 import { apiJson } from '../http/renderers/api-json';
-import { deliverers } from '../app/deliverers';
+import { deliveryTargets } from '../app/delivery-targets';
 import type { Runtime, RuntimeParts } from '../app/runtime';
 
-/** Recording progress opens its passbacks and queues their first attempts: it needs the deliverers and the queue. */
-export function createHandler(rt: () => Runtime & RuntimeParts) {
+/** Recording progress opens its passbacks and queues their first attempts: it needs where they go and the queue, never a deliverer. */
+export function createHandler(rt: () => Runtime & Pick<RuntimeParts, 'passbackQueue' | 'secrets'>) {
   return lambda(
-    adminRoutes(() => ({ ...rt(), deliverers })),
+    adminRoutes(() => ({ ...rt(), deliveryTargets })),
     apiJson,
   );
 }

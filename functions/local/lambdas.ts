@@ -25,6 +25,7 @@ const modules: { readonly [F in RoutedFunction]: () => Promise<LambdaModule> } =
   platformLaunch: () => import('../lambdas/platform-launch'),
   lti13Authorize: () => import('../lambdas/lti13-platform'),
   lti13Token: () => import('../lambdas/lti13-token'),
+  lti13PlatformRegistration: () => import('../lambdas/lti13-platform-registration'),
   lti12Outcomes: () => import('../lambdas/lti12-outcomes'),
   lti13Ags: () => import('../lambdas/lti13-ags'),
   rosterSync: () => import('../lambdas/roster-sync'),

@@ -2,7 +2,7 @@
  * `POST /admin/environments/{env}/launches` (docs/product.md "Admin API"): a launch ticket for a user and
  * an external activity of the environment, after checking the body field by field.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Activity, Environment, User } from '../academy/model';
 import { absoluteUrl, nonEmpty, parse, validId } from '../academy/validation';
 import { randomToken, sha256Base64url } from '../crypto';
@@ -13,7 +13,7 @@ import { ticketLaunchUrl, ticketLifetimeSeconds, type TicketDeps } from './platf
 const launchBody = z.strictObject({
   activityId: nonEmpty('activityId', 64),
   userId: nonEmpty('userId', 64),
-  returnUrl: absoluteUrl('returnUrl').optional(),
+  returnUrl: z.optional(absoluteUrl('returnUrl')),
 });
 
 /**

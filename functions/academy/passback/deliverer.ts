@@ -35,7 +35,12 @@ export interface DeliveryAttempt<B extends PassbackBinding = PassbackBinding> {
   readonly activity: Activity;
 }
 
-export interface Deliverer<B extends PassbackBinding = PassbackBinding> {
+/**
+ * Where a protocol sends a binding's deliveries and which progress it carries: all that opening a
+ * delivery needs. Apart from {@link Deliverer} so that the admin API, which opens deliveries but
+ * never sends one, bundles no protocol client (registered in `../../app/delivery-targets.ts`).
+ */
+export interface DeliveryTarget<B extends PassbackBinding = PassbackBinding> {
   /** Shown as a passback's `target` in progress views: the outcome service URL, the line item. */
   target(binding: B): string;
   /**
@@ -43,9 +48,17 @@ export interface Deliverer<B extends PassbackBinding = PassbackBinding> {
    * delivery (and an attempt of an earlier one sends the progress that opened it instead).
    */
   carries(progress: Progress): boolean;
+}
+
+export interface Deliverer<B extends PassbackBinding = PassbackBinding> extends DeliveryTarget<B> {
   /** Sends once; throws a {@link DeliveryError} saying whether trying again may help. */
   deliver(attempt: DeliveryAttempt<B>, deps: DelivererDeps): Promise<void>;
 }
+
+/** The delivery target of each binding version. */
+export type DeliveryTargetRegistry = {
+  readonly [V in PassbackBinding['version']]?: DeliveryTarget<Extract<PassbackBinding, { version: V }>>;
+};
 
 /** The deliverer of each binding version. */
 export type DelivererRegistry = {

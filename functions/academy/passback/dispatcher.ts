@@ -30,7 +30,14 @@ import {
   type PassbackQueue,
   type PassbackStore,
 } from '../../ports';
-import { DeliveryError, type Deliverer, type DelivererDeps, type DelivererRegistry } from './deliverer';
+import {
+  DeliveryError,
+  type Deliverer,
+  type DelivererDeps,
+  type DelivererRegistry,
+  type DeliveryTarget,
+  type DeliveryTargetRegistry,
+} from './deliverer';
 import type { Progress } from '../model';
 import { passbackRetryPolicy, retryDelaySeconds, shouldRetry, type RetryPolicy } from './retry-policy';
 
@@ -52,6 +59,15 @@ export type AttemptOutcome =
   /** The message no longer matches the delivery (superseded by a newer update, or a duplicate): nothing was sent. */
   | { readonly result: 'stale' };
 
+/** What opening deliveries needs ({@link passBack}): no protocol client, as nothing is sent. */
+export interface PassbackOpeningDeps {
+  readonly clock: DelivererDeps['clock'];
+  readonly passbacks: PassbackStore;
+  readonly passbackQueue: PassbackQueue;
+  /** Where each binding version's deliveries go, registered by the composition root (`../../app/delivery-targets.ts`). */
+  readonly deliveryTargets: DeliveryTargetRegistry;
+}
+
 const cryptoRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
 
 function delivererOf(deps: Pick<PassbackDeps, 'deliverers'>, binding: PassbackBinding): Deliverer | undefined {
@@ -59,8 +75,8 @@ function delivererOf(deps: Pick<PassbackDeps, 'deliverers'>, binding: PassbackBi
 }
 
 /** Where a binding's deliveries go, also when no deliverer handles its version. */
-function targetOf(binding: PassbackBinding, deliverer: Deliverer | undefined): string {
-  if (deliverer) return deliverer.target(binding);
+function targetOf(binding: PassbackBinding, deliveryTarget: DeliveryTarget | undefined): string {
+  if (deliveryTarget) return deliveryTarget.target(binding);
   return binding.version === '1.2' ? binding.serviceUrl : (binding.lineitem ?? binding.lineitems ?? '');
 }
 
@@ -75,19 +91,19 @@ function targetOf(binding: PassbackBinding, deliverer: Deliverer | undefined): s
  * still opened and queued, and then this rejects with the (first) error: the caller answers that
  * the passback did not go, and sending the progress again reopens and queues it.
  */
-export async function passBack(deps: PassbackDeps, learner: LearnerRecords, progress: Progress): Promise<Delivery[]> {
+export async function passBack(deps: PassbackOpeningDeps, learner: LearnerRecords, progress: Progress): Promise<Delivery[]> {
   const now = deps.clock.now();
   const results = await Promise.allSettled(
     learner.bindings.map(async (binding) => {
-      const deliverer = delivererOf(deps, binding);
-      if (deliverer && !deliverer.carries(progress)) return undefined;
+      const deliveryTarget = deps.deliveryTargets[binding.version] as DeliveryTarget | undefined;
+      if (deliveryTarget && !deliveryTarget.carries(progress)) return undefined;
       const key: DeliveryKey = {
         environmentId: progress.environmentId,
         activityId: progress.activityId,
         userId: progress.userId,
         bindingKey: bindingKey(binding),
       };
-      const delivery = await deps.passbacks.open(key, { binding, target: targetOf(binding, deliverer), progress, now });
+      const delivery = await deps.passbacks.open(key, { binding, target: targetOf(binding, deliveryTarget), progress, now });
       const correlation = correlationId();
       const first: PassbackMessage = {
         ...key,

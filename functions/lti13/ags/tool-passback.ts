@@ -6,6 +6,7 @@
  */
 import { AgsError, lineItemOf, sendScore, scopesFor, type LineItemSpec, type ToolScore } from './tool-client';
 import type { Lti13Binding } from '../../ports';
+import { lti13DeliveryTarget } from './tool-passback-target';
 import { DeliveryError, type Deliverer } from '../../academy/passback/deliverer';
 import type { Activity, Progress } from '../../academy/model';
 
@@ -55,10 +56,7 @@ export function lineItemSpec(activity: Pick<Activity, 'id' | 'title'>, binding: 
 }
 
 export const lti13Deliverer: Deliverer<Lti13Binding> = {
-  target: (binding) => binding.lineitem ?? binding.lineitems ?? '',
-
-  // AGS can say every status: Initialized, Started, Completed.
-  carries: () => true,
+  ...lti13DeliveryTarget,
 
   async deliver({ binding, progress, activity }, deps) {
     if (!deps.platformRegistrations) throw new Error('the LTI 1.3 deliverer needs the platform registrations store');

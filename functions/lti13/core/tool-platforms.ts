@@ -4,7 +4,7 @@
  * client id, the deployment, and the platform's OIDC, token and key set URLs).
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConditionFailedError, conflict, invalid, notFound } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
 import type { Clock, DeploymentSeen, EnvironmentStore, Page, PageRequest, PlatformRegistrationStore } from '../../ports';
@@ -16,13 +16,15 @@ import { accountLinkingBody } from '../../academy/account-linking';
 
 const fields = {
   name: nonEmpty('name', 200),
-  issuer: nonEmpty('issuer', 1000).refine((value) => !/\s/.test(value), { error: 'issuer must not contain spaces' }),
+  issuer: nonEmpty('issuer', 1000).check(z.refine((value) => !/\s/.test(value), { error: 'issuer must not contain spaces' })),
   clientId: nonEmpty('clientId', 255),
   /** Core 1.3 §5.3.3: the deployments accepted; empty accepts (and remembers) every one. */
-  deploymentIds: z
-    .array(nonEmpty('deploymentIds[]', 255), { error: 'deploymentIds must be a list of deployment ids' })
-    .max(100, { error: 'deploymentIds must hold at most 100 deployment ids' })
-    .transform((ids) => [...new Set(ids)]),
+  deploymentIds: z.pipe(
+    z
+      .array(nonEmpty('deploymentIds[]', 255), { error: 'deploymentIds must be a list of deployment ids' })
+      .check(z.maxLength(100, { error: 'deploymentIds must hold at most 100 deployment ids' })),
+    z.transform((ids: string[]) => [...new Set(ids)]),
+  ),
   /** Shorthand for a list of one. */
   deploymentId: nonEmpty('deploymentId', 255),
   authUrl: absoluteUrl('authUrl'),
@@ -36,15 +38,14 @@ const fields = {
  * The client assertion's `aud` (RFC 7523 §3 point 3: the token endpoint's URL "MAY be used", so a
  * platform may name another): a StringOrURI (RFC 7519 §4.1.3), so one with a `:` must be a URI.
  */
-const tokenAudience = nonEmpty('tokenAudience', 1000).refine(
-  (value) => !/\s/.test(value) && (!value.includes(':') || URL.canParse(value)),
-  {
+const tokenAudience = nonEmpty('tokenAudience', 1000).check(
+  z.refine((value) => !/\s/.test(value) && (!value.includes(':') || URL.canParse(value)), {
     error: 'tokenAudience must be an absolute URL or a string without spaces',
-  },
+  }),
 );
 
-const optional = Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as {
-  [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+const optional = Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, z.optional(schema)])) as {
+  [K in keyof typeof fields]: z.ZodMiniOptional<(typeof fields)[K]>;
 };
 const { name, issuer, clientId, authUrl, tokenUrl, jwksUrl } = fields;
 const createBody = z.strictObject({
@@ -55,13 +56,13 @@ const createBody = z.strictObject({
   authUrl,
   tokenUrl,
   jwksUrl,
-  tokenAudience: tokenAudience.optional(),
+  tokenAudience: z.optional(tokenAudience),
 });
 /** A PATCH may clear the platform's own account linking or token audience with `null` (the environment's, the token URL again). */
 const patchBody = z.strictObject({
   ...optional,
-  accountLinking: fields.accountLinking.nullable().optional(),
-  tokenAudience: tokenAudience.nullable().optional(),
+  accountLinking: z.optional(z.nullable(fields.accountLinking)),
+  tokenAudience: z.optional(z.nullable(tokenAudience)),
 });
 
 /** `deploymentId` is `deploymentIds` of one; giving both is a mistake worth naming. */

@@ -10,7 +10,7 @@
  * it names the deep link the response answers (`./platform-response.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireEnvironment } from '../../academy/environments';
 import { absoluteUrl, nonEmpty, parse, validId } from '../../academy/validation';
 import { randomToken, sha256Base64url } from '../../crypto';
@@ -28,6 +28,7 @@ import {
   type UserStore,
 } from '../../ports';
 import { deepLinkData, deepLinkingTarget } from './platform-request';
+import { deepLinkingMessageTypes } from './vocabulary';
 
 /** How long a deep link waits for the tool's response: the login (5 minutes) and time to pick. */
 export const deepLinkLifetimeSeconds = 60 * 60;
@@ -45,14 +46,17 @@ export interface DeepLinkDeps {
 const createBody = z.strictObject({
   toolId: nonEmpty('toolId', 64),
   userId: nonEmpty('userId', 64),
-  returnUrl: absoluteUrl('returnUrl').optional(),
-  activityType: z.enum(deepLinkActivityTypes, { error: `activityType must be one of ${deepLinkActivityTypes.join(', ')}` }).optional(),
-  minScore: z
-    .number({ error: 'minScore must be a number' })
-    .int({ error: 'minScore must be an integer from 1 to 100' })
-    .min(1, { error: 'minScore must be an integer from 1 to 100' })
-    .max(100, { error: 'minScore must be an integer from 1 to 100' })
-    .optional(),
+  returnUrl: z.optional(absoluteUrl('returnUrl')),
+  activityType: z.optional(z.enum(deepLinkActivityTypes, { error: `activityType must be one of ${deepLinkActivityTypes.join(', ')}` })),
+  minScore: z.optional(
+    z
+      .number({ error: 'minScore must be a number' })
+      .check(
+        z.int({ error: 'minScore must be an integer from 1 to 100' }),
+        z.gte(1, { error: 'minScore must be an integer from 1 to 100' }),
+        z.lte(100, { error: 'minScore must be an integer from 1 to 100' }),
+      ),
+  ),
 });
 
 /** The admin body schema, for the OpenAPI document (`../../admin/openapi.ts`). */
@@ -78,6 +82,10 @@ export async function createDeepLink(
   ]);
   if (!tool) throw invalid('toolId', `toolId: no LTI 1.3 tool ${input.toolId} in this environment`);
   if (!tool.activated) throw conflict(`tool ${tool.id} is deactivated: activate it first`, 'toolId');
+  // A tool that registered its messages dynamically and left deep linking out cannot take the request.
+  if (tool.messages && !tool.messages.some((message) => message.type === deepLinkingMessageTypes.request)) {
+    throw conflict(`tool ${tool.id} did not register ${deepLinkingMessageTypes.request} messages`, 'toolId');
+  }
   if (!deepLinkingTarget(tool)) {
     throw conflict(`tool ${tool.id} has neither a deepLinkingUrl nor redirectUris: set its deepLinkingUrl first`, 'toolId');
   }

@@ -10,7 +10,7 @@
  *
  * Only the admin API imports this module (it validates with zod).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireEnvironment } from '../../academy/environments';
 import { parse } from '../../academy/validation';
 import { randomToken, sha256Base64url } from '../../crypto';
@@ -21,7 +21,7 @@ import { toolRegistrationUrl } from './tool-registration-urls';
 export const registrationLinkLifetimeSeconds = 7 * 24 * 3600;
 
 const createBody = z.strictObject({
-  activate: z.boolean({ error: 'activate must be true or false' }).optional(),
+  activate: z.optional(z.boolean({ error: 'activate must be true or false' })),
 });
 
 export interface RegistrationLinkDeps {

@@ -7,8 +7,8 @@
  * `org.imsglobal.lti.close`) belongs to the page that posts it, at the edge (`../../http/close-page.ts`),
  * whose error renderer posts it too.
  *
- * Named `tool-vocabulary.ts` so that the platform side's own constants do not collide with it; the
- * two may be merged into one `vocabulary.ts` when both sides have landed.
+ * Named `tool-vocabulary.ts` beside the platform side's `platform-vocabulary.ts`; the two may be
+ * merged into one `vocabulary.ts`.
  */
 
 /** §3.3: the query parameters the platform adds to the tool's registration URL. */
@@ -17,11 +17,11 @@ export const initiationParameters = {
   registrationToken: 'registration_token',
 } as const;
 
-/** §3.4: the LTI object of the platform's OpenID configuration. */
-export const platformConfigurationClaim = 'https://purl.imsglobal.org/spec/lti-platform-configuration';
-
-/** §3.5.2 and §3.6.1: the LTI object of the client registration request and response. */
-export const toolConfigurationClaim = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
+/**
+ * §3.4 and §3.5.2 / §3.6.1: the LTI objects of the platform's configuration and of the client
+ * registration, shared with the platform side (defined once, in its vocabulary, until the two merge).
+ */
+export { platformConfigurationClaim, toolConfigurationClaim } from './platform-vocabulary';
 
 /** §3.5.2 (OIDC Registration §2): the values the registration sends, fixed by the spec. */
 export const registrationValues = {

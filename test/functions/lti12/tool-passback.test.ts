@@ -5,7 +5,8 @@
  */
 import { DeliveryError } from '../../../functions/academy/passback/deliverer';
 import { deliverers } from '../../../functions/app/deliverers';
-import { lti12Deliverer, lti12Score } from '../../../functions/lti12/tool-passback';
+import { lti12Deliverer } from '../../../functions/lti12/tool-passback';
+import { lti12Score } from '../../../functions/lti12/tool-passback-target';
 import type { Activity, Progress } from '../../../functions/academy/model';
 import { createHttpClient } from '../../../functions/http/outbound';
 import type { Lti12Binding } from '../../../functions/ports';

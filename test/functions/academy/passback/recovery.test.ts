@@ -19,7 +19,13 @@ import { deliverers } from '../../../../functions/app/deliverers';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import type { Deliverer } from '../../../../functions/academy/passback/deliverer';
-import { attemptDelivery, notQueuedError, passBack, type PassbackDeps } from '../../../../functions/academy/passback/dispatcher';
+import {
+  attemptDelivery,
+  notQueuedError,
+  passBack,
+  type PassbackDeps,
+  type PassbackOpeningDeps,
+} from '../../../../functions/academy/passback/dispatcher';
 import { deadLetteredError, requeuePending } from '../../../../functions/academy/passback/recovery';
 import { recordProgress } from '../../../../functions/academy/progress';
 import type { Progress } from '../../../../functions/academy/model';
@@ -59,8 +65,10 @@ const unusedSigner = { publicKeys: () => Promise.reject(new Error('unused')), si
 /** A queue that takes messages and never runs them: the in-process queue of a server that stopped. */
 const lostQueue: PassbackQueue = { send: async () => undefined };
 
-function passbackDeps(overrides: Partial<PassbackDeps> = {}): Runtime & PassbackDeps {
-  return { ...rt, signer: unusedSigner, passbackQueue: lostQueue, deliverers, ...overrides };
+/** Deps that open deliveries and attempt them: where they go is what the deliverers say. */
+function passbackDeps(overrides: Partial<PassbackDeps> = {}): Runtime & PassbackDeps & PassbackOpeningDeps {
+  const deps = { ...rt, signer: unusedSigner, passbackQueue: lostQueue, deliverers, ...overrides };
+  return { ...deps, deliveryTargets: deps.deliverers };
 }
 
 /** Launches a new learner as the LMS would (the binding is the launch's) and answers the academy user id. */

@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { SQSEvent } from 'aws-lambda';
 import { DeliveryError, type Deliverer, type DeliveryAttempt } from '../../../../functions/academy/passback/deliverer';
 import type { Activity, Progress } from '../../../../functions/academy/model';
-import { attemptDelivery, passBack, type PassbackDeps } from '../../../../functions/academy/passback/dispatcher';
+import { attemptDelivery, passBack, type PassbackDeps, type PassbackOpeningDeps } from '../../../../functions/academy/passback/dispatcher';
 import { deadLetteredError, markDeadLettered } from '../../../../functions/academy/passback/recovery';
 import { passbackMaxReceives, passbackRetryPolicy } from '../../../../functions/academy/passback/retry-policy';
 import { DynamoPassbackStore } from '../../../../functions/adapters/dynamo-passback';
@@ -53,8 +53,9 @@ const fakeDeliverer: Deliverer<Lti12Binding> = {
   },
 };
 
-function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps {
-  return {
+/** The worker's deps, which open deliveries too: where they go is what the deliverers say. */
+function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps & PassbackOpeningDeps {
+  const passbackDeps: PassbackDeps = {
     passbacks: store,
     passbackQueue: new SqsPassbackQueue(
       new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
@@ -69,6 +70,7 @@ function deps(overrides: Partial<PassbackDeps> = {}): PassbackDeps {
     random: () => 0.5,
     ...overrides,
   };
+  return { ...passbackDeps, deliveryTargets: passbackDeps.deliverers };
 }
 
 let users = 0;
