@@ -33,6 +33,9 @@ const env: PathOption = { name: 'env', option: 'env', description: 'the environm
 const id = (what: string): PathOption => ({ name: 'id', option: 'id', description: `the ${what}'s id` });
 const base = '/admin/environments/{env}';
 
+/** The LMSs a setup sheet is written for (`functions/lti13/dynamic-registration/tool-setup-sheets.ts`). */
+const setupLms = 'moodle|canvas|brightspace|blackboard|sakai|schoology|generic';
+
 const article = (what: string) => (/^[aeiou]/i.test(what) ? `an ${what}` : `a ${what}`);
 
 const crud = (resource: string, what: string, path: string, columns: readonly string[]): Command[] => [
@@ -114,6 +117,14 @@ export const commands: readonly Command[] = [
   },
   {
     resource: 'activities',
+    action: 'setup',
+    description: `what to enter in an LMS for one activity (--lms ${setupLms})`,
+    method: 'GET',
+    path: `${base}/activities/{id}/setup`,
+    query: ['lms'],
+  },
+  {
+    resource: 'activities',
     action: 'roster-sync',
     description: 'enrol the learners of every LMS course that launched the activity, read over NRPS (one request; it may take a while)',
     method: 'POST',
@@ -122,6 +133,23 @@ export const commands: readonly Command[] = [
     columns: ['members', 'created', 'enrolled', 'alreadyEnrolled'],
   },
   ...crud('platforms', 'LTI 1.3 platform', 'platforms', ['id', 'name', 'issuer', 'clientId', 'activated']),
+  {
+    resource: 'platforms',
+    action: 'setup',
+    description: `what to enter in an LMS to add the academy as an LTI 1.3 tool (--lms ${setupLms})`,
+    method: 'GET',
+    path: `${base}/platforms/{id}/setup`,
+    query: ['lms'],
+  },
+  {
+    resource: 'registrations',
+    action: 'create',
+    description: 'a one-time LTI Dynamic Registration URL for an LMS {activate?} (inactive platform unless activate)',
+    method: 'POST',
+    path: `${base}/registrations`,
+    body: 'optional',
+    columns: ['registrationUrl', 'expiresAt', 'activate'],
+  },
   ...crud('tools', 'LTI 1.3 tool', 'tools', ['id', 'name', 'oidcUrl', 'activated']),
   {
     resource: 'users',
@@ -164,6 +192,15 @@ export const commands: readonly Command[] = [
     description: 'a one-time launch URL of an external activity {activityId, userId, returnUrl?}',
     method: 'POST',
     path: `${base}/launches`,
+    body: 'required',
+    columns: ['launchUrl', 'expiresAt'],
+  },
+  {
+    resource: 'tool-registrations',
+    action: 'create',
+    description: 'register an LTI 1.3 tool by Dynamic Registration {registrationUrl}: open launchUrl in a browser, then activate the tool',
+    method: 'POST',
+    path: `${base}/tool-registrations`,
     body: 'required',
     columns: ['launchUrl', 'expiresAt'],
   },

@@ -24,6 +24,7 @@ const globalOptions = {
   cursor: { type: 'string' },
   all: { type: 'boolean' },
   email: { type: 'string' },
+  lms: { type: 'string' },
   env: { type: 'string' },
   id: { type: 'string' },
   key: { type: 'string' },

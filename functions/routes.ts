@@ -49,9 +49,16 @@ export const functions = {
   },
   admin: {
     entry: 'admin',
-    description: 'Admin API: environments, activities, users, single sign-on exchange',
+    description: 'Admin API: environments, activities and their LTI 1.2 keys, users, progress, launches, single sign-on exchange',
     // queue:send: recording progress queues its passback. secrets:seal: it stores LTI 1.2 secrets, never opens one.
     permissions: ['data:read', 'data:write', 'ephemeral:write', 'queue:send', 'secrets:seal'],
+  },
+  adminLti13: {
+    entry: 'admin-lti13',
+    description: 'Admin API for LTI 1.3 connections: platforms (setup sheets, registration links), tools (registration), deep links',
+    // Apart from `admin` so that each initialises within budget (docs/benchmarks.md); ephemeral:write
+    // creates registration links and deep linking tickets. It queues nothing and seals no secret.
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
   lti12Tool: {
     entry: 'lti12-tool',
@@ -65,6 +72,14 @@ export const functions = {
     // No kms:sign: a launch verifies with the platform's keys and signs nothing. secrets:open: the
     // lti1p1 migration claim is verified with an LTI 1.2 secret.
     permissions: ['data:read', 'data:write', 'ephemeral:write', 'secrets:open'],
+  },
+  lti13ToolRegistration: {
+    entry: 'lti13-tool-registration',
+    description: 'The academy as LTI 1.3 tool registered by an LMS: one-time Dynamic Registration links, and the Canvas developer key JSON',
+    // ephemeral:write uses the registration link once; data:write stores the platform. It calls the
+    // LMS twice (its configuration, its registration endpoint), 8 s at most each. No KMS: it signs nothing.
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
+    timeoutSeconds: 25,
   },
   lti13DeepLinking: {
     entry: 'lti13-deep-linking',
@@ -114,6 +129,13 @@ export const functions = {
       "The academy as LTI 1.3 platform: OAuth 2 token endpoint (client credentials, JWT client assertion checked with the tool's key set)",
     // ephemeral:write: each assertion's jti is used once, and access tokens are stored by hash. No kms:sign.
     permissions: ['data:read', 'ephemeral:write'],
+  },
+  lti13PlatformRegistration: {
+    entry: 'lti13-platform-registration',
+    description:
+      'The academy as LTI 1.3 platform at dynamic registration: its OpenID configuration, and the registrations of tools holding a registration token',
+    // ephemeral:write uses each registration token once; data:write creates the tool (inactive). No KMS.
+    permissions: ['data:read', 'data:write', 'ephemeral:write'],
   },
   lti12Outcomes: {
     entry: 'lti12-outcomes',
@@ -173,24 +195,30 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress/{userId}', fn: 'admin', auth: 'iam' },
   { method: 'GET', path: '/admin/environments/{env}/activities/{id}/progress', fn: 'admin', auth: 'iam' },
-  { method: 'POST', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
-  { method: 'GET', path: '/admin/environments/{env}/tools', fn: 'admin', auth: 'iam' },
-  { method: 'GET', path: '/admin/environments/{env}/tools/{id}', fn: 'admin', auth: 'iam' },
-  { method: 'PATCH', path: '/admin/environments/{env}/tools/{id}', fn: 'admin', auth: 'iam' },
-  { method: 'DELETE', path: '/admin/environments/{env}/tools/{id}', fn: 'admin', auth: 'iam' },
-  { method: 'POST', path: '/admin/environments/{env}/platforms', fn: 'admin', auth: 'iam' },
-  { method: 'GET', path: '/admin/environments/{env}/platforms', fn: 'admin', auth: 'iam' },
-  { method: 'GET', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
-  { method: 'PATCH', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
-  { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'admin', auth: 'iam' },
-  { method: 'POST', path: '/admin/environments/{env}/deep-links', fn: 'admin', auth: 'iam' },
-  { method: 'GET', path: '/admin/environments/{env}/deep-links/{id}', fn: 'admin', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/tools', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/tools', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/tools/{id}', fn: 'adminLti13', auth: 'iam' },
+  { method: 'PATCH', path: '/admin/environments/{env}/tools/{id}', fn: 'adminLti13', auth: 'iam' },
+  { method: 'DELETE', path: '/admin/environments/{env}/tools/{id}', fn: 'adminLti13', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/platforms', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/platforms', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/platforms/{id}', fn: 'adminLti13', auth: 'iam' },
+  { method: 'PATCH', path: '/admin/environments/{env}/platforms/{id}', fn: 'adminLti13', auth: 'iam' },
+  { method: 'DELETE', path: '/admin/environments/{env}/platforms/{id}', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/platforms/{id}/setup', fn: 'adminLti13', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/registrations', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/activities/{id}/setup', fn: 'adminLti13', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/tool-registrations', fn: 'adminLti13', auth: 'iam' },
+  { method: 'POST', path: '/admin/environments/{env}/deep-links', fn: 'adminLti13', auth: 'iam' },
+  { method: 'GET', path: '/admin/environments/{env}/deep-links/{id}', fn: 'adminLti13', auth: 'iam' },
 
   { method: 'POST', path: '/{env}/lti12/launch/{activityId}', fn: 'lti12Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/login', fn: 'lti13Tool', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/launch', fn: 'lti13Tool', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/activities/{activityId}', fn: 'lti13Tool', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/registrations/{registrationId}', fn: 'lti13ToolRegistration', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/canvas-config.json', fn: 'lti13ToolRegistration', auth: 'public' },
   { method: 'GET', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/deep-linking', fn: 'lti13DeepLinking', auth: 'public' },
   { method: 'GET', path: '/{env}/launch/{ticket}', fn: 'platformLaunch', auth: 'public' },
@@ -198,6 +226,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/authorize', fn: 'lti13Authorize', auth: 'public' },
   { method: 'POST', path: '/{env}/lti13/token', fn: 'lti13Token', auth: 'public' },
+  { method: 'GET', path: '/{env}/lti13/.well-known/openid-configuration', fn: 'lti13PlatformRegistration', auth: 'public' },
+  { method: 'POST', path: '/{env}/lti13/register', fn: 'lti13PlatformRegistration', auth: 'public' },
   { method: 'POST', path: '/{env}/lti12/outcomes', fn: 'lti12Outcomes', auth: 'public' },
 
   { method: 'GET', path: '/{env}/lti13/ags/{activityId}/lineitems', fn: 'lti13Ags', auth: 'public' },

@@ -220,6 +220,13 @@ export interface Platform {
   readonly updatedAt: string;
 }
 
+/** A message a tool registered dynamically: its type, and where and under which label it is offered. */
+export interface ToolMessage {
+  readonly type: string;
+  readonly targetLinkUri?: string;
+  readonly label?: string;
+}
+
 /**
  * An LTI 1.3 tool registration (academy as platform): an external tool whose activities the academy
  * launches (docs/product.md "Concepts"; Security 1.0 §5.1.1: the tool's login initiation URL, redirect
@@ -250,6 +257,16 @@ export interface Tool {
    * storage messages (docs/platform-storage.md). Without it, the browser goes to the tool directly.
    */
   readonly platformStorage?: boolean;
+  /**
+   * The service scopes (AGS, NRPS) its access tokens and launches may carry: those it asked for at
+   * dynamic registration, narrowed to what the academy grants, or as an admin set them; without it,
+   * every scope the academy grants (tools registered by hand before scopes were recorded).
+   */
+  readonly scopes?: readonly string[];
+  /** The LTI messages it registered dynamically (Dynamic Registration 1.0 §2.2.1 `messages`), for the admin's review. */
+  readonly messages?: readonly ToolMessage[];
+  /** Its default launch URL as it registered it (`lti-tool-configuration.target_link_uri`): the resource URL to give its activities. */
+  readonly targetLinkUri?: string;
   /** Generated: the id_token's `aud` and `azp`, the client assertion's `iss` and `sub`; equal to `id`. */
   readonly clientId: string;
   /** Generated: the `deployment_id` claim of every launch into this tool (Core 1.3 §5.3.3). */

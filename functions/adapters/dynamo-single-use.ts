@@ -24,6 +24,8 @@ const addresses: { readonly [K in SingleUseKind]: (scope: string, key: string) =
   'sso-code': keys.sso,
   'pending-login': keys.pendingLogin,
   'deep-linking-picker': keys.deepLinkingPicker,
+  'registration-link': keys.registrationLink,
+  'registration-token': keys.registrationToken,
 };
 
 const seconds = (now: number) => Math.floor(now / 1000);

@@ -43,6 +43,10 @@
  *   platform)
  * - deep-linking-picker (academy as LTI 1.3   PICKER#{env}#{sha256(token)}           PICKER
  *   tool: a deep linking request's picker)
+ * - registration-link (academy as LTI 1.3     REGLINK#{env}#{sha256(link id)}        REGLINK
+ *   tool: a dynamic registration link)
+ * - registration-token (academy as LTI 1.3    REGTOKEN#{env}#{sha256(token)}         REGTOKEN
+ *   platform: a dynamic registration's token)
  * and, looked up until it expires, never used up:
  * - access token issued to a tool             TOKEN#{sha256(token)}                  TOKEN
  */
@@ -102,5 +106,7 @@ export const keys = {
   tool: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `TOOL#${id}` }),
   pendingLogin: (env: string, loginHintHash: string) => ({ pk: `LOGIN#${env}#${loginHintHash}`, sk: 'LOGIN' }),
   deepLinkingPicker: (env: string, tokenHash: string) => ({ pk: `PICKER#${env}#${tokenHash}`, sk: 'PICKER' }),
+  registrationLink: (env: string, idHash: string) => ({ pk: `REGLINK#${env}#${idHash}`, sk: 'REGLINK' }),
+  registrationToken: (env: string, tokenHash: string) => ({ pk: `REGTOKEN#${env}#${tokenHash}`, sk: 'REGTOKEN' }),
   deepLink: (env: string, id: string) => ({ pk: `ENV#${env}`, sk: `DEEPLINK#${id}` }),
 };

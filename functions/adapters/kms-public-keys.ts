@@ -1,6 +1,6 @@
 /**
  * The public keys of lti-bridge's KMS keys for the JWKS function, fetched with KMS `GetPublicKey`
- * over one SigV4-signed HTTPS request (`@smithy/signature-v4`), without the AWS SDK client.
+ * over one SigV4-signed HTTPS request (`./aws-json.ts`), without the AWS SDK client.
  *
  * Why not the SDK: `GET /.well-known/jwks.json` is what every platform and tool fetches to verify
  * lti-bridge's signatures, and the KMS client with its credential chain and retry stack is over
@@ -8,9 +8,8 @@
  * SDK client (`./kms-signer.ts`); both turn the answer into a JWK the same way (`./kms-public-jwk.ts`).
  * The protocol is KMS's `awsJson1_1`: `POST /`, `X-Amz-Target: TrentService.GetPublicKey`.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { PublicJwk } from '../ports';
+import { AwsJsonError, AwsJsonService } from './aws-json';
 import { PublicJwkCache, publicJwkOf, SigningKeyError } from './kms-public-jwk';
 
 export interface KmsPublicKeySourceOptions {
@@ -23,13 +22,19 @@ export interface KmsPublicKeySourceOptions {
 }
 
 export class KmsPublicKeySource {
-  private readonly url: URL;
-  private readonly sigv4: SignatureV4;
+  private readonly kms: AwsJsonService;
   private readonly cache = new PublicJwkCache((keyId) => this.fetchPublicJwk(keyId));
 
   constructor(private readonly options: KmsPublicKeySourceOptions) {
-    this.url = new URL(options.endpoint ?? `https://kms.${options.region}.amazonaws.com/`);
-    this.sigv4 = new SignatureV4({ service: 'kms', region: options.region, credentials: options.credentials, sha256: Sha256 });
+    this.kms = new AwsJsonService({
+      service: 'kms',
+      targetPrefix: 'TrentService',
+      jsonVersion: '1.1',
+      region: options.region,
+      endpoint: options.endpoint ?? `https://kms.${options.region}.amazonaws.com/`,
+      credentials: options.credentials,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
   }
 
   /** The JWKS entries of every configured key, the active (signing) key first; cached per cold start. */
@@ -39,38 +44,13 @@ export class KmsPublicKeySource {
   }
 
   private async fetchPublicJwk(keyId: string): Promise<PublicJwk> {
-    const body = JSON.stringify({ KeyId: keyId });
-    const signed = await this.sigv4.sign({
-      method: 'POST',
-      protocol: this.url.protocol,
-      hostname: this.url.hostname,
-      ...(this.url.port ? { port: Number(this.url.port) } : {}),
-      path: this.url.pathname,
-      query: {},
-      headers: {
-        host: this.url.host,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'TrentService.GetPublicKey',
-      },
-      body,
-    });
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: signed.headers,
-      body,
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 3000),
-    });
-    const answer = (await response.json().catch(() => ({}))) as {
-      PublicKey?: string;
-      KeyUsage?: string;
-      SigningAlgorithms?: string[];
-      __type?: string;
-      message?: string;
-    };
-    if (!response.ok) {
-      const type = (answer.__type ?? 'error').split('#').pop();
-      throw new SigningKeyError(`KMS GetPublicKey for ${keyId} failed: ${type} (HTTP ${response.status})`);
-    }
+    const answer = await this.kms
+      .call<{ PublicKey?: string; KeyUsage?: string; SigningAlgorithms?: string[] }>('GetPublicKey', { KeyId: keyId })
+      .catch((error: unknown) => {
+        if (!(error instanceof AwsJsonError)) throw error;
+        const status = error.status !== undefined ? `HTTP ${error.status}` : 'no answer';
+        throw new SigningKeyError(`KMS GetPublicKey for ${keyId} failed: ${error.type} (${status})`);
+      });
     return publicJwkOf(keyId, {
       PublicKey: answer.PublicKey ? Buffer.from(answer.PublicKey, 'base64') : undefined,
       KeyUsage: answer.KeyUsage,

@@ -14,6 +14,9 @@ import { launchSchemas } from '../lti/platform-ticket-requests';
 import { platformSchemas } from '../lti13/core/tool-platforms';
 import { toolSchemas } from '../lti13/core/platform-tools';
 import { deepLinkSchemas } from '../lti13/deep-linking/platform-deep-links';
+import { registrationLinkSchemas } from '../lti13/dynamic-registration/tool-registration-links';
+import { setupLmsValues } from '../lti13/dynamic-registration/tool-setup-sheets';
+import { toolRegistrationSchemas } from '../lti13/dynamic-registration/platform-registration-links';
 import { routeKey, routes } from '../routes';
 import { ssoExchangeBody } from './users';
 
@@ -72,11 +75,31 @@ export const operations: Readonly<Record<string, Operation>> = {
   'GET /admin/environments/{env}/tools/{id}': { summary: 'Read an LTI 1.3 tool' },
   'PATCH /admin/environments/{env}/tools/{id}': { summary: 'Change an LTI 1.3 tool', body: toolSchemas.patch },
   'DELETE /admin/environments/{env}/tools/{id}': { summary: 'Remove an LTI 1.3 tool' },
+  'POST /admin/environments/{env}/registrations': {
+    summary:
+      'A one-time LTI Dynamic Registration URL (7 days) for an LMS administrator: {registrationUrl, expiresAt}; the platform it registers is inactive unless activate',
+    body: registrationLinkSchemas.create,
+    optionalBody: true,
+  },
+  'GET /admin/environments/{env}/platforms/{id}/setup': {
+    summary: "What to enter in an LMS to add the academy as an LTI 1.3 tool, in that LMS's field names: {lms, steps, notes}",
+    query: { lms: setupLmsValues.join(' | ') },
+  },
+  'GET /admin/environments/{env}/activities/{id}/setup': {
+    summary:
+      "What to enter in an LMS for one activity (LTI 1.3 link, LTI 1.1 launch URL and key), in that LMS's field names: {lms, steps, notes}",
+    query: { lms: setupLmsValues.join(' | ') },
+  },
   'POST /admin/environments/{env}/platforms': { summary: 'Register an LTI 1.3 platform (academy as tool)', body: platformSchemas.create },
   'GET /admin/environments/{env}/platforms': { summary: "List the environment's LTI 1.3 platforms, a page at a time", query: page },
   'GET /admin/environments/{env}/platforms/{id}': { summary: 'Read an LTI 1.3 platform, with the deployments seen' },
   'PATCH /admin/environments/{env}/platforms/{id}': { summary: 'Change an LTI 1.3 platform', body: platformSchemas.patch },
   'DELETE /admin/environments/{env}/platforms/{id}': { summary: 'Remove an LTI 1.3 platform' },
+  'POST /admin/environments/{env}/tool-registrations': {
+    summary:
+      "Register an LTI 1.3 tool by Dynamic Registration: a one-time URL that opens the tool's registration URL; the tool it registers is inactive until activated",
+    body: toolRegistrationSchemas.create,
+  },
   'POST /admin/environments/{env}/deep-links': {
     summary: 'Ask an LTI 1.3 tool for content (Deep Linking): a one-time URL that sends the user to the tool',
     body: deepLinkSchemas.create,

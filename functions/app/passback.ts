@@ -1,7 +1,7 @@
 /**
- * The passback queue of the functions that send to it (the admin API queues first attempts, the
- * passback worker the next ones): SQS when the function has one (`PASSBACK_QUEUE_URL`), else a
- * queue that refuses. Apart from `./runtime.ts` so that only they bundle the SQS client. The local
+ * The passback worker's queue, on which it queues next attempts: SQS when the function has one
+ * (`PASSBACK_QUEUE_URL`), else a queue that refuses. Apart from `./runtime.ts` so that only it
+ * bundles the SQS client (the admin API queues first attempts without it, `./admin-aws.ts`). The local
  * server has its own queue, which runs each attempt in its process (`../local/passback-queue.ts`).
  */
 import { sqsClient, SqsPassbackQueue } from '../adapters/sqs-queue';

@@ -1,7 +1,8 @@
 /**
  * The secret box of the functions that seal or open LTI 1.2 secrets (docs/security.md "LTI 1.2
  * secrets at rest"): KMS `Encrypt` and `Decrypt` with the secrets key. Apart from `./runtime.ts` so
- * that only they bundle the KMS client.
+ * that only they bundle the KMS client. The admin API, which only seals, does so without the client
+ * (`./admin-aws.ts`).
  */
 import { kmsClient } from '../adapters/kms-client';
 import { KmsSecretBox } from '../adapters/kms-secret-box';
@@ -11,16 +12,4 @@ import type { SecretBox } from '../ports';
 /** Seals and opens: the functions that sign or verify with LTI 1.2 secrets (`secrets:open`), and the local server. */
 export function kmsSecretBox(config: Config): SecretBox {
   return new KmsSecretBox(kmsClient(config), config.secretsKeyId);
-}
-
-/**
- * Seals only: the admin API, which issues and stores secrets but never signs or verifies with them
- * (`secrets:seal`; the key refuses it `Decrypt` too).
- */
-export function sealOnlySecretBox(config: Config): SecretBox {
-  const box = kmsSecretBox(config);
-  return {
-    seal: (plaintext, context) => box.seal(plaintext, context),
-    open: () => Promise.reject(new Error('this function seals secrets and never opens them')),
-  };
 }

@@ -1,9 +1,8 @@
-/** Lambda: the admin API. It queues passbacks (SQS) but never sends one, seals LTI 1.2 secrets (KMS) and never signs nor opens one. */
+/** Lambda: the admin API. It queues passbacks (SQS) but never sends one, seals LTI 1.2 secrets (KMS) and never signs nor opens one: both without the SDK clients (app/admin-aws.ts). */
 import { createHandler } from '../lambdas/admin';
-import { passbackQueue } from '../app/passback';
+import { firstAttemptQueue, sealOnlySecretBox } from '../app/admin-aws';
 import { processRuntime } from '../app/runtime';
-import { sealOnlySecretBox } from '../app/secrets';
 
 export const handler = createHandler(
-  processRuntime((config) => ({ passbackQueue: passbackQueue(config), secrets: sealOnlySecretBox(config) })),
+  processRuntime((config) => ({ passbackQueue: firstAttemptQueue(config), secrets: sealOnlySecretBox(config) })),
 );

@@ -4,7 +4,8 @@
  * are read in one round trip, and the launch continues by the activity's LTI version: each version
  * is one launcher, registered by the composition root (`../app/launchers.ts`), so that this file
  * imports no version of the protocol. A deep linking request's ticket (`POST …/deep-links`) takes
- * the same URL and continues with the deep linking launcher, which has no activity to read.
+ * the same URL and continues with the deep linking launcher, which has no activity to read; so
+ * does a dynamic registration's ticket (`POST …/tool-registrations`), with no activity and no user.
  */
 import { count } from '../observability';
 import type { Activity, Environment, ExternalLti, User } from '../academy/model';
@@ -13,7 +14,7 @@ import { HttpError } from '../errors';
 import { pathParam } from '../http/request';
 import type { ApiEvent, ApiResult } from '../http/types';
 import { ltiDisabled } from './errors';
-import type { Clock, DeepLinkTicket, LaunchTicket, PlatformStore, ResultSourcedId, SingleUseStore } from '../ports';
+import type { Clock, DeepLinkTicket, LaunchTicket, PlatformStore, ResultSourcedId, SingleUseStore, ToolRegistrationTicket } from '../ports';
 import { consumeLaunchTicket } from './platform-tickets';
 
 export interface PlatformLaunchDeps {
@@ -44,15 +45,25 @@ export interface DeepLinkLaunch {
   readonly user: User;
 }
 
-/** One launcher per LTI version of the activity, and the deep linking request's (LTI 1.3 only). */
+/** A consumed dynamic registration ticket in its environment, checked to exist with LTI on. */
+export interface ToolRegistrationLaunch {
+  readonly ticket: ToolRegistrationTicket;
+  readonly environment: Environment;
+}
+
+/**
+ * One launcher per LTI version of the activity, the deep linking request's and the dynamic
+ * registration's (LTI 1.3 only).
+ */
 export type ExternalLaunchers = { readonly [V in ExternalLti['version']]: ExternalLauncher<Extract<ExternalLti, { version: V }>> } & {
   readonly deepLinking: (launch: DeepLinkLaunch) => Promise<ApiResult>;
+  readonly toolRegistration: (launch: ToolRegistrationLaunch) => Promise<ApiResult>;
 };
 
 /** Consumes the ticket and answers the launch page of the activity's LTI version. */
 export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent): Promise<ApiResult> {
   const environmentId = pathParam(event, 'env');
-  let ticket: LaunchTicket | DeepLinkTicket;
+  let ticket: LaunchTicket | DeepLinkTicket | ToolRegistrationTicket;
   try {
     ticket = await consumeLaunchTicket(deps, environmentId, pathParam(event, 'ticket'));
   } catch (error) {
@@ -60,6 +71,10 @@ export async function platformLaunch(deps: PlatformLaunchDeps, event: ApiEvent):
     const environment = (await deps.platform.context(environmentId)).environment;
     if (environment && !environment.ltiEnabled) throw ltiDisabled();
     throw error;
+  }
+  if ('registrationUrl' in ticket) {
+    const { environment } = await deps.platform.context(environmentId);
+    return deps.launchers.toolRegistration({ ticket, environment: ltiOn(environment) });
   }
   if ('deepLinkId' in ticket) {
     const { environment, user } = await deps.platform.context(environmentId, undefined, ticket.userId);

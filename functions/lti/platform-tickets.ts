@@ -7,7 +7,7 @@
  */
 import { sha256Base64url } from '../crypto';
 import { HttpError } from '../errors';
-import type { Clock, DeepLinkTicket, LaunchTicket, PlatformStore, SingleUseStore } from '../ports';
+import type { Clock, DeepLinkTicket, LaunchTicket, PlatformStore, SingleUseStore, ToolRegistrationTicket } from '../ports';
 
 /** A launch URL works once, for 5 minutes. */
 export const ticketLifetimeSeconds = 5 * 60;
@@ -25,15 +25,15 @@ export function ticketLaunchUrl(publicUrl: string, environmentId: string, ticket
 }
 
 /**
- * Consumes a ticket of the environment once: an activity's launch, or a deep linking request's. An
- * unknown, used or expired ticket is one answer: the store cannot tell them apart, and the
- * learner's remedy is the same.
+ * Consumes a ticket of the environment once: an activity's launch, a deep linking request's or a
+ * dynamic registration's. An unknown, used or expired ticket is one answer: the store cannot tell
+ * them apart, and the learner's remedy is the same.
  */
 export async function consumeLaunchTicket(
   deps: Pick<TicketDeps, 'singleUse' | 'clock'>,
   environmentId: string,
   ticket: string,
-): Promise<LaunchTicket | DeepLinkTicket> {
+): Promise<LaunchTicket | DeepLinkTicket | ToolRegistrationTicket> {
   const found = /^[A-Za-z0-9_-]{43}$/.test(ticket)
     ? await deps.singleUse.consume('launch-ticket', environmentId, sha256Base64url(ticket), deps.clock.now())
     : undefined;

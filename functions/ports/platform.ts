@@ -30,6 +30,33 @@ export interface LaunchTicket {
   readonly expiresAt: number;
 }
 
+/**
+ * Academy as LTI 1.3 platform: the one-time launch URL of a dynamic registration
+ * (`POST …/tool-registrations`), a `launch-ticket` of the single-use store under its hash. The
+ * browser that opens it is sent to the tool's registration initiation URL (Dynamic Registration 1.0
+ * §3.3) with a fresh registration token.
+ */
+export interface ToolRegistrationTicket {
+  readonly environmentId: string;
+  /** The tool's registration initiation URL, as the admin gave it. */
+  readonly registrationUrl: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Academy as LTI 1.3 platform: what a registration token (Dynamic Registration 1.0 §3.3
+ * `registration_token`) allows, a `registration-token` of the single-use store under the token's
+ * hash: one client registration at `POST {base}/{env}/lti13/register`, before it expires.
+ */
+export interface RegistrationGrant {
+  readonly environmentId: string;
+  /** The registration initiation URL it was handed to. */
+  readonly registrationUrl: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
 /** The secret part of the `lis_result_sourcedid` handed to an LTI 1.2 tool for a user in an activity. */
 export interface ResultSourcedId {
   readonly environmentId: string;

@@ -7,8 +7,8 @@
  */
 import type { SsoGrant } from './academy';
 import type { DeepLinkingPicker, DeepLinkTicket } from './deep-linking';
-import type { LaunchTicket, PendingLogin } from './platform';
-import type { OidcState } from './tool';
+import type { LaunchTicket, PendingLogin, RegistrationGrant, ToolRegistrationTicket } from './platform';
+import type { OidcState, RegistrationLink } from './tool';
 
 /** What each kind of item holds. A new kind (a registration token, say) is one line here. */
 export interface SingleUseValues {
@@ -18,15 +18,20 @@ export interface SingleUseValues {
   readonly 'oidc-state': OidcState;
   /**
    * Academy as platform: a launch ticket, under the ticket's hash, from the admin API to the browser:
-   * of an external activity, or of a deep linking request (`POST …/deep-links`).
+   * of an external activity, of a deep linking request (`POST …/deep-links`), or of a dynamic
+   * registration (`POST …/tool-registrations`).
    */
-  readonly 'launch-ticket': LaunchTicket | DeepLinkTicket;
+  readonly 'launch-ticket': LaunchTicket | DeepLinkTicket | ToolRegistrationTicket;
   /** A single sign-on code, under the code's hash, from a launch to `…/sso/exchange`. */
   readonly 'sso-code': SsoGrant;
   /** Academy as LTI 1.3 platform: a login, under the hash of its `login_hint`, from initiation to authorization. */
   readonly 'pending-login': PendingLogin;
+  /** Academy as LTI 1.3 platform: a dynamic registration's token, under its hash, from the tool's initiation to its registration. */
+  readonly 'registration-token': RegistrationGrant;
   /** Academy as LTI 1.3 tool: a validated deep linking request, under the hash of the picker form's token, until the choice is signed. */
   readonly 'deep-linking-picker': DeepLinkingPicker;
+  /** Academy as LTI 1.3 tool: a dynamic registration link, under the hash of its id, until an LMS registers with it. */
+  readonly 'registration-link': RegistrationLink;
 }
 
 export type SingleUseKind = keyof SingleUseValues;

@@ -86,3 +86,18 @@ export interface Lti13LaunchStore {
   /** Remembers that a deployment launched (first seen kept, last seen moved). */
   recordDeployment(environmentId: string, platformId: string, deploymentId: string, at: string): Promise<void>;
 }
+
+/**
+ * Academy as LTI 1.3 tool: a one-time dynamic registration link (Dynamic Registration 1.0 §3.3), a
+ * `registration-link` of the single-use store under the hash of the link's id, from the admin API
+ * (`POST …/registrations`) to the LMS that opens it; used up by the registration it completes.
+ */
+export interface RegistrationLink {
+  readonly environmentId: string;
+  /** Whether the platform it registers is activated at once; an admin activates it otherwise. */
+  readonly activate: boolean;
+  /** ISO time of its creation. */
+  readonly createdAt: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}

@@ -22,6 +22,7 @@ import type { PendingLogin, PlatformMessageType, ResourceLinkPendingLogin } from
 import { deepLinkingRequestClaims } from '../deep-linking/platform-claims';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { agsEndpoints, nrpsMembershipsUrl, platformIssuer } from './platform-urls';
+import { substituteVariables } from './platform-variables';
 
 /** Five minutes: long enough for a slow browser, short enough for a tool's nonce store. */
 export const idTokenLifetimeSeconds = 5 * 60;
@@ -32,9 +33,18 @@ export const agsToolScopes: readonly string[] = [agsScopes.lineitem, agsScopes.l
 /** Every scope a launched tool may ask an access token for; the token endpoint grants no other. */
 export const toolScopes: readonly string[] = [...agsToolScopes, nrpsScope];
 
+/**
+ * The scopes a tool may have: its own (dynamic registration narrows them to those it asked for, an
+ * admin may narrow them further), else every one of {@link toolScopes}.
+ */
+export function scopesOf(tool: Pick<Tool, 'scopes'>): readonly string[] {
+  const own = tool.scopes;
+  return own ? toolScopes.filter((scope) => own.includes(scope)) : toolScopes;
+}
+
 export interface IdTokenInput {
   readonly publicUrl: string;
-  readonly tool: Pick<Tool, 'clientId' | 'deploymentId'>;
+  readonly tool: Pick<Tool, 'clientId' | 'deploymentId' | 'scopes'>;
   readonly login: PendingLogin;
   /** The authentication request's nonce, passed through unchanged (Security 1.0 §5.1.2). */
   readonly nonce: string;
@@ -67,10 +77,13 @@ export type MessageClaims<L extends PendingLogin = PendingLogin> = (input: IdTok
  * `LtiResourceLinkRequest` (Core 1.3 §5.3.3-5.3.4, §5.4.1): the link launched is the activity, at its
  * resource URL, in the activity as context, with its custom parameters (§5.4.6), its AGS endpoints
  * (AGS 2.0 §3.1) and its memberships URL (NRPS 2.0 §3.6.1: "fully resolved, and matches the context
- * of the launch", the activity).
+ * of the launch", the activity), each service only when the tool may have its scope (AGS: the
+ * claim lists those it may have).
  */
-const resourceLinkClaims: MessageClaims<ResourceLinkPendingLogin> = ({ login, publicUrl }) => {
+const resourceLinkClaims: MessageClaims<ResourceLinkPendingLogin> = ({ login, publicUrl, tool }) => {
   const custom = login.activity.customParameters;
+  const scopes = scopesOf(tool);
+  const ags = agsToolScopes.filter((scope) => scopes.includes(scope));
   return {
     [claims.targetLinkUri]: login.targetLinkUri,
     [claims.resourceLink]: { id: login.activityId, title: login.activity.title },
@@ -80,12 +93,16 @@ const resourceLinkClaims: MessageClaims<ResourceLinkPendingLogin> = ({ login, pu
       title: login.activity.title,
       type: [contextTypes.courseOffering],
     },
-    ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: custom } : {}),
-    [agsEndpointClaim]: { scope: [...agsToolScopes], ...agsEndpoints(publicUrl, login.environmentId, login.activityId) },
-    [nrpsClaim]: {
-      context_memberships_url: nrpsMembershipsUrl(publicUrl, login.environmentId, login.activityId),
-      service_versions: [nrpsServiceVersion],
-    },
+    ...(custom && Object.keys(custom).length > 0 ? { [claims.custom]: substituteVariables(custom, login) } : {}),
+    ...(ags.length > 0 ? { [agsEndpointClaim]: { scope: ags, ...agsEndpoints(publicUrl, login.environmentId, login.activityId) } } : {}),
+    ...(scopes.includes(nrpsScope)
+      ? {
+          [nrpsClaim]: {
+            context_memberships_url: nrpsMembershipsUrl(publicUrl, login.environmentId, login.activityId),
+            service_versions: [nrpsServiceVersion],
+          },
+        }
+      : {}),
   };
 };
 

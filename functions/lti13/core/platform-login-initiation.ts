@@ -127,7 +127,7 @@ export async function initiateLogin(
     return platformHostPage(
       {
         loginUrl: location.toString(),
-        origins: originsOf([tool.oidcUrl, ...(tool.redirectUris ?? []), tool.deepLinkingUrl, login.targetLinkUri]),
+        origins: originsOf([tool.oidcUrl, ...(tool.redirectUris ?? []), tool.deepLinkingUrl, tool.targetLinkUri, login.targetLinkUri]),
         title: login.messageType === 'LtiResourceLinkRequest' ? login.activity.title : tool.name,
       },
       [cookie],

@@ -8,8 +8,8 @@
  * client's request, the verified request), each with its list of small checks that throw a
  * `TokenError`; the environment is checked before anything else. The assertion is verified with RS256 only (never the algorithm its header names)
  * against the tool's registered key set, with `iss` = `sub` = the client id of a tool of this
- * environment, `aud` containing this token URL (only that: the platform tells tools to use the token
- * URL, Security 1.0 §4.1.1), `exp` required and at most an hour ahead, `iat` not in the future, and
+ * environment, `aud` containing this token URL (Security 1.0 §4.1.1) or the `authorization_server`
+ * the environment's OpenID configuration names (Dynamic Registration 1.0 §2.1: the issuer), `exp` required and at most an hour ahead, `iat` not in the future, and
  * `jti` used once (one conditional write, kept until `exp`). Errors about the assertion are all
  * `invalid_client` (RFC 7521 §4.2.1); `invalid_grant` does not arise, since client credentials carry
  * no grant of their own.
@@ -30,7 +30,7 @@ import { KeySetError, type VerificationKey } from './key-sets';
 import type { EnvironmentStore, SingleUseStore, ToolStore } from '../../ports';
 import { checkLtiEnvironment, type EnvironmentRefusals } from '../../lti/checks';
 import { issueAccessToken, type PlatformAccessTokenDeps } from './platform-access-tokens';
-import { toolScopes } from './platform-id-token';
+import { scopesOf } from './platform-id-token';
 import { platformConfiguration } from './platform-urls';
 
 /** Security 1.0 §4.1.1 suggests five minutes; an hour bounds how long a `jti` must be remembered. */
@@ -193,11 +193,12 @@ const keySetProblems: Record<KeySetError['code'], string> = {
   invalid_key_set: "The tool's key set at its registered key set URL is not a valid JWK set.",
 };
 
-const jwtProblem = (error: unknown, tokenUrl: string): string | undefined => {
+const jwtProblem = (error: unknown, tokenUrl: string, issuer: string): string | undefined => {
   if (error instanceof errors.JWTExpired) return 'The client_assertion has expired (exp).';
   if (error instanceof errors.JWSSignatureVerificationFailed) return "The client_assertion signature does not verify with the tool's key.";
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return `The client_assertion aud must contain the token URL ${tokenUrl}.`;
+    if (error.claim === 'aud')
+      return `The client_assertion aud must contain the token URL ${tokenUrl}, or the authorization server ${issuer}.`;
     if (error.reason === 'missing') return `The client_assertion has no ${error.claim}: it is required.`;
     return `The client_assertion ${error.claim} is not valid: ${error.message}.`;
   }
@@ -207,7 +208,7 @@ const jwtProblem = (error: unknown, tokenUrl: string): string | undefined => {
 
 /** The signature (RS256 only) with the tool's key, and the registered claims. */
 async function verifiedRequest(request: ClientRequest, deps: TokenDeps): Promise<VerifiedRequest> {
-  const { tokenUrl } = platformConfiguration(deps.config.publicUrl, request.envId);
+  const { tokenUrl, issuer } = platformConfiguration(deps.config.publicUrl, request.envId);
   const { clientId, jwksUrl } = request.tool;
   let key: VerificationKey;
   try {
@@ -222,13 +223,14 @@ async function verifiedRequest(request: ClientRequest, deps: TokenDeps): Promise
       algorithms: [jwsAlgorithm],
       issuer: clientId,
       subject: clientId,
-      audience: tokenUrl,
+      // The authorization server of the OpenID configuration is the issuer (`../dynamic-registration/platform-openid-configuration.ts`).
+      audience: [tokenUrl, issuer],
       requiredClaims: ['exp', 'iat', 'jti'],
       currentDate: new Date(deps.clock.now()),
       clockTolerance: clockToleranceSeconds,
     }));
   } catch (error) {
-    const problem = jwtProblem(error, tokenUrl);
+    const problem = jwtProblem(error, tokenUrl, issuer);
     if (problem) throw invalidClient(problem, 'client_assertion', error);
     throw error;
   }
@@ -265,17 +267,23 @@ const activatedTool: Check<VerifiedRequest> = ({ tool }) => {
   if (!tool.activated) throw new TokenError(400, 'unauthorized_client', 'This LTI 1.3 tool is deactivated in the academy.');
 };
 
-/** The granted scopes: those requested that a launched tool may have (RFC 6749 §3.3). */
-export function grantedScopes(requested: string): string[] {
+/** The granted scopes: those requested that this tool may have (RFC 6749 §3.3; its own scopes, `scopesOf`). */
+export function grantedScopes(requested: string, tool: Pick<Tool, 'scopes'>): string[] {
   const asked = requested.split(' ').filter(Boolean);
-  return toolScopes.filter((scope) => asked.includes(scope));
+  return scopesOf(tool).filter((scope) => asked.includes(scope));
 }
 
-const allowedScope: Check<VerifiedRequest> = ({ scope }) => {
-  if (grantedScopes(scope).length === 0) {
-    throw new TokenError(400, 'invalid_scope', `None of the requested scopes can be granted; a tool may ask for ${toolScopes.join(' ')}.`, {
-      field: 'scope',
-    });
+const allowedScope: Check<VerifiedRequest> = ({ scope, tool }) => {
+  if (grantedScopes(scope, tool).length === 0) {
+    const may = scopesOf(tool);
+    throw new TokenError(
+      400,
+      'invalid_scope',
+      may.length > 0
+        ? `None of the requested scopes can be granted; this tool may ask for ${may.join(' ')}.`
+        : 'None of the requested scopes can be granted: this tool may have no service scope.',
+      { field: 'scope' },
+    );
   }
 };
 
@@ -318,7 +326,7 @@ export async function tokenEndpoint(deps: TokenDeps, event: ApiEvent): Promise<A
     environmentId: verified.envId,
     toolId: verified.tool.id,
     clientId: verified.tool.clientId,
-    scopes: grantedScopes(verified.scope),
+    scopes: grantedScopes(verified.scope, verified.tool),
   });
   return json(200, answer, oauthNoCache);
 }

@@ -28,6 +28,7 @@ import {
   type UserStore,
 } from '../../ports';
 import { deepLinkData, deepLinkingTarget } from './platform-request';
+import { deepLinkingMessageTypes } from './vocabulary';
 
 /** How long a deep link waits for the tool's response: the login (5 minutes) and time to pick. */
 export const deepLinkLifetimeSeconds = 60 * 60;
@@ -81,6 +82,10 @@ export async function createDeepLink(
   ]);
   if (!tool) throw invalid('toolId', `toolId: no LTI 1.3 tool ${input.toolId} in this environment`);
   if (!tool.activated) throw conflict(`tool ${tool.id} is deactivated: activate it first`, 'toolId');
+  // A tool that registered its messages dynamically and left deep linking out cannot take the request.
+  if (tool.messages && !tool.messages.some((message) => message.type === deepLinkingMessageTypes.request)) {
+    throw conflict(`tool ${tool.id} did not register ${deepLinkingMessageTypes.request} messages`, 'toolId');
+  }
   if (!deepLinkingTarget(tool)) {
     throw conflict(`tool ${tool.id} has neither a deepLinkingUrl nor redirectUris: set its deepLinkingUrl first`, 'toolId');
   }

@@ -50,15 +50,24 @@ it('bundles the function code it is built from', () => {
   expect(uses('passbackWorker', 'functions/academy/passback/')).toBe(true);
 });
 
+it('the admin API is two functions, each with only its own routes (so that each initialises within budget)', () => {
+  // admin: the academy (environments, activities, users, progress, launches); adminLti13: LTI 1.3 connections.
+  expect(uses('admin', 'functions/lti13/dynamic-registration/')).toBe(false);
+  expect(uses('admin', 'functions/admin/tools.ts')).toBe(false);
+  expect(uses('adminLti13', 'functions/lti13/dynamic-registration/tool-setup-sheets.ts')).toBe(true);
+  expect(uses('adminLti13', 'functions/academy/passback/')).toBe(false);
+  expect(uses('adminLti13', 'functions/admin/progress.ts')).toBe(false);
+});
+
 it('no function bundles local-mode code (functions/local/)', () => {
   expect(bundling('functions/local/')).toEqual([]);
 });
 
-it('only the functions that sign, seal or open secrets bundle the KMS client, and only those that queue the SQS client', () => {
-  // Signing: lti13Authorize, lti13DeepLinking, passbackWorker, rosterSync; sealing LTI 1.2 secrets: admin; opening them:
-  // the LTI 1.2 tool and outcomes, the LTI 1.3 tool (the lti1p1 claim), the platform launch and the passback worker.
+it('only the functions that sign or open secrets bundle the KMS client, and only the worker the SQS client', () => {
+  // Signing: lti13Authorize, lti13DeepLinking, passbackWorker, rosterSync; opening LTI 1.2 secrets: the LTI 1.2 tool
+  // and outcomes, the LTI 1.3 tool (the lti1p1 claim), the platform launch and the passback worker. The admin API
+  // seals secrets and queues first attempts with one signed request each (app/admin-aws.ts), without either client.
   expect(bundling('node_modules/@aws-sdk/client-kms/')).toEqual([
-    'admin',
     'lti12Outcomes',
     'lti12Tool',
     'lti13Authorize',
@@ -69,7 +78,9 @@ it('only the functions that sign, seal or open secrets bundle the KMS client, an
     'rosterSync',
   ]);
   expect(bundling('functions/adapters/kms-signer.ts')).toEqual(['lti13Authorize', 'lti13DeepLinking', 'passbackWorker', 'rosterSync']);
-  expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['admin', 'passbackWorker']);
+  expect(bundling('node_modules/@aws-sdk/client-sqs/')).toEqual(['passbackWorker']);
+  expect(bundling('functions/adapters/kms-json-sealer.ts')).toEqual(['admin']);
+  expect(bundling('functions/adapters/sqs-json-queue.ts')).toEqual(['admin', 'passbackWorker']);
 });
 
 it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS signer, no response code', () => {
@@ -79,7 +90,7 @@ it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS
 });
 
 it('only the admin API bundles zod (it validates admin bodies): no launch, passback or service pays for it', () => {
-  expect(bundling('node_modules/zod/')).toEqual(['admin']);
+  expect(bundling('node_modules/zod/')).toEqual(['admin', 'adminLti13']);
   // zod/mini: its schemas carry only the checks they use; zod's classic API (about 80 KB more) is in no bundle.
   expect(bundling('node_modules/zod/v4/classic/')).toEqual([]);
 });
@@ -97,4 +108,5 @@ it('each function bundles its own error renderer only: POX (and its XML builder)
   expect(bundling('functions/http/renderers/pox.ts')).toEqual(speakPox);
   expect(bundling('node_modules/fast-xml-parser/')).toEqual(speakPox);
   expect(bundling('functions/http/renderers/oauth-json.ts')).toEqual(['lti13Token']);
+  expect(bundling('functions/http/renderers/registration-json.ts')).toEqual(['lti13PlatformRegistration']);
 });

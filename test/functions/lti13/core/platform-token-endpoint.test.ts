@@ -156,11 +156,12 @@ describe('refused token requests', () => {
       { status: 401, code: 'invalid_client', field: 'client_assertion' },
       `aud must contain the token URL ${tokenUrl}`,
     );
-    // The issuer is not the token URL: refused too (tools are told to use the token URL).
+    // Another environment's issuer (its authorization_server) is refused; this one's is accepted
+    // (test/functions/lti13/dynamic-registration/platform-openid-configuration.test.ts).
     await expectTokenError(
-      await requestToken({ client_assertion: tool.clientAssertion(clientId, `${server.baseUrl}/${env}`) }),
+      await requestToken({ client_assertion: tool.clientAssertion(clientId, `${server.baseUrl}/other`) }),
       { status: 401, code: 'invalid_client', field: 'client_assertion' },
-      'aud',
+      `or the authorization server ${server.baseUrl}/${env}`,
     );
     // An audience list that holds the token URL is fine.
     expect((await requestToken({ client_assertion: tool.clientAssertion(clientId, [other, tokenUrl]) })).status).toBe(200);
