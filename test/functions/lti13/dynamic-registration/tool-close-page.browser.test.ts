@@ -68,11 +68,11 @@ function watchViolations(page: Page, into: string[]): void {
 /** The messages the LMS's page received, once there is one; else fails naming what the browser blocked. */
 async function received(page: Page, violations: readonly string[]): Promise<Received[]> {
   await page
-    .waitForFunction(() => (window as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: 10_000 })
+    .waitForFunction(() => (globalThis as unknown as { received: unknown[] }).received.length > 0, undefined, { timeout: 10_000 })
     .catch((error: Error) => {
       throw new Error(`no message reached the LMS's page; the browser blocked ${JSON.stringify(violations)}; ${error.message}`);
     });
-  return page.evaluate(() => (window as unknown as { received: Received[] }).received);
+  return page.evaluate(() => (globalThis as unknown as { received: Received[] }).received);
 }
 
 beforeAll(async () => {
@@ -101,7 +101,7 @@ it('in an iframe (as Canvas): Close posts org.imsglobal.lti.close to the LMS pag
   await expect(frame.locator('h1').textContent()).resolves.toContain('registered');
   expect(dr.registrations).toHaveLength(1);
   // Nothing is posted before the administrator closes (Canvas closes its iframe at once on the message).
-  expect(await page.evaluate(() => (window as unknown as { received: unknown[] }).received)).toEqual([]);
+  expect(await page.evaluate(() => (globalThis as unknown as { received: unknown[] }).received)).toEqual([]);
 
   await frame.locator('#lti-close').click();
   expect(await received(page, violations)).toEqual([
