@@ -1,4 +1,4 @@
-/** The admin API for environments, activities, users and progress (IAM-authorized routes). */
+/** The admin API for environments, activities, users, progress and launches (IAM-authorized routes); LTI 1.3 connections are `./admin-lti13.ts`. */
 import { adminRoutes } from '../admin/routes';
 import { lambda } from '../http/lambda';
 import { apiJson } from '../http/renderers/api-json';

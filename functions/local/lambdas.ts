@@ -18,6 +18,7 @@ type LambdaModule = { readonly createHandler: (rt: () => Runtime & RuntimeParts)
 const modules: { readonly [F in RoutedFunction]: () => Promise<LambdaModule> } = {
   jwks: () => import('../lambdas/jwks'),
   admin: () => import('../lambdas/admin'),
+  adminLti13: () => import('../lambdas/admin-lti13'),
   lti12Tool: () => import('../lambdas/lti12-tool'),
   lti13Tool: () => import('../lambdas/lti13-tool'),
   lti13DeepLinking: () => import('../lambdas/lti13-deep-linking'),

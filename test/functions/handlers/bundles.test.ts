@@ -50,6 +50,15 @@ it('bundles the function code it is built from', () => {
   expect(uses('passbackWorker', 'functions/academy/passback/')).toBe(true);
 });
 
+it('the admin API is two functions, each with only its own routes (so that each initialises within budget)', () => {
+  // admin: the academy (environments, activities, users, progress, launches); adminLti13: LTI 1.3 connections.
+  expect(uses('admin', 'functions/lti13/dynamic-registration/')).toBe(false);
+  expect(uses('admin', 'functions/admin/tools.ts')).toBe(false);
+  expect(uses('adminLti13', 'functions/lti13/dynamic-registration/tool-setup-sheets.ts')).toBe(true);
+  expect(uses('adminLti13', 'functions/academy/passback/')).toBe(false);
+  expect(uses('adminLti13', 'functions/admin/progress.ts')).toBe(false);
+});
+
 it('no function bundles local-mode code (functions/local/)', () => {
   expect(bundling('functions/local/')).toEqual([]);
 });
@@ -81,7 +90,7 @@ it('the LTI 1.3 launch opens the Deep Linking picker without its signing: no KMS
 });
 
 it('only the admin API bundles zod (it validates admin bodies): no launch, passback or service pays for it', () => {
-  expect(bundling('node_modules/zod/')).toEqual(['admin']);
+  expect(bundling('node_modules/zod/')).toEqual(['admin', 'adminLti13']);
   // zod/mini: its schemas carry only the checks they use; zod's classic API (about 80 KB more) is in no bundle.
   expect(bundling('node_modules/zod/v4/classic/')).toEqual([]);
 });
