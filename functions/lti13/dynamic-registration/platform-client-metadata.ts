@@ -16,7 +16,7 @@ import { HttpError } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
 import { toolScopes } from '../core/platform-id-token';
 import { platformClaims, platformMessages } from './platform-openid-configuration';
-import { registrationErrors, registrationValues, toolConfigurationClaim } from './platform-vocabulary';
+import { registrationErrors, registrationValues, toolConfigurationClaim } from './vocabulary';
 
 /** A refused client registration (§3.6.2): `code` is the `error`, the message its `error_description`. */
 export class RegistrationError extends HttpError {

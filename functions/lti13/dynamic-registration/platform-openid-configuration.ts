@@ -26,7 +26,7 @@ import { toolScopes } from '../core/platform-id-token';
 import { platformConfiguration, platformIssuer } from '../core/platform-urls';
 import { customVariables } from '../core/platform-variables';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
-import { platformConfigurationClaim, registrationValues } from './platform-vocabulary';
+import { platformConfigurationClaim, registrationValues } from './vocabulary';
 
 /** The identity claims of every id_token the academy signs (`../core/platform-id-token.ts`). */
 export const platformClaims: readonly string[] = ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'];

@@ -14,6 +14,7 @@ import type { ApiResult } from '../../http/types';
 import type { ToolRegistrationLaunch } from '../../lti/platform-launch';
 import type { Clock, RegistrationGrant, SingleUseStore } from '../../ports';
 import { openidConfigurationUrl } from './platform-openid-configuration';
+import { initiationParameters } from './vocabulary';
 
 /**
  * An hour: the tool may put its own sign-in in front of its registration (Canvas's guide suggests
@@ -36,7 +37,7 @@ export async function registrationInitiation(deps: RegistrationInitiationDeps, l
   const grant: RegistrationGrant = { environmentId: environment.id, registrationUrl: ticket.registrationUrl, expiresAt };
   await deps.singleUse.create('registration-token', environment.id, sha256Base64url(token), grant, expiresAt, now);
   const location = new URL(ticket.registrationUrl);
-  location.searchParams.set('openid_configuration', openidConfigurationUrl(deps.config.publicUrl, environment.id));
-  location.searchParams.set('registration_token', token);
+  location.searchParams.set(initiationParameters.openidConfiguration, openidConfigurationUrl(deps.config.publicUrl, environment.id));
+  location.searchParams.set(initiationParameters.registrationToken, token);
   return redirect(location.toString(), 302);
 }

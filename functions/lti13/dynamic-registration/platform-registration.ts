@@ -30,7 +30,7 @@ import type { Clock, EnvironmentStore, RegistrationGrant, SingleUseStore, ToolSt
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { clientRegistration, RegistrationError, type ClientRegistration } from './platform-client-metadata';
 import { registrationRefusals } from './platform-openid-configuration';
-import { registrationErrors, registrationValues, toolConfigurationClaim } from './platform-vocabulary';
+import { registrationErrors, registrationValues, toolConfigurationClaim } from './vocabulary';
 
 export interface RegistrationDeps {
   readonly config: Pick<Config, 'publicUrl' | 'localMode'>;

@@ -22,7 +22,7 @@ import type { EnvironmentStore } from '../../ports';
 import { toolConfiguration } from '../core/tool-urls';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { toolScopes } from './tool-client-registration';
-import { canvasDeepLinkingPlacements } from './tool-vocabulary';
+import { canvasDeepLinkingPlacements } from './vocabulary';
 
 export interface CanvasConfigDeps {
   readonly config: Pick<Config, 'publicUrl'>;

@@ -16,7 +16,7 @@ import { toolConfiguration } from '../core/tool-urls';
 import { deepLinkingMessageTypes } from '../deep-linking/vocabulary';
 import { nrpsScope } from '../nrps/vocabulary';
 import type { PlatformConfiguration } from './tool-platform-configuration';
-import { canvasDeepLinkingPlacements, canvasPrivacyLevelClaim, registrationValues, toolConfigurationClaim } from './tool-vocabulary';
+import { canvasDeepLinkingPlacements, canvasPrivacyLevelClaim, registrationValues, toolConfigurationClaim } from './vocabulary';
 
 /**
  * The scopes the academy's services use as tool: AGS scores and line items (`../ags/tool-client.ts`
@@ -74,7 +74,7 @@ export function clientRegistration(subject: RegistrationSubject, config: Platfor
   ];
   return {
     application_type: registrationValues.applicationType,
-    response_types: [...registrationValues.responseTypes],
+    response_types: [registrationValues.responseType],
     grant_types: [...registrationValues.grantTypes],
     initiate_login_uri: tool.loginUrl,
     redirect_uris: [tool.redirectUrl],

@@ -12,7 +12,7 @@
  */
 import { HttpError } from '../../errors';
 import { checkUrl, OutboundError } from '../../http/outbound';
-import { platformConfigurationClaim, requiredPlatformValues } from './tool-vocabulary';
+import { platformConfigurationClaim, registrationValues } from './vocabulary';
 
 /** A message type the platform supports, with the placements it offers for it. */
 export interface SupportedMessage {
@@ -144,10 +144,10 @@ export function checkPlatformConfiguration(config: unknown, configurationUrl: st
   const registrationEndpoint = endpoint(config, 'registration_endpoint', localMode);
   const jwksUri = endpoint(config, 'jwks_uri', localMode);
   const tokenEndpoint = endpoint(config, 'token_endpoint', localMode);
-  mustInclude(config, 'token_endpoint_auth_methods_supported', requiredPlatformValues.tokenEndpointAuthMethod);
-  mustInclude(config, 'token_endpoint_auth_signing_alg_values_supported', requiredPlatformValues.signingAlgorithm);
-  mustInclude(config, 'response_types_supported', requiredPlatformValues.responseType);
-  mustInclude(config, 'id_token_signing_alg_values_supported', requiredPlatformValues.signingAlgorithm);
+  mustInclude(config, 'token_endpoint_auth_methods_supported', registrationValues.tokenEndpointAuthMethod);
+  mustInclude(config, 'token_endpoint_auth_signing_alg_values_supported', registrationValues.signingAlgorithm);
+  mustInclude(config, 'response_types_supported', registrationValues.responseType);
+  mustInclude(config, 'id_token_signing_alg_values_supported', registrationValues.signingAlgorithm);
   const scopesSupported = stringList(config, 'scopes_supported', false);
   const lti = config[platformConfigurationClaim];
   if (!isObject(lti)) throw invalidConfiguration(platformConfigurationClaim, `${platformConfigurationClaim} is missing`);

@@ -33,7 +33,7 @@ import type { Clock, EnvironmentStore, HttpClient, PlatformRegistrationStore, Re
 import { clientRegistration, registeredClient, type RegisteredClient } from './tool-client-registration';
 import { checkPlatformConfiguration, invalidConfiguration, type PlatformConfiguration } from './tool-platform-configuration';
 import { registrationIdExpiry } from './tool-registration-urls';
-import { initiationParameters } from './tool-vocabulary';
+import { initiationParameters } from './vocabulary';
 
 export interface ToolRegistrationDeps {
   readonly config: Pick<Config, 'publicUrl' | 'localMode'>;

@@ -134,7 +134,7 @@ describe('the OpenID configuration (§3.4, §2.1)', () => {
       scopes_supported: ['openid', ags('lineitem'), ags('lineitem.readonly'), ags('result.readonly'), ags('score'), nrps],
       response_types_supported: ['id_token'],
       response_modes_supported: ['form_post'],
-      grant_types_supported: ['client_credentials', 'implicit'],
+      grant_types_supported: ['implicit', 'client_credentials'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       claims_supported: ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'],
@@ -227,7 +227,7 @@ describe('a registration, from the admin to a launch of the activated tool', () 
     expect(answer.json).toEqual({
       client_id: expect.any(String),
       application_type: 'web',
-      grant_types: ['client_credentials', 'implicit'],
+      grant_types: ['implicit', 'client_credentials'],
       response_types: ['id_token'],
       redirect_uris: [tool.redirectUri],
       initiate_login_uri: tool.oidcUrl,
