@@ -114,6 +114,24 @@ export class AwsJsonService {
   }
 }
 
+/** KMS (`awsJson1_1`, target `TrentService`) in `region`, or at `endpoint` (local mode: the local KMS endpoint). */
+export function kmsJsonService(options: {
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly credentials: AwsCredentials;
+  readonly timeoutMs?: number;
+}): AwsJsonService {
+  return new AwsJsonService({
+    service: 'kms',
+    targetPrefix: 'TrentService',
+    jsonVersion: '1.1',
+    region: options.region,
+    endpoint: options.endpoint ?? `https://kms.${options.region}.amazonaws.com/`,
+    credentials: options.credentials,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+}
+
 function retryable(error: unknown): boolean {
   if (!(error instanceof AwsJsonError)) return false;
   return error.type === 'NetworkError' || (error.status !== undefined && error.status >= 500) || retryableTypes.has(error.type);

@@ -5,7 +5,7 @@
  * encryption context, base64 of the ciphertext blob.
  */
 import type { SecretBox, SecretContext } from '../ports';
-import { AwsJsonService, type AwsCredentials } from './aws-json';
+import { kmsJsonService, type AwsCredentials, type AwsJsonService } from './aws-json';
 
 export interface KmsJsonSealerOptions {
   readonly region: string;
@@ -20,14 +20,7 @@ export class KmsJsonSealer implements Pick<SecretBox, 'seal'> {
   private readonly kms: AwsJsonService;
 
   constructor(private readonly options: KmsJsonSealerOptions) {
-    this.kms = new AwsJsonService({
-      service: 'kms',
-      targetPrefix: 'TrentService',
-      jsonVersion: '1.1',
-      region: options.region,
-      endpoint: options.endpoint ?? `https://kms.${options.region}.amazonaws.com/`,
-      credentials: options.credentials,
-    });
+    this.kms = kmsJsonService(options);
   }
 
   async seal(plaintext: string, context: SecretContext): Promise<string> {

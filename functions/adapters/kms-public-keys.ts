@@ -9,7 +9,7 @@
  * The protocol is KMS's `awsJson1_1`: `POST /`, `X-Amz-Target: TrentService.GetPublicKey`.
  */
 import type { PublicJwk } from '../ports';
-import { AwsJsonError, AwsJsonService } from './aws-json';
+import { AwsJsonError, kmsJsonService, type AwsJsonService } from './aws-json';
 import { PublicJwkCache, publicJwkOf, SigningKeyError } from './kms-public-jwk';
 
 export interface KmsPublicKeySourceOptions {
@@ -26,15 +26,7 @@ export class KmsPublicKeySource {
   private readonly cache = new PublicJwkCache((keyId) => this.fetchPublicJwk(keyId));
 
   constructor(private readonly options: KmsPublicKeySourceOptions) {
-    this.kms = new AwsJsonService({
-      service: 'kms',
-      targetPrefix: 'TrentService',
-      jsonVersion: '1.1',
-      region: options.region,
-      endpoint: options.endpoint ?? `https://kms.${options.region}.amazonaws.com/`,
-      credentials: options.credentials,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    });
+    this.kms = kmsJsonService(options);
   }
 
   /** The JWKS entries of every configured key, the active (signing) key first; cached per cold start. */

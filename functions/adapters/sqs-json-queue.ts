@@ -16,6 +16,11 @@ export function sendMessageInput(queueUrl: string, message: PassbackMessage, opt
   return { QueueUrl: queueUrl, MessageBody: JSON.stringify(message), ...(delay > 0 ? { DelaySeconds: delay } : {}) };
 }
 
+/** The queue of a function without `PASSBACK_QUEUE_URL`: every send is refused, saying why. */
+export const noPassbackQueue: PassbackQueue = {
+  send: () => Promise.reject(new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission')),
+};
+
 export interface SqsJsonQueueOptions {
   readonly region: string;
   readonly queueUrl: string;

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config';
 import { KmsJsonSealer } from '../adapters/kms-json-sealer';
-import { SqsJsonPassbackQueue } from '../adapters/sqs-json-queue';
+import { noPassbackQueue, SqsJsonPassbackQueue } from '../adapters/sqs-json-queue';
 import type { PassbackQueue, SecretBox } from '../ports';
 
 function credentialsOf(config: Config): NonNullable<Config['awsCredentials']> {
@@ -37,9 +37,7 @@ export function sealOnlySecretBox(config: Config): SecretBox {
 /** The passback queue the admin API queues first attempts on (`queue:send`), or one that refuses without `PASSBACK_QUEUE_URL`. */
 export function firstAttemptQueue(config: Config): PassbackQueue {
   const queueUrl = config.passbackQueueUrl;
-  if (!queueUrl) {
-    return { send: () => Promise.reject(new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission')) };
-  }
+  if (!queueUrl) return noPassbackQueue;
   let queue: SqsJsonPassbackQueue | undefined;
   return {
     send: (message, options) => {

@@ -5,10 +5,11 @@
  * server has its own queue, which runs each attempt in its process (`../local/passback-queue.ts`).
  */
 import { sqsClient, SqsPassbackQueue } from '../adapters/sqs-queue';
+import { noPassbackQueue } from '../adapters/sqs-json-queue';
 import type { Config } from '../config';
 import type { PassbackQueue } from '../ports';
 
 export function passbackQueue(config: Config): PassbackQueue {
   if (config.passbackQueueUrl) return new SqsPassbackQueue(sqsClient(config), config.passbackQueueUrl);
-  return { send: () => Promise.reject(new Error('PASSBACK_QUEUE_URL is not set: this function has no queue:send permission')) };
+  return noPassbackQueue;
 }
